@@ -1,0 +1,243 @@
+"""The exception hierarchy of oqtopus-bridge: every error this package raises is one of these.
+
+The root is :class:`BackendError`, a subclass of ``quri_parts.backend.BackendError``, so code written for
+the documented OQTOPUS API (``except BackendError``) keeps catching everything::
+
+    BackendError                      (quri_parts.backend.BackendError)
+    ├── ConfigError                   also a ValueError: missing/invalid url, token, file, section, key
+    ├── TransportError                no usable HTTP response after the retry budget
+    │   ├── ConnectError              the server could not be reached
+    │   └── RequestTimeout            the server did not answer in time
+    ├── APIError                      the server answered with HTTP >= 400 (.status_code, .message, .body)
+    │   ├── AuthenticationError       401 / 403: missing, wrong or expired token, or access denied
+    │   ├── NotFoundError             404: no such job or device (or not yours)
+    │   ├── BadRequestError           400 / 409 / 422: the request was refused as invalid
+    │   └── ServerError               5xx
+    ├── StorageError                  presigned upload or download failed, or the object is malformed
+    ├── JobError                      about one job (.job_id)
+    │   ├── JobFailedError            the job ended ``failed`` (.message from the server)
+    │   ├── JobCancelledError         the job ended ``cancelled``
+    │   └── JobTimeoutError           also a TimeoutError: waiting exceeded the caller's timeout
+    ├── ResultError                   a result is missing, malformed or of an unexpected shape
+    └── ConversionError               also a ValueError: a program/observable has no OQTOPUS form
+
+Every exception pickles (for process pools and ``concurrent.futures``) and none ever contains the API
+token: messages are built from server messages and request paths, never from headers.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from quri_parts.backend import BackendError as _QuriPartsBackendError
+
+__all__ = [
+    "APIError",
+    "AuthenticationError",
+    "BackendError",
+    "BadRequestError",
+    "ConfigError",
+    "ConnectError",
+    "ConversionError",
+    "JobCancelledError",
+    "JobError",
+    "JobFailedError",
+    "JobTimeoutError",
+    "NotFoundError",
+    "RequestTimeout",
+    "ResultError",
+    "ServerError",
+    "StorageError",
+    "TransportError",
+]
+
+
+class BackendError(_QuriPartsBackendError):
+    """Root of every error raised by oqtopus-bridge."""
+
+
+class ConfigError(BackendError, ValueError):
+    """The configuration (url, token, config file, section or key) is missing or invalid."""
+
+
+class TransportError(BackendError):
+    """No usable HTTP response was obtained, even after retrying."""
+
+
+class ConnectError(TransportError):
+    """The server could not be reached (DNS, refused connection, TLS or proxy failure)."""
+
+
+class RequestTimeout(TransportError):
+    """The server did not answer within the configured timeout."""
+
+
+class APIError(BackendError):
+    """The OQTOPUS API answered with an HTTP error status.
+
+    Attributes:
+        status_code: The HTTP status code.
+        message: The server's own message (``message``, or FastAPI's ``detail``), or the reason phrase.
+        body: The parsed JSON body when there was one, else the raw text (possibly truncated).
+    """
+
+    def __init__(self, status_code: int, message: str, body: Any = None, *, context: str = "") -> None:
+        self.status_code = status_code
+        self.message = message
+        self.body = body
+        self.context = context
+        prefix = f"{context}: " if context else ""
+        super().__init__(f"{prefix}HTTP {status_code}: {message}{_advice(status_code)}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_api_error, (type(self), self.status_code, self.message, self.body, self.context))
+
+    @classmethod
+    def from_response(cls, status_code: int, body: Any, *, context: str = "") -> APIError:
+        """Build the most specific :class:`APIError` subclass for an HTTP error response.
+
+        Args:
+            status_code: The HTTP status code (>= 400).
+            body: The response body, as text or already-parsed JSON.
+            context: What the client was doing, e.g. ``"GET /jobs/abc"``, prefixed to the message.
+
+        Returns:
+            An :class:`AuthenticationError`, :class:`NotFoundError`, :class:`BadRequestError`,
+            :class:`ServerError`, or a plain :class:`APIError` for other statuses.
+        """
+        parsed = _parse_body(body)
+        message = _extract_message(parsed) or f"HTTP status {status_code}"
+        return _class_for_status(status_code)(status_code, message, parsed, context=context)
+
+
+class AuthenticationError(APIError):
+    """401 or 403: the token is missing, wrong or expired, or the resource is not yours to use."""
+
+
+class NotFoundError(APIError):
+    """404: no such job or device, or it belongs to another user."""
+
+
+class BadRequestError(APIError):
+    """400, 409 or 422: the server refused the request as invalid for the job's current state."""
+
+
+class ServerError(APIError):
+    """5xx: the server failed; retrying later may help."""
+
+
+class StorageError(BackendError):
+    """A presigned storage upload or download failed, or the downloaded object is malformed."""
+
+
+class JobError(BackendError):
+    """An error about one job.
+
+    Attributes:
+        job_id: The id of the job concerned.
+    """
+
+    def __init__(self, message: str, job_id: str = "") -> None:
+        self.job_id = job_id
+        super().__init__(message)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (str(self), self.job_id))
+
+
+class JobFailedError(JobError):
+    """The job ended with status ``failed``.
+
+    Attributes:
+        server_message: The server's ``job_info.message`` explaining the failure, if it gave one.
+    """
+
+    def __init__(self, message: str, job_id: str = "", server_message: str | None = None) -> None:
+        self.server_message = server_message
+        super().__init__(message, job_id)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (str(self), self.job_id, self.server_message))
+
+
+class JobCancelledError(JobError):
+    """The job ended with status ``cancelled``, so it has no result."""
+
+
+class JobTimeoutError(JobError, TimeoutError):
+    """Waiting for the job exceeded the caller's timeout; the job itself is still alive on the server."""
+
+
+class ResultError(BackendError):
+    """A job result is missing, malformed, or not of the shape the caller asked for."""
+
+
+class ConversionError(BackendError, ValueError):
+    """A circuit, program or observable cannot be expressed in the form OQTOPUS accepts."""
+
+
+def _rebuild_api_error(
+    cls: type[APIError], status_code: int, message: str, body: Any, context: str
+) -> APIError:
+    return cls(status_code, message, body, context=context)
+
+
+def _class_for_status(status_code: int) -> type[APIError]:
+    if status_code in (401, 403):
+        return AuthenticationError
+    if status_code == 404:
+        return NotFoundError
+    if status_code in (400, 409, 422):
+        return BadRequestError
+    if status_code >= 500:
+        return ServerError
+    return APIError
+
+
+def _parse_body(body: Any) -> Any:
+    if isinstance(body, bytes):
+        body = body.decode("utf-8", errors="replace")
+    if isinstance(body, str):
+        try:
+            return json.loads(body)
+        except ValueError:
+            return body[:2000]
+    return body
+
+
+def _extract_message(body: Any) -> str:
+    """Read the server's message: OQTOPUS uses ``message``, FastAPI ``detail``, some gateways ``error``."""
+    if isinstance(body, str):
+        return body.strip()
+    if not isinstance(body, Mapping):
+        return ""
+    for key in ("message", "detail", "error"):
+        value = body.get(key)
+        if isinstance(value, str) and value:
+            return value
+        if isinstance(value, Mapping) and isinstance(value.get("message"), str):
+            return str(value["message"])
+        if isinstance(value, list) and value:
+            return "; ".join(_describe_validation_item(item) for item in value)
+    return ""
+
+
+def _describe_validation_item(item: Any) -> str:
+    """Render one FastAPI validation error item as ``field.path: what is wrong``."""
+    if not isinstance(item, Mapping):
+        return str(item)
+    loc = ".".join(str(part) for part in item.get("loc", ()) if part != "body")
+    msg = str(item.get("msg", item))
+    return f"{loc}: {msg}" if loc else msg
+
+
+def _advice(status_code: int) -> str:
+    if status_code == 401:
+        return " (check the API token: OQTOPUS_API_TOKEN or api_token in ~/.oqtopus)"
+    if status_code == 403:
+        return " (your account may not be allowed to use this device or resource)"
+    if status_code >= 500:
+        return " (the server failed; retry later, and report it if it persists)"
+    return ""
