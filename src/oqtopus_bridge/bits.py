@@ -102,10 +102,10 @@ def normalize_counts(counts: Mapping[str, int]) -> dict[str, int]:
     Keys are also left-padded with zeros to the longest key's width, because some producers drop
     leading zeros.
     """
-    normalized = {normalize_key(key): int(value) for key, value in counts.items()}
-    width = max((len(key) for key in normalized), default=0)
+    normalized = [(normalize_key(key), int(value)) for key, value in counts.items()]
+    width = max((len(key) for key, _ in normalized), default=0)
     merged: Counter[str] = Counter()
-    for key, value in normalized.items():
+    for key, value in normalized:
         merged[key.rjust(width, "0")] += value
     return dict(merged)
 
