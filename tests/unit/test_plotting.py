@@ -1,0 +1,165 @@
+"""Histograms and device maps: the data drawn is the data given, and every figure renders to PNG."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from collections import Counter
+
+import matplotlib
+import pytest
+
+matplotlib.use("Agg")
+
+from matplotlib.colors import to_hex  # noqa: E402
+
+from oqtopus_bridge import plotting  # noqa: E402
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def _png(fig) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    data = buffer.getvalue()
+    assert data.startswith(PNG_MAGIC)
+    image = matplotlib.image.imread(io.BytesIO(data), format="png")
+    assert image.shape[0] > 100 and image.shape[1] > 100
+    # A blank canvas would be one colour; a drawn figure has many.
+    assert len({tuple(px) for px in image.reshape(-1, image.shape[-1])[::97]}) > 5
+    return data
+
+
+def _grid_device(missing_fidelity: int | None = None) -> dict:
+    qubits = [
+        {"id": i, "position": {"x": float(i % 2), "y": float(i // 2)}, "fidelity": 0.99 + 0.002 * i}
+        for i in range(4)
+    ]
+    if missing_fidelity is not None:
+        del qubits[missing_fidelity]["fidelity"]
+    couplings = [
+        {"control": 0, "target": 1, "fidelity": 0.95},
+        {"control": 1, "target": 0, "fidelity": 0.97},
+        {"control": 0, "target": 2, "fidelity": 0.90},
+        {"control": 1, "target": 3},
+    ]
+    return {"device_id": "grid4", "qubits": qubits, "couplings": couplings}
+
+
+def test_counts_as_keys_renders_quri_parts_int_keys_with_bit0_rightmost():
+    assert plotting.counts_as_keys(Counter({1: 3, 4: 2}), bit_width=3) == {"001": 3, "100": 2}
+    assert plotting.counts_as_keys(Counter({0: 5, 3: 6})) == {"00": 5, "11": 6}
+
+
+def test_counts_as_keys_keeps_framework_string_keys_and_plain_ints():
+    import numpy as np
+
+    qiskit_like = {"1 01": 2, "0 11": 3}
+    pennylane_like = {"01": np.int64(7), "10": np.int64(1)}
+    assert plotting.counts_as_keys(qiskit_like) == {"0 11": 3, "1 01": 2}
+    converted = plotting.counts_as_keys(pennylane_like)
+    assert converted == {"01": 7, "10": 1}
+    assert all(type(value) is int for value in converted.values())
+
+
+def test_counts_as_keys_reads_get_counts_objects():
+    from qiskit.primitives import BitArray
+
+    bits = BitArray.from_counts({"01": 4, "10": 6})
+    assert plotting.counts_as_keys(bits) == {"01": 4, "10": 6}
+
+
+def test_counts_as_keys_reads_an_oqtopus_sampling_result():
+    from oqtopus_bridge import OqtopusSamplingResult
+
+    result = OqtopusSamplingResult({"counts": {"001": 3, "100": 2}})
+    assert plotting.counts_as_keys(result) == {"001": 3, "100": 2}
+
+
+def test_counts_as_keys_rejects_unknown_sources():
+    with pytest.raises(TypeError, match="cannot read counts"):
+        plotting.counts_as_keys(42)
+
+
+def test_text_histogram_bars_are_proportional_and_sum_to_100_percent():
+    text = plotting.text_histogram({"00": 600, "11": 300, "01": 0}, width=20)
+    lines = text.splitlines()
+    assert [line.split()[0] for line in lines] == ["00", "11"]  # zero counts dropped
+    assert lines[0].count("█") == 20 and lines[1].count("█") == 10
+    assert "(66.7%)" in lines[0] and "(33.3%)" in lines[1]
+    assert plotting.text_histogram({}) == ""
+
+
+def test_text_histogram_top_keeps_the_most_frequent_in_key_order():
+    text = plotting.text_histogram({"00": 1, "01": 9, "10": 5, "11": 7}, top=2)
+    assert [line.split()[0] for line in text.splitlines()] == ["01", "11"]
+
+
+def test_plot_histogram_bars_are_probabilities_labelled_by_outcome():
+    fig = plotting.plot_histogram({"11": 250, "00": 750}, title="Bell")
+    ax = fig.axes[0]
+    heights = [patch.get_height() for patch in ax.patches]
+    labels = [tick.get_text() for tick in ax.get_xticklabels()]
+    assert labels == ["00", "11"]
+    assert heights == pytest.approx([0.75, 0.25])
+    assert ax.get_title() == "Bell"
+    _png(fig)
+
+
+def test_plot_histogram_draws_on_given_axes_and_pennylane_counts():
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    fig, ax = plt.subplots()
+    returned = plotting.plot_histogram({"01": np.int64(3), "10": np.int64(1)}, ax=ax)
+    assert returned is fig
+    assert [p.get_height() for p in ax.patches] == pytest.approx([0.75, 0.25])
+    _png(fig)
+    plt.close(fig)
+
+
+def test_plot_device_colours_qubits_and_couplings_by_fidelity():
+    fig = plotting.plot_device(_grid_device(missing_fidelity=3))
+    ax = fig.axes[0]
+    assert ax.get_title() == "grid4"
+    colours = [to_hex(c.get_facecolors()[0]) for c in ax.collections]
+    assert len(colours) == 4
+    assert colours[3] == plotting._MISSING_COLOR  # qubit 3 has no fidelity
+    assert len(set(colours[:3])) == 3  # distinct fidelities, distinct colours
+    # Three undirected pairs: 0-1 (both directions, mean 0.96), 0-2, 1-3 (no fidelity: grey).
+    lines = ax.get_lines()
+    assert len(lines) == 3
+    assert to_hex(lines[2].get_color()) == plotting._MISSING_COLOR
+    assert [a.get_ylabel() for a in fig.axes[1:]] == ["qubit fidelity", "coupling fidelity"]
+    _png(fig)
+
+
+def test_plot_device_accepts_json_strings_and_falls_back_to_a_circle_layout():
+    info = {"device_id": "ring", "qubits": [{"id": i} for i in range(3)], "couplings": []}
+    fig = plotting.plot_device(json.dumps(info))
+    ax = fig.axes[0]
+    offsets = [tuple(c.get_offsets()[0]) for c in ax.collections]
+    assert len(set(offsets)) == 3
+    assert len(fig.axes) == 1  # no fidelities, no colour bars
+    _png(fig)
+
+
+def test_plot_device_reads_the_legacy_calibration_format():
+    info = {"n_nodes": 3, "calibration_data": {"qubit_connectivity": ["(0,1)", "(1,2)"]}}
+    fig = plotting.plot_device(info, title="legacy")
+    assert len(fig.axes[0].get_lines()) == 2
+    _png(fig)
+
+
+def test_plot_device_without_qubits_says_so():
+    with pytest.raises(ValueError, match="no qubits"):
+        plotting.plot_device({"qubits": []})
+
+
+def test_missing_matplotlib_names_the_extra(monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    with pytest.raises(ImportError, match=r'pip install "oqtopus-bridge\[plot\]"'):
+        plotting.plot_histogram({"0": 1})
+    # Text output needs no matplotlib.
+    assert plotting.text_histogram({"0": 1}).startswith("0 ")
