@@ -1,0 +1,1 @@
+"""PennyLane devices ``oqtopus.sampler`` and ``oqtopus.estimator`` running tapes on OQTOPUS."""
