@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["counts_as_keys", "plot_device", "plot_histogram", "text_histogram"]
+__all__ = ["counts_as_keys", "plot_counts", "plot_device", "plot_histogram", "text_histogram"]
 
 _INSTALL_HINT = 'plotting needs matplotlib: pip install "oqtopus-bridge[plot]"'
 _MISSING_COLOR = "#b0b0b0"
@@ -151,6 +151,24 @@ def plot_histogram(
     ax.set_axisbelow(True)
     fig.tight_layout()
     return fig
+
+
+def plot_counts(counts: Any, ax: Axes | None = None, title: str | None = None) -> Axes:
+    """Draw a counts histogram and return its axes (what ``OqtopusSamplingResult.plot`` returns).
+
+    Args:
+        counts: Counts in any form :func:`counts_as_keys` accepts.
+        ax: Axes to draw on; a new figure is made when None.
+        title: Figure title.
+
+    Returns:
+        The axes holding the chart.
+
+    Raises:
+        ImportError: If matplotlib is not installed.
+    """
+    figure = plot_histogram(counts, ax=ax, title=title)
+    return ax if ax is not None else figure.axes[0]
 
 
 def plot_device(device: Any, *, ax: Axes | None = None, title: str | None = None) -> Figure:

@@ -163,3 +163,12 @@ def test_missing_matplotlib_names_the_extra(monkeypatch):
         plotting.plot_histogram({"0": 1})
     # Text output needs no matplotlib.
     assert plotting.text_histogram({"0": 1}).startswith("0 ")
+
+
+def test_sampling_result_plot_draws_its_wire_counts():
+    from oqtopus_bridge import OqtopusSamplingResult
+
+    ax = OqtopusSamplingResult({"counts": {"10": 1, "00": 3}}).plot(title="r")
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["00", "10"]
+    assert [p.get_height() for p in ax.patches] == pytest.approx([0.75, 0.25])
+    _png(ax.get_figure())
