@@ -1,0 +1,80 @@
+"""The FastAPI application factory: routes, authentication, and the one domain-error handler."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+
+from .context import ServerContext
+from .errors import ServerError
+from .routes import devices, jobs, legacy, storage
+from .settings import ServerSettings
+
+log = logging.getLogger("oqtopus_bridge.local")
+
+
+def create_app(settings: ServerSettings, context: ServerContext | None = None) -> FastAPI:
+    """Build the user-API application for ``settings``.
+
+    Args:
+        settings: Server settings (protocol, data directory, limits).
+        context: An already built context (the runner passes one so it can close it); built and
+            started by the app's lifespan when omitted.
+
+    Returns:
+        The application; nothing is opened until it starts (or ``context`` is given).
+    """
+    owned = context is None
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if owned:
+            ctx = ServerContext.build(settings)
+            ctx.start()
+            app.state.ctx = ctx
+        try:
+            yield
+        finally:
+            if owned:
+                app.state.ctx.close()
+
+    app = FastAPI(title="OQTOPUS local server", version="1.0", lifespan=lifespan)
+    if context is not None:
+        app.state.ctx = context
+    app.add_exception_handler(ServerError, _server_error)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, _unexpected_error)
+    if settings.log_requests:
+        app.middleware("http")(_log_request)
+    app.include_router(storage.router)
+    app.include_router(devices.router)
+    if settings.protocol == "legacy":
+        app.include_router(legacy.router)
+    else:
+        app.include_router(jobs.router)
+    app.include_router(jobs.common_router)
+    return app
+
+
+async def _server_error(request: Request, exc: ServerError) -> JSONResponse:
+    return JSONResponse({"message": exc.message}, status_code=exc.status)
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    # Never expected: every known failure is a ServerError. Log it and answer like the real service.
+    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    return JSONResponse({"message": "internal server error"}, status_code=500)
+
+
+async def _log_request(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    start = time.perf_counter()
+    response = await call_next(request)
+    elapsed = (time.perf_counter() - start) * 1000
+    log.info("%s %s %d %.1fms", request.method, request.url.path, response.status_code, elapsed)
+    return response

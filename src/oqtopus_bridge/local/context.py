@@ -1,0 +1,60 @@
+"""The objects one server instance is made of, built from settings (no FastAPI here)."""
+
+from __future__ import annotations
+
+import dataclasses
+import secrets
+from pathlib import Path
+
+from .devices import CATALOG_NAME, DeviceCatalog
+from .engine.pool import Engine
+from .repository import Repository
+from .service import JobService
+from .settings import ServerSettings
+from .storage import ObjectStore
+
+DEFAULT_USER = "default"
+
+
+def _secret(data_dir: Path) -> bytes:
+    path = data_dir / "signing.key"
+    if not path.exists():
+        path.write_bytes(secrets.token_bytes(32))
+        path.chmod(0o600)
+    return path.read_bytes()
+
+
+@dataclasses.dataclass
+class ServerContext:
+    """Repository, storage, catalog, service and engine of one server."""
+
+    settings: ServerSettings
+    repo: Repository
+    store: ObjectStore
+    catalog: DeviceCatalog
+    service: JobService
+    engine: Engine
+
+    @classmethod
+    def build(cls, settings: ServerSettings) -> ServerContext:
+        """Open (or create) the data directory and wire everything; the engine is not started."""
+        data_dir = settings.data_dir
+        data_dir.mkdir(parents=True, exist_ok=True)
+        repo = Repository(data_dir / "oqtopus.sqlite3")
+        store = ObjectStore(
+            data_dir / "objects", _secret(data_dir), settings.public_url, settings.url_expiry_s
+        )
+        catalog = DeviceCatalog(data_dir / CATALOG_NAME)
+        engine = Engine(settings, repo, store, catalog)
+        service = JobService(settings, repo, store, catalog, engine.enqueue)
+        return cls(settings, repo, store, catalog, service, engine)
+
+    def start(self) -> None:
+        """Start the workers and re-queue jobs an earlier run left unfinished."""
+        self.engine.start()
+        self.engine.recover()
+
+    def close(self) -> None:
+        """Stop the workers and close the database."""
+        self.engine.stop()
+        self.repo.close()

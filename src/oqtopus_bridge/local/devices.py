@@ -1,0 +1,216 @@
+"""The editable device catalog (``devices.json`` in the data directory) and its defaults.
+
+Each device carries an OQTOPUS ``device_info`` topology (qubits with fidelity, meas_error, lifetimes
+and gate durations; directed couplings), the same format the real engine pushes to the cloud.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import random
+import threading
+from pathlib import Path
+from typing import Any
+
+CATALOG_NAME = "devices.json"
+BASIS_GATES = ["x", "sx", "rz", "cx"]
+INSTRUCTIONS = ["measure", "barrier", "delay"]
+_CALIBRATED_AT = "2025-04-20T10:03:16.755183Z"
+
+
+@dataclasses.dataclass(frozen=True)
+class Device:
+    """One catalog entry.
+
+    Attributes:
+        device_id: Identifier used in ``POST /jobs/{id}/submit``.
+        device_type: ``"QPU"`` or ``"simulator"``.
+        status: ``"available"`` or ``"unavailable"``.
+        description: Free text.
+        basis_gates: Native gates (advertised, and the transpilation target).
+        supported_instructions: Non-gate instructions.
+        noisy: Whether simulation applies a noise model derived from the calibration.
+        device_info: The OQTOPUS topology document (qubits, couplings, calibrated_at).
+        available_at: When an unavailable device comes back, if known.
+    """
+
+    device_id: str
+    device_type: str
+    status: str
+    description: str
+    basis_gates: list[str]
+    supported_instructions: list[str]
+    noisy: bool
+    device_info: dict[str, Any]
+    available_at: str | None = None
+
+    @property
+    def n_qubits(self) -> int:
+        """Number of qubits in the calibration."""
+        return len(self.device_info.get("qubits", []))
+
+    @property
+    def calibrated_at(self) -> str | None:
+        """Calibration time from the topology document."""
+        value = self.device_info.get("calibrated_at")
+        return str(value) if value is not None else None
+
+
+def _ideal_qubit(index: int) -> dict[str, Any]:
+    return {
+        "id": index,
+        "physical_id": index,
+        "position": {"x": float(index % 4), "y": float(index // 4)},
+        "fidelity": 1.0,
+        "meas_error": {
+            "prob_meas1_prep0": 0.0,
+            "prob_meas0_prep1": 0.0,
+            "readout_assignment_error": 0.0,
+        },
+        "qubit_lifetime": {"t1": 1.0e9, "t2": 1.0e9},
+        "gate_duration": {"rz": 0, "sx": 16, "x": 24},
+    }
+
+
+def _noisy_qubit(index: int, rng: random.Random) -> dict[str, Any]:
+    p10 = round(rng.uniform(0.005, 0.03), 4)
+    p01 = round(rng.uniform(0.01, 0.05), 4)
+    t1 = round(rng.uniform(40.0, 120.0), 2)
+    return {
+        "id": index,
+        "physical_id": index,
+        "position": {"x": float(index % 4), "y": float(index // 4)},
+        "fidelity": round(rng.uniform(0.9990, 0.9998), 5),
+        "meas_error": {
+            "prob_meas1_prep0": p10,
+            "prob_meas0_prep1": p01,
+            "readout_assignment_error": round((p10 + p01) / 2, 5),
+        },
+        "qubit_lifetime": {"t1": t1, "t2": round(t1 * rng.uniform(0.6, 1.4), 2)},
+        "gate_duration": {"rz": 0, "sx": 16, "x": 24},
+    }
+
+
+def _grid_couplings(rows: int, cols: int, rng: random.Random) -> list[dict[str, Any]]:
+    couplings = []
+    for q in range(rows * cols):
+        neighbours = [q + 1] if (q + 1) % cols else []
+        neighbours += [q + cols] if q + cols < rows * cols else []
+        for other in neighbours:
+            for control, target in ((q, other), (other, q)):
+                couplings.append(
+                    {
+                        "control": control,
+                        "target": target,
+                        "fidelity": round(rng.uniform(0.985, 0.995), 4),
+                        "gate_duration": {"cx": rng.choice([224, 256, 272])},
+                    }
+                )
+    return couplings
+
+
+def default_catalog() -> list[dict[str, Any]]:
+    """Return the default catalog: an ideal ``qulacs``, a noisy ``anemone``, an unavailable one."""
+    rng = random.Random(20250420)
+    n = 16
+    all_to_all = [
+        {"control": c, "target": t, "fidelity": 1.0, "gate_duration": {"cx": 224}}
+        for c in range(n)
+        for t in range(n)
+        if c != t
+    ]
+    qulacs_info = {
+        "name": "qulacs",
+        "device_id": "qulacs",
+        "qubits": [_ideal_qubit(i) for i in range(n)],
+        "couplings": all_to_all,
+        "calibrated_at": _CALIBRATED_AT,
+    }
+    anemone_info = {
+        "name": "anemone",
+        "device_id": "anemone",
+        "qubits": [_noisy_qubit(i, rng) for i in range(n)],
+        "couplings": _grid_couplings(4, 4, rng),
+        "calibrated_at": _CALIBRATED_AT,
+    }
+    small = {
+        "name": "kawasaki",
+        "device_id": "kawasaki",
+        "qubits": [_ideal_qubit(i) for i in range(4)],
+        "couplings": all_to_all[:0],
+        "calibrated_at": _CALIBRATED_AT,
+    }
+    return [
+        {
+            "device_id": "qulacs",
+            "device_type": "simulator",
+            "status": "available",
+            "description": "Ideal simulator (local qiskit-aer), 16 qubits, all-to-all",
+            "basis_gates": BASIS_GATES,
+            "supported_instructions": INSTRUCTIONS,
+            "noisy": False,
+            "device_info": qulacs_info,
+        },
+        {
+            "device_id": "anemone",
+            "device_type": "QPU",
+            "status": "available",
+            "description": "QPU-like 16-qubit 4x4 grid with a noise model from its calibration",
+            "basis_gates": BASIS_GATES,
+            "supported_instructions": INSTRUCTIONS,
+            "noisy": True,
+            "device_info": anemone_info,
+        },
+        {
+            "device_id": "kawasaki",
+            "device_type": "QPU",
+            "status": "unavailable",
+            "description": "An unavailable device, for trying error paths",
+            "basis_gates": BASIS_GATES,
+            "supported_instructions": INSTRUCTIONS,
+            "noisy": False,
+            "device_info": small,
+            "available_at": "2099-01-01T00:00:00Z",
+        },
+    ]
+
+
+class DeviceCatalog:
+    """The catalog file, reloaded when it changes on disk.
+
+    Args:
+        path: ``devices.json``; written with :func:`default_catalog` when missing.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._lock = threading.Lock()
+        self._mtime = -1.0
+        self._devices: dict[str, Device] = {}
+        if not path.exists():
+            path.write_text(json.dumps(default_catalog(), indent=2) + "\n")
+        self._reload()
+
+    def _reload(self) -> None:
+        with self._lock:
+            mtime = self._path.stat().st_mtime
+            if mtime == self._mtime:
+                return
+            entries = json.loads(self._path.read_text())
+            devices = {}
+            for entry in entries:
+                fields = {f.name for f in dataclasses.fields(Device)}
+                device = Device(**{k: v for k, v in entry.items() if k in fields})
+                devices[device.device_id] = device
+            self._devices, self._mtime = devices, mtime
+
+    def all(self) -> list[Device]:
+        """Return every device, in catalog order."""
+        self._reload()
+        return list(self._devices.values())
+
+    def get(self, device_id: str) -> Device | None:
+        """Return the device ``device_id`` or ``None``."""
+        self._reload()
+        return self._devices.get(device_id)

@@ -1,0 +1,177 @@
+"""OpenQASM 3 parsing and transpilation against a Target built from a device's calibration."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from qiskit import QuantumCircuit, qasm3, transpile
+from qiskit.circuit import Delay, Gate, Measure, Parameter
+from qiskit.circuit.library import get_standard_gate_name_mapping
+from qiskit.transpiler import InstructionProperties, Target
+
+from ..devices import Device
+from ..errors import JobFailure
+
+DEFAULT_TRANSPILER_INFO: dict[str, Any] = {
+    "transpiler_lib": "qiskit",
+    "transpiler_options": {"optimization_level": 1},
+}
+_NON_GATES = {"measure", "barrier", "delay", "reset"}
+
+
+def parse_program(text: str, index: int = 0) -> QuantumCircuit:
+    """Parse one OpenQASM 3 program, or fail the job with the parser's explanation."""
+    if not isinstance(text, str) or not text.strip():
+        raise JobFailure(f"program {index} is empty or not a string")
+    try:
+        circuit = qasm3.loads(text)
+    except Exception as exc:  # the importer raises many types; all mean "bad program"
+        raise JobFailure(f"failed to parse OpenQASM 3 program {index}: {exc}") from exc
+    if not isinstance(circuit, QuantumCircuit):
+        raise JobFailure(f"program {index} did not produce a circuit")
+    return circuit
+
+
+def _qubit_props(qubit: dict[str, Any], gate: str) -> InstructionProperties:
+    fidelity = qubit.get("fidelity")
+    error = 0.0 if gate == "rz" or fidelity is None else max(0.0, 1.0 - float(fidelity))
+    duration = (qubit.get("gate_duration") or {}).get(gate)
+    return InstructionProperties(
+        duration=None if duration is None else float(duration) * 1e-9, error=error
+    )
+
+
+def _coupling_props(coupling: dict[str, Any]) -> InstructionProperties:
+    fidelity = coupling.get("fidelity")
+    durations = coupling.get("gate_duration") or {}
+    duration = durations.get("cx", durations.get("rzx90"))
+    return InstructionProperties(
+        duration=None if duration is None else float(duration) * 1e-9,
+        error=None if fidelity is None else max(0.0, 1.0 - float(fidelity)),
+    )
+
+
+def build_target(device: Device) -> Target:
+    """Return a Qiskit Target built from a device's calibration.
+
+    Basis gates carry calibrated errors and durations on the qubits (1q) and the directed couplings
+    (2q); measure carries the readout error; delay is allowed everywhere.
+    """
+    qubits = device.device_info.get("qubits", [])
+    couplings = device.device_info.get("couplings", [])
+    target = Target(num_qubits=len(qubits), description=device.device_id)
+    mapping = get_standard_gate_name_mapping()
+    for name in device.basis_gates:
+        gate = mapping.get(name)
+        if gate is None or not isinstance(gate, Gate):
+            continue
+        props: dict[tuple[int, ...], InstructionProperties | None]
+        if gate.num_qubits == 1:
+            props = {(i,): _qubit_props(q, name) for i, q in enumerate(qubits)}
+        elif gate.num_qubits == 2:
+            props = {(int(c["control"]), int(c["target"])): _coupling_props(c) for c in couplings}
+        else:
+            continue
+        target.add_instruction(gate, props, name=name)
+    readout = {
+        (i,): InstructionProperties(
+            error=float((q.get("meas_error") or {}).get("readout_assignment_error", 0.0))
+        )
+        for i, q in enumerate(qubits)
+    }
+    target.add_instruction(Measure(), readout)
+    target.add_instruction(Delay(Parameter("t")), {(i,): None for i in range(len(qubits))})
+    return target
+
+
+def _stats(circuit: QuantumCircuit) -> dict[str, int]:
+    gates = [inst for inst in circuit.data if inst.operation.name not in _NON_GATES]
+    return {
+        "n_qubits": circuit.num_qubits,
+        "n_gates": len(gates),
+        "n_gates_1q": sum(1 for inst in gates if len(inst.qubits) == 1),
+        "n_gates_2q": sum(1 for inst in gates if len(inst.qubits) == 2),
+        "depth": circuit.depth(),
+    }
+
+
+def initial_mapping(transpiled: QuantumCircuit, virtual_qubits: int) -> list[int]:
+    """Return the physical qubit of each virtual qubit at the start of the transpiled circuit."""
+    if transpiled.layout is None:
+        return list(range(virtual_qubits))
+    return list(transpiled.layout.initial_index_layout(filter_ancillas=True))
+
+
+def final_mapping(transpiled: QuantumCircuit, virtual_qubits: int) -> list[int]:
+    """Return the physical qubit of each virtual qubit at the end (after routing swaps)."""
+    if transpiled.layout is None:
+        return list(range(virtual_qubits))
+    return list(transpiled.layout.final_index_layout(filter_ancillas=True))
+
+
+def transpile_result(original: QuantumCircuit, transpiled: QuantumCircuit) -> dict[str, Any]:
+    """Return the ``transpile_result.json`` document (tranqu's shape)."""
+    mapping = initial_mapping(transpiled, original.num_qubits)
+    return {
+        "transpiled_program": qasm3.dumps(transpiled),
+        "stats": {"before": _stats(original), "after": _stats(transpiled)},
+        "virtual_physical_mapping": {
+            "qubit_mapping": {str(v): p for v, p in enumerate(mapping)},
+            "bit_mapping": {str(c): c for c in range(original.num_clbits)},
+        },
+    }
+
+
+def check_native(circuit: QuantumCircuit, device: Device) -> None:
+    """Fail unless ``circuit`` already uses only the device's gates, qubits and couplings."""
+    if circuit.num_qubits > device.n_qubits:
+        raise JobFailure(
+            f"program uses {circuit.num_qubits} qubits but device {device.device_id} has "
+            f"{device.n_qubits}; reduce the circuit or enable transpilation"
+        )
+    allowed = set(device.basis_gates) | set(device.supported_instructions) | {"barrier"}
+    edges = {(int(c["control"]), int(c["target"])) for c in device.device_info.get("couplings", [])}
+    for inst in circuit.data:
+        name = inst.operation.name
+        if name not in allowed:
+            raise JobFailure(
+                f"gate '{name}' is not native to device {device.device_id} "
+                f"(basis {device.basis_gates}) and transpiler_lib is null; transpile the program "
+                "or remove transpiler_lib: null"
+            )
+        if len(inst.qubits) == 2 and name not in _NON_GATES:
+            pair = tuple(circuit.find_bit(q).index for q in inst.qubits)
+            if pair not in edges:
+                raise JobFailure(
+                    f"gate '{name}' on qubits {pair} is not a coupling of device "
+                    f"{device.device_id}; transpile the program or use coupled qubits"
+                )
+
+
+def transpile_for_device(
+    circuit: QuantumCircuit, device: Device, transpiler_info: dict[str, Any]
+) -> tuple[QuantumCircuit, dict[str, Any] | None]:
+    """Transpile per ``transpiler_info``; return the circuit to run and the transpile result.
+
+    ``{"transpiler_lib": null}`` runs the program as is (it must be native, see
+    :func:`check_native`) and produces no transpile result.
+    """
+    lib = transpiler_info.get("transpiler_lib", "qiskit")
+    if lib is None:
+        check_native(circuit, device)
+        return circuit, None
+    if lib != "qiskit":
+        raise JobFailure(f"unsupported transpiler_lib {lib!r}: use 'qiskit' or null")
+    options = transpiler_info.get("transpiler_options") or {}
+    if not isinstance(options, dict):
+        raise JobFailure("transpiler_options must be an object")
+    if circuit.num_qubits > device.n_qubits:
+        raise JobFailure(
+            f"program uses {circuit.num_qubits} qubits but device {device.device_id} has "
+            f"{device.n_qubits}"
+        )
+    try:
+        transpiled = transpile(circuit, target=build_target(device), **options)
+    except Exception as exc:  # Qiskit raises several types for unsatisfiable requests
+        raise JobFailure(f"transpile failed: {exc}") from exc
+    return transpiled, transpile_result(circuit, transpiled)

@@ -1,0 +1,106 @@
+"""The steps of one circuit job (sampling, multi_manual, estimation): input.zip to result.json."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+from qiskit import QuantumCircuit, qasm3
+
+from ..devices import Device
+from ..errors import JobFailure
+from ..repository import JobRecord
+from ..storage import ObjectStore, read_single_entry
+from .circuits import final_mapping, parse_program, transpile_for_device
+from .combine import combine, divide
+from .estimate import estimate, parse_operator
+from .mitigation import mitigate
+from .simulate import run_counts, seed_of
+
+MarkRunning = Callable[[], None]
+
+
+def load_input(store: ObjectStore, job_id: str) -> dict[str, Any]:
+    """Read and validate ``{job_id}/input.zip``: one entry, UTF-8 JSON object."""
+    key = f"{job_id}/input.zip"
+    if not store.exists(key):
+        raise JobFailure(f"job information input for {job_id} job not found")
+    try:
+        _, data = read_single_entry(store.get(key))
+    except ValueError as exc:
+        raise JobFailure(f"invalid input.zip: {exc}") from exc
+    try:
+        payload = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise JobFailure("invalid input.zip: input.json is not UTF-8 text") from exc
+    except ValueError as exc:
+        raise JobFailure(f"invalid input.zip: input.json is not JSON ({exc})") from exc
+    if not isinstance(payload, dict):
+        raise JobFailure("invalid input.zip: input.json must hold a JSON object")
+    return payload
+
+
+def _programs(payload: dict[str, Any], job_type: str) -> list[str]:
+    programs = payload.get("program")
+    if not isinstance(programs, list) or not programs:
+        raise JobFailure(f"a {job_type} job needs a non-empty 'program' list in input.json")
+    if job_type != "multi_manual" and len(programs) != 1:
+        raise JobFailure(f"a {job_type} job takes exactly one program, got {len(programs)}")
+    if not all(isinstance(p, str) for p in programs):
+        raise JobFailure("every program must be an OpenQASM 3 string")
+    return programs
+
+
+def _mitigated(
+    record: JobRecord, counts: dict[str, int], circuit: QuantumCircuit, device: Device
+) -> dict[str, int]:
+    method = (record.mitigation_info or {}).get("ro_error_mitigation")
+    if method is None:
+        return counts
+    if method != "pseudo_inverse":
+        raise JobFailure(f"unsupported ro_error_mitigation {method!r}: use 'pseudo_inverse'")
+    return mitigate(counts, circuit, device)
+
+
+def run_circuit_job(
+    record: JobRecord, device: Device, store: ObjectStore, mark_running: MarkRunning
+) -> tuple[dict[str, Any], float]:
+    """Execute a sampling, multi_manual or estimation job.
+
+    Writes ``combined_program`` and ``transpile_result`` objects on the way, calls
+    ``mark_running`` right before simulation, and returns ``(result.json, execution_time)``.
+    """
+    job_type = record.job_type or ""
+    payload = load_input(store, record.job_id)
+    programs = _programs(payload, job_type)
+    circuits = [parse_program(text, i) for i, text in enumerate(programs)]
+    widths: list[int] = []
+    circuit = circuits[0]
+    if job_type == "multi_manual":
+        circuit, widths = combine(circuits, device.n_qubits)
+        store.put_entry(
+            record.job_id, "combined_program", "combined_program", qasm3.dumps(circuit).encode()
+        )
+    terms = None
+    if job_type == "estimation":
+        terms = parse_operator(payload.get("operator"), circuit.num_qubits)
+        circuit = circuit.remove_final_measurements(inplace=False) or circuit
+    transpiled, transpiled_doc = transpile_for_device(circuit, device, record.transpiler_info or {})
+    if transpiled_doc is not None:
+        store.put_json(record.job_id, "transpile_result", transpiled_doc)
+    mark_running()
+    start = time.perf_counter()
+    seed, shots = seed_of(record.simulator_info), int(record.shots or 0)
+    if terms is not None:
+        layout = final_mapping(transpiled, circuit.num_qubits)
+        estimation = estimate(transpiled, layout, terms, device, shots, seed)
+        result: dict[str, Any] = {"sampling": None, "estimation": estimation}
+    else:
+        counts = _mitigated(
+            record, run_counts([transpiled], device, shots, seed)[0], transpiled, device
+        )
+        divided = divide(counts, widths) if job_type == "multi_manual" else None
+        result = {"sampling": {"counts": counts, "divided_counts": divided}, "estimation": None}
+    return result, max(time.perf_counter() - start, 1e-6)

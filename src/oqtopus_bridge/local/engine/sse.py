@@ -1,0 +1,167 @@
+"""SSE jobs: run the uploaded Python program in a limited subprocess that talks back to this server.
+
+The program gets a scrubbed environment (``PATH``, ``HOME`` = its temporary directory,
+``OQTOPUS_URL`` and a job-scoped ``OQTOPUS_API_TOKEN``), a wall-clock limit and an address-space
+limit. Jobs it submits with that token are recorded as its inner jobs; the last one's result becomes
+the SSE job's result, and stdout+stderr become ``sse_log.zip`` (entry ``sse_runtime.log``).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import JobFailure
+from ..repository import JobRecord
+from .pipeline import load_input
+
+if TYPE_CHECKING:
+    from .pool import Engine
+
+LOG_ENTRY = "sse_runtime.log"
+_FINAL = ("succeeded", "failed", "cancelled")
+
+
+def _limit_memory(limit: int) -> Callable[[], None]:
+    def apply() -> None:
+        try:
+            import resource
+
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        except (ImportError, ValueError, OSError):
+            pass  # not enforceable on this platform; the time limit still applies
+
+    return apply
+
+
+def _environment(home: str, url: str, token: str) -> dict[str, str]:
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": home,
+        "OQTOPUS_URL": url,
+        "OQTOPUS_API_TOKEN": token,
+    }
+    if "PYTHONPATH" in os.environ:
+        # Only set when this server itself runs from a source tree; the program needs the same.
+        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
+    return env
+
+
+def _kill(process: subprocess.Popen[bytes]) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        process.kill()
+    process.wait()
+
+
+def _supervise(engine: Engine, job_id: str, process: subprocess.Popen[bytes]) -> str | None:
+    """Wait for the program; return why it was stopped (timeout/cancel/shutdown) or ``None``."""
+    deadline = time.monotonic() + engine.settings.sse_timeout_s
+    while process.poll() is None:
+        reason = None
+        if time.monotonic() > deadline:
+            reason = "timeout"
+        elif engine.stopping.is_set():
+            reason = "shutdown"
+        else:
+            record = engine.repo.get_job(job_id)
+            if record is None or record.status != "running":
+                reason = "cancelled"
+        if reason is not None:
+            _kill(process)
+            return reason
+        time.sleep(0.1)
+    return None
+
+
+def _tail(text: str, lines: int = 15) -> str:
+    return "\n".join(text.strip().splitlines()[-lines:])[-2000:]
+
+
+def _run_program(
+    engine: Engine, record: JobRecord, source: str, token: str, mark_running: Callable[[], None]
+) -> tuple[int, str, str, float]:
+    with tempfile.TemporaryDirectory(prefix="oqtopus-sse-") as home:
+        program = Path(home) / "userprogram.py"
+        program.write_text(source, encoding="utf-8")
+        out_path, err_path = Path(home) / ".stdout", Path(home) / ".stderr"
+        env = _environment(home, engine.settings.public_url, token)
+        mark_running()
+        start = time.perf_counter()
+        with out_path.open("wb") as out, err_path.open("wb") as err:
+            process = subprocess.Popen(
+                [sys.executable, str(program)],
+                cwd=home,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=err,
+                start_new_session=True,
+                preexec_fn=_limit_memory(engine.settings.sse_memory_bytes),
+            )
+            stopped = _supervise(engine, record.job_id, process)
+        elapsed = max(time.perf_counter() - start, 1e-6)
+        stdout = out_path.read_text("utf-8", errors="replace")
+        stderr = err_path.read_text("utf-8", errors="replace")
+    engine.store.put_entry(record.job_id, "sse_log", LOG_ENTRY, (stdout + stderr).encode())
+    if stopped == "timeout":
+        raise JobFailure(
+            f"user program execution error: time limit of {engine.settings.sse_timeout_s:g} s "
+            "exceeded"
+        )
+    if stopped is not None:
+        from .pool import Cancelled
+
+        raise Cancelled(record.job_id)
+    return process.returncode, stdout, stderr, elapsed
+
+
+def _wait_inner(engine: Engine, job_id: str, timeout: float) -> JobRecord | None:
+    deadline = time.monotonic() + timeout
+    while True:
+        inner = engine.repo.children(job_id)
+        submitted = [job for job in inner if job.status != "registered"]
+        if not submitted:
+            return None
+        last = submitted[-1]
+        if last.status in _FINAL or time.monotonic() > deadline or engine.stopping.is_set():
+            return last
+        time.sleep(0.1)
+
+
+def run_sse_job(
+    engine: Engine, record: JobRecord, mark_running: Callable[[], None]
+) -> tuple[dict[str, Any], float]:
+    """Execute an SSE job; return ``(result.json, execution_time)``."""
+    source = load_input(engine.store, record.job_id).get("sse_program")
+    if not isinstance(source, str) or not source.strip():
+        raise JobFailure("an sse job needs a non-empty 'sse_program' in input.json")
+    token = secrets.token_urlsafe(32)
+    engine.repo.add_token(record.owner, token, scope_job_id=record.job_id)
+    try:
+        code, _, stderr, elapsed = _run_program(engine, record, source, token, mark_running)
+        if code != 0:
+            raise JobFailure(f"user program execution error (exit code {code}):\n{_tail(stderr)}")
+        last = _wait_inner(engine, record.job_id, engine.settings.sse_timeout_s)
+    finally:
+        engine.repo.revoke_scoped_tokens(record.job_id)
+    return _inner_result(engine, last), elapsed
+
+
+def _inner_result(engine: Engine, last: JobRecord | None) -> dict[str, Any]:
+    empty: dict[str, Any] = {"sampling": None, "estimation": None}
+    if last is None or last.status != "succeeded":
+        return empty
+    import json
+
+    data = engine.store.read_entry(last.job_id, "result")
+    return empty if data is None else dict(json.loads(data))

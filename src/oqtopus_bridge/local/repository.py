@@ -1,0 +1,293 @@
+"""SQLite persistence of users, API tokens and jobs (stdlib only; no HTTP, no quantum code).
+
+One connection in WAL mode is shared by all threads behind a lock, so concurrent workers and request
+handlers never see "database is locked".
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import secrets
+import sqlite3
+import threading
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS users (
+    user_id TEXT PRIMARY KEY, name TEXT UNIQUE NOT NULL, created_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS tokens (
+    token_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL, scope_job_id TEXT,
+    created_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS jobs (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, job_id TEXT UNIQUE NOT NULL, owner TEXT NOT NULL,
+    parent_job_id TEXT, name TEXT, description TEXT, device_id TEXT, job_type TEXT, shots INTEGER,
+    status TEXT NOT NULL, transpiler_info TEXT, simulator_info TEXT, mitigation_info TEXT,
+    message TEXT, execution_time REAL, created_at TEXT NOT NULL, submitted_at TEXT, ready_at TEXT,
+    running_at TEXT, ended_at TEXT);
+CREATE INDEX IF NOT EXISTS jobs_owner ON jobs(owner, seq);
+CREATE INDEX IF NOT EXISTS jobs_parent ON jobs(parent_job_id, seq);
+"""
+
+_JSON_COLUMNS = ("transpiler_info", "simulator_info", "mitigation_info")
+_last_stamp = dt.datetime.min.replace(tzinfo=dt.timezone.utc)
+_stamp_lock = threading.Lock()
+
+
+def utc_now() -> str:
+    """Return a strictly increasing UTC timestamp such as ``2025-01-01T00:00:00.000001Z``.
+
+    Strictly increasing, so ``submitted_at <= ready_at <= running_at <= ended_at`` holds even when
+    two transitions fall in the same clock tick.
+    """
+    global _last_stamp
+    with _stamp_lock:
+        now = dt.datetime.now(dt.timezone.utc)
+        if now <= _last_stamp:
+            now = _last_stamp + dt.timedelta(microseconds=1)
+        _last_stamp = now
+    return now.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def hash_token(token: str) -> str:
+    """Return the stored form of a token (tokens themselves are never persisted)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_job_id() -> str:
+    """Return a time-ordered job id (uuid7 layout, as the real service uses)."""
+    millis = dt.datetime.now(dt.timezone.utc).timestamp() * 1000
+    value = (int(millis) << 80) | (0x7 << 76) | (secrets.randbits(12) << 64)
+    value |= (0b10 << 62) | secrets.randbits(62)
+    return str(uuid.UUID(int=value))
+
+
+@dataclasses.dataclass
+class JobRecord:
+    """One row of the jobs table, with the JSON columns decoded."""
+
+    job_id: str
+    owner: str
+    status: str
+    created_at: str
+    parent_job_id: str | None = None
+    name: str | None = None
+    description: str | None = None
+    device_id: str | None = None
+    job_type: str | None = None
+    shots: int | None = None
+    transpiler_info: dict[str, Any] | None = None
+    simulator_info: dict[str, Any] | None = None
+    mitigation_info: dict[str, Any] | None = None
+    message: str | None = None
+    execution_time: float | None = None
+    submitted_at: str | None = None
+    ready_at: str | None = None
+    running_at: str | None = None
+    ended_at: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Identity:
+    """Who is calling: the user, and the SSE job a job-scoped token belongs to."""
+
+    user_id: str
+    scope_job_id: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class JobQuery:
+    """Filters of ``GET /jobs``."""
+
+    status: str | None = None
+    start_time: str | None = None
+    end_time: str | None = None
+    q: str | None = None
+    page: int = 1
+    size: int = 100
+    descending: bool = False
+
+
+class Repository:
+    """The database of one server.
+
+    Args:
+        path: SQLite file; created with its schema when missing.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self._lock = threading.RLock()
+        self._conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self._conn.row_factory = sqlite3.Row
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA busy_timeout=10000")
+        self._conn.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        """Close the connection (idempotent)."""
+        with self._lock:
+            self._conn.close()
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    # -- users and tokens -------------------------------------------------------------------------
+
+    def ensure_user(self, name: str) -> str:
+        """Return the id of the user called ``name``, creating the user if needed."""
+        with self._tx() as db:
+            row = db.execute("SELECT user_id FROM users WHERE name=?", (name,)).fetchone()
+            if row is not None:
+                return str(row["user_id"])
+            user_id = str(uuid.uuid4())
+            db.execute("INSERT INTO users VALUES (?,?,?)", (user_id, name, utc_now()))
+            return user_id
+
+    def add_token(self, user_id: str, token: str, scope_job_id: str | None = None) -> None:
+        """Register ``token`` for ``user_id`` (optionally scoped to one SSE job)."""
+        with self._tx() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO tokens VALUES (?,?,?,?)",
+                (hash_token(token), user_id, scope_job_id, utc_now()),
+            )
+
+    def revoke_token(self, token: str) -> None:
+        """Forget ``token``; later requests with it get 401."""
+        with self._tx() as db:
+            db.execute("DELETE FROM tokens WHERE token_hash=?", (hash_token(token),))
+
+    def revoke_scoped_tokens(self, job_id: str) -> None:
+        """Forget every token scoped to ``job_id``."""
+        with self._tx() as db:
+            db.execute("DELETE FROM tokens WHERE scope_job_id=?", (job_id,))
+
+    def identify(self, token: str) -> Identity | None:
+        """Return who owns ``token``, or ``None`` for an unknown token."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT user_id, scope_job_id FROM tokens WHERE token_hash=?", (hash_token(token),)
+            ).fetchone()
+        if row is None:
+            return None
+        return Identity(str(row["user_id"]), row["scope_job_id"])
+
+    # -- jobs -------------------------------------------------------------------------------------
+
+    def insert_job(self, record: JobRecord) -> None:
+        """Insert a new job row."""
+        values = _to_row(record)
+        columns = ",".join(values)
+        marks = ",".join("?" for _ in values)
+        with self._tx() as db:
+            db.execute(f"INSERT INTO jobs ({columns}) VALUES ({marks})", tuple(values.values()))
+
+    def get_job(self, job_id: str) -> JobRecord | None:
+        """Return the job ``job_id`` whoever owns it, or ``None``."""
+        with self._lock:
+            row = self._conn.execute("SELECT * FROM jobs WHERE job_id=?", (job_id,)).fetchone()
+        return None if row is None else _from_row(row)
+
+    def update_job(
+        self, job_id: str, *, expect: Sequence[str] | None = None, **changes: Any
+    ) -> bool:
+        """Update columns of a job, only if its status is one of ``expect`` (when given).
+
+        Returns:
+            Whether a row was updated: ``False`` means the job is gone or moved on (e.g. cancelled).
+        """
+        for key in _JSON_COLUMNS:
+            if key in changes and changes[key] is not None:
+                changes[key] = json.dumps(changes[key])
+        sets = ",".join(f"{key}=?" for key in changes)
+        sql = f"UPDATE jobs SET {sets} WHERE job_id=?"
+        params: list[Any] = [*changes.values(), job_id]
+        if expect is not None:
+            sql += f" AND status IN ({','.join('?' for _ in expect)})"
+            params.extend(expect)
+        with self._tx() as db:
+            return db.execute(sql, params).rowcount == 1
+
+    def delete_job(self, job_id: str) -> None:
+        """Delete the job row."""
+        with self._tx() as db:
+            db.execute("DELETE FROM jobs WHERE job_id=?", (job_id,))
+
+    def list_jobs(self, owner: str, query: JobQuery) -> list[JobRecord]:
+        """Return one page of the owner's jobs, filtered as ``query`` says."""
+        sql = "SELECT * FROM jobs WHERE owner=?"
+        params: list[Any] = [owner]
+        if query.status is not None:
+            sql += " AND status=?"
+            params.append(query.status)
+        if query.start_time is not None:
+            sql += " AND submitted_at IS NOT NULL AND submitted_at>=?"
+            params.append(query.start_time)
+        if query.end_time is not None:
+            sql += " AND submitted_at IS NOT NULL AND submitted_at<=?"
+            params.append(query.end_time)
+        if query.q:
+            sql += " AND (instr(job_id,?)>0 OR instr(IFNULL(name,''),?)>0"
+            sql += " OR instr(IFNULL(description,''),?)>0)"
+            params.extend([query.q] * 3)
+        sql += f" ORDER BY seq {'DESC' if query.descending else 'ASC'} LIMIT ? OFFSET ?"
+        params.extend([query.size, (query.page - 1) * query.size])
+        with self._lock:
+            rows = self._conn.execute(sql, params).fetchall()
+        return [_from_row(row) for row in rows]
+
+    def jobs_with_status(self, statuses: Sequence[str]) -> list[JobRecord]:
+        """Return every job (any owner) in one of ``statuses``, oldest first."""
+        marks = ",".join("?" for _ in statuses)
+        with self._lock:
+            rows = self._conn.execute(
+                f"SELECT * FROM jobs WHERE status IN ({marks}) ORDER BY seq", tuple(statuses)
+            ).fetchall()
+        return [_from_row(row) for row in rows]
+
+    def children(self, parent_job_id: str) -> list[JobRecord]:
+        """Return the jobs submitted from inside SSE job ``parent_job_id``, oldest first."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT * FROM jobs WHERE parent_job_id=? ORDER BY seq", (parent_job_id,)
+            ).fetchall()
+        return [_from_row(row) for row in rows]
+
+    def count_pending(self, device_id: str) -> int:
+        """Return how many jobs wait for or run on ``device_id``."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT COUNT(*) FROM jobs WHERE device_id=? AND status IN "
+                "('submitted','ready','running')",
+                (device_id,),
+            ).fetchone()
+        return int(row[0])
+
+
+def _to_row(record: JobRecord) -> dict[str, Any]:
+    values = dataclasses.asdict(record)
+    for key in _JSON_COLUMNS:
+        if values[key] is not None:
+            values[key] = json.dumps(values[key])
+    return values
+
+
+def _from_row(row: sqlite3.Row) -> JobRecord:
+    values = {key: row[key] for key in row.keys() if key != "seq"}  # noqa: SIM118 (Row is no dict)
+    for key in _JSON_COLUMNS:
+        if values[key] is not None:
+            values[key] = json.loads(values[key])
+    return JobRecord(**values)

@@ -1,0 +1,1 @@
+"""HTTP routes of the local server: they parse requests and format responses, nothing else."""

@@ -1,0 +1,240 @@
+"""Running the server: :class:`LocalServer` (in-process, in a thread) and :func:`serve` (CLI)."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import secrets
+import socket
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import uvicorn
+
+from .app import create_app
+from .context import DEFAULT_USER, ServerContext
+from .settings import Protocol, ServerSettings
+
+TOKEN_FILE = "api_token"
+log = logging.getLogger("oqtopus_bridge.local")
+
+
+@dataclasses.dataclass(frozen=True)
+class SimpleConfig:
+    """Stand-in for ``oqtopus_bridge.OqtopusConfig`` when the core is not importable."""
+
+    url: str
+    api_token: str
+    proxy: str | None = None
+
+
+def _default_token(context: ServerContext, token: str | None) -> tuple[str, bool]:
+    """Return the default user's token (kept in the data dir) and whether it is new."""
+    user_id = context.repo.ensure_user(DEFAULT_USER)
+    path = context.settings.data_dir / TOKEN_FILE
+    created = False
+    if token is None:
+        if path.exists():
+            token = path.read_text().strip()
+        else:
+            token, created = secrets.token_urlsafe(24), True
+    path.write_text(token + "\n")
+    path.chmod(0o600)
+    context.repo.add_token(user_id, token)
+    return token, created
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _url(host: str, port: int) -> str:
+    shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
+    return f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
+
+
+class LocalServer:
+    """A local OQTOPUS-compatible server on a loopback port, for tests, demos and notebooks.
+
+    Example:
+        >>> with LocalServer() as server:  # doctest: +SKIP
+        ...     backend = OqtopusSamplingBackend(server.config)
+
+    Args:
+        data_dir: Where the database, objects and device catalog live; a temporary directory
+            removed on exit when ``None``.
+        protocol: ``"storage"`` (current API) or ``"legacy"`` (inline job_info).
+        token: API token of the default user; generated (and kept in the data dir) when ``None``.
+        host: Interface to bind.
+        port: TCP port; ``0`` picks a free one.
+        workers: Circuit worker threads; sized to the machine when ``None``.
+        log_requests: Log one line per request and per job transition.
+        **settings: Further :class:`ServerSettings` fields (``sse_timeout_s``, ...).
+    """
+
+    def __init__(
+        self,
+        data_dir: str | Path | None = None,
+        *,
+        protocol: Protocol = "storage",
+        token: str | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        workers: int | None = None,
+        log_requests: bool = False,
+        **settings: Any,
+    ) -> None:
+        self._requested_dir = None if data_dir is None else Path(data_dir)
+        self._token_arg = token
+        self._host, self._port = host, port
+        self._options: dict[str, Any] = {
+            "protocol": protocol,
+            "workers": workers,
+            "log_requests": log_requests,
+            **settings,
+        }
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        self._context: ServerContext | None = None
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._sock: socket.socket | None = None
+        self.url = ""
+        self.token = ""
+        self.data_dir = Path()
+
+    def start(self) -> LocalServer:
+        """Start serving; returns once the server accepts requests."""
+        if self._requested_dir is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="oqtopus-local-")
+            self.data_dir = Path(self._tmp.name)
+        else:
+            self.data_dir = self._requested_dir
+        self._sock = _bind(self._host, self._port)
+        self.url = _url(self._host, self._sock.getsockname()[1])
+        settings = ServerSettings(data_dir=self.data_dir, public_url=self.url, **self._options)
+        self._context = ServerContext.build(settings)
+        self.token, _ = _default_token(self._context, self._token_arg)
+        self._context.start()
+        config = uvicorn.Config(
+            create_app(settings, self._context),
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(
+            target=self._server.run,
+            kwargs={"sockets": [self._sock]},
+            name="oqtopus-local-server",
+            daemon=True,
+        )
+        self._thread.start()
+        deadline = time.monotonic() + 30
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError("the local OQTOPUS server failed to start")
+            time.sleep(0.01)
+        return self
+
+    def stop(self) -> None:
+        """Stop serving, stop the workers, close the database and remove a temporary data dir."""
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(15)
+        if self._context is not None:
+            self._context.close()
+        if self._sock is not None:
+            self._sock.close()
+        if self._tmp is not None:
+            self._tmp.cleanup()
+        self._server = self._thread = self._context = self._sock = self._tmp = None
+
+    def __enter__(self) -> LocalServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def config(self) -> Any:
+        """An ``oqtopus_bridge.OqtopusConfig`` for this server (url and the default token)."""
+        try:
+            from oqtopus_bridge.config import OqtopusConfig
+        except ImportError:
+            return SimpleConfig(url=self.url, api_token=self.token)
+        return OqtopusConfig(url=self.url, api_token=self.token)
+
+    def add_user(self, name: str) -> str:
+        """Create user ``name`` (or reuse it) and return a new API token of that user."""
+        if self._context is None:
+            raise RuntimeError("start the server before adding users")
+        token = secrets.token_urlsafe(24)
+        self._context.repo.add_token(self._context.repo.ensure_user(name), token)
+        return token
+
+
+def default_data_dir() -> Path:
+    """Return the per-user data directory of ``oqtopus-bridge serve``."""
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("oqtopus-bridge")) / "local-server"
+
+
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    data_dir: str | Path | None = None,
+    token: str | None = None,
+    protocol: Protocol = "storage",
+    **settings: Any,
+) -> None:
+    """Run the server in the foreground until Ctrl-C (the ``oqtopus-bridge serve`` command).
+
+    The default user's token is created on first start, printed once, and kept in
+    ``<data_dir>/api_token``; ``token`` sets it explicitly. Logs one line per request and per job
+    transition.
+    """
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
+    directory = Path(data_dir) if data_dir is not None else default_data_dir()
+    sock = _bind(host, port)
+    url = _url(host, sock.getsockname()[1])
+    config = ServerSettings(
+        data_dir=directory, public_url=url, protocol=protocol, log_requests=True, **settings
+    )
+    context = ServerContext.build(config)
+    api_token, created = _default_token(context, token)
+    context.start()
+    print(f"OQTOPUS local server ({protocol} protocol) at {url}; data in {directory}", flush=True)
+    if created:
+        print(
+            f"API token (shown once, also saved in {directory / TOKEN_FILE}): {api_token}",
+            flush=True,
+        )
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(config, context), log_level="warning", access_log=False, lifespan="off"
+        )
+    )
+    try:
+        server.run(sockets=[sock])
+    finally:
+        context.close()
+        sock.close()

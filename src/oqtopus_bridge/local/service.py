@@ -1,0 +1,207 @@
+"""The user-facing job rules of the service: ownership, the state machine, and submission checks.
+
+No HTTP here: methods take plain values and raise :mod:`.errors` exceptions that the app maps to
+status codes. Messages follow the real service (``shared/reference/oqtopus-server.md`` sections 3,
+5 and 7).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from .devices import Device, DeviceCatalog
+from .errors import BadRequest, NotFound
+from .repository import Identity, JobQuery, JobRecord, Repository, new_job_id, utc_now
+from .schemas import LegacySubmitJobRequest, SubmitJobRequest
+from .settings import ServerSettings
+from .storage import ObjectStore
+
+log = logging.getLogger("oqtopus_bridge.local")
+
+CANCELLABLE = ("registered", "submitted", "ready", "running")
+TERMINAL = ("succeeded", "failed", "cancelled")
+
+
+class JobService:
+    """Job and device operations on behalf of an authenticated caller.
+
+    Args:
+        settings: Server settings.
+        repo: The database.
+        store: Object storage.
+        catalog: The device catalog.
+        enqueue: Called with a job id once the job is ``submitted``.
+    """
+
+    def __init__(
+        self,
+        settings: ServerSettings,
+        repo: Repository,
+        store: ObjectStore,
+        catalog: DeviceCatalog,
+        enqueue: Callable[[str], None],
+    ) -> None:
+        self.settings = settings
+        self.repo = repo
+        self.store = store
+        self.catalog = catalog
+        self._enqueue = enqueue
+
+    # -- devices ----------------------------------------------------------------------------------
+
+    def device(self, device_id: str) -> Device:
+        """Return a device or raise 404 ``device_id=... is not found.``."""
+        device = self.catalog.get(device_id)
+        if device is None:
+            raise NotFound(f"device_id={device_id} is not found.")
+        return device
+
+    # -- jobs -------------------------------------------------------------------------------------
+
+    def owned_job(self, who: Identity, job_id: str) -> JobRecord:
+        """Return the caller's job; someone else's job is indistinguishable from a missing one."""
+        record = self.repo.get_job(job_id)
+        if record is None or record.owner != who.user_id:
+            raise NotFound("job not found with the given id")
+        return record
+
+    def register(self, who: Identity) -> dict[str, Any]:
+        """Create a ``registered`` job and return ``{job_id, presigned_url}``."""
+        job_id = new_job_id()
+        self.repo.insert_job(
+            JobRecord(
+                job_id=job_id,
+                owner=who.user_id,
+                status="registered",
+                created_at=utc_now(),
+                parent_job_id=who.scope_job_id,
+            )
+        )
+        form = self.store.upload_form(f"{job_id}/input.zip", self.settings.max_upload_bytes)
+        log.info("job %s registered", job_id)
+        return {"job_id": job_id, "presigned_url": form}
+
+    def _check_device(self, device_id: str) -> Device:
+        device = self.catalog.get(device_id)
+        if device is None:
+            raise BadRequest("device not found")
+        if device.status != "available":
+            raise BadRequest(f"device {device_id} is not available")
+        return device
+
+    def submit(self, who: Identity, job_id: str, request: SubmitJobRequest) -> None:
+        """Move a registered job to ``submitted`` after the real service's checks."""
+        record = self.owned_job(who, job_id)
+        if record.status != "registered":
+            raise BadRequest(
+                f"{job_id} job is not in valid status for submission (valid status: 'registered')"
+            )
+        self._check_device(request.device_id)
+        if not self.store.exists(f"{job_id}/input.zip"):
+            raise BadRequest(f"job information input for {job_id} job not found")
+        changed = self.repo.update_job(job_id, expect=("registered",), **_submit_columns(request))
+        if not changed:
+            raise BadRequest(f"{job_id} job changed status during submission; retry")
+        log.info("job %s submitted (%s on %s)", job_id, request.job_type, request.device_id)
+        self._enqueue(job_id)
+
+    def create_legacy(self, who: Identity, request: LegacySubmitJobRequest) -> str:
+        """Create and submit a job from a legacy inline ``POST /jobs`` body."""
+        self._check_device(request.device_id)
+        payload = _legacy_input(request)
+        job_id = new_job_id()
+        self.store.put_json(job_id, "input", payload)
+        record = JobRecord(
+            job_id=job_id,
+            owner=who.user_id,
+            status="registered",
+            created_at=utc_now(),
+            parent_job_id=who.scope_job_id,
+        )
+        self.repo.insert_job(record)
+        self.repo.update_job(job_id, **_submit_columns(request))
+        log.info("job %s submitted (%s on %s)", job_id, request.job_type, request.device_id)
+        self._enqueue(job_id)
+        return job_id
+
+    def cancel(self, who: Identity, job_id: str) -> None:
+        """Cancel a job that has not finished; idempotent on cancelled jobs."""
+        record = self.owned_job(who, job_id)
+        if record.status == "cancelled":
+            return
+        if record.status not in CANCELLABLE or not self.repo.update_job(
+            job_id, expect=CANCELLABLE, status="cancelled", ended_at=utc_now()
+        ):
+            raise BadRequest(
+                f"{job_id} job is not in valid status for cancellation (valid statuses for "
+                "cancellation: 'registered', 'ready', 'submitted' and 'running')"
+            )
+        log.info("job %s cancelled", job_id)
+
+    def delete(self, who: Identity, job_id: str) -> None:
+        """Delete a finished job and all its objects."""
+        record = self.owned_job(who, job_id)
+        if record.status not in TERMINAL:
+            raise BadRequest(
+                f"{job_id} job is not in valid status for deletion (valid statuses for deletion: "
+                "'succeeded', 'failed' and 'cancelled')"
+            )
+        self.repo.delete_job(job_id)
+        self.store.delete_job(job_id)
+        log.info("job %s deleted", job_id)
+
+    def list_jobs(self, who: Identity, query: JobQuery) -> list[JobRecord]:
+        """Return one page of the caller's jobs."""
+        return self.repo.list_jobs(who.user_id, query)
+
+    def sselog(self, who: Identity, job_id: str) -> dict[str, str]:
+        """Return the legacy ``{file: base64 zip, file_name}`` SSE log of a finished SSE job."""
+        record = self.owned_job(who, job_id)
+        if record.job_type != "sse":
+            raise BadRequest(f"job {job_id} is not an sse job")
+        if record.status not in TERMINAL:
+            raise BadRequest("job has not finished yet")
+        key = f"{job_id}/sse_log.zip"
+        if not self.store.exists(key):
+            raise NotFound("log file not found")
+        data = base64.b64encode(self.store.get(key)).decode()
+        return {"file": data, "file_name": f"sselog_{job_id}.zip"}
+
+
+def _submit_columns(request: SubmitJobRequest) -> dict[str, Any]:
+    return {
+        "name": request.name,
+        "description": request.description,
+        "device_id": request.device_id,
+        "job_type": request.job_type,
+        "shots": request.shots,
+        "transpiler_info": request.transpiler_info if request.transpiler_info is not None else {},
+        "simulator_info": request.simulator_info if request.simulator_info is not None else {},
+        "mitigation_info": request.mitigation_info if request.mitigation_info is not None else {},
+        "status": "submitted",
+        "submitted_at": utc_now(),
+    }
+
+
+def _legacy_input(request: LegacySubmitJobRequest) -> dict[str, Any]:
+    """Turn a legacy inline job_info into the ``input.json`` the engine reads."""
+    info = request.job_info
+    if request.job_type == "sse":
+        if len(info.program) != 1:
+            raise BadRequest("an sse job needs exactly one program: the base64 of a .py file")
+        try:
+            source = base64.b64decode(info.program[0], validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError) as exc:
+            raise BadRequest("sse program must be the base64 of a UTF-8 Python file") from exc
+        return {"sse_program": source}
+    if request.job_type == "estimation" and not info.operator:
+        raise BadRequest("an estimation job needs job_info.operator")
+    payload: dict[str, Any] = {"program": info.program}
+    if info.operator is not None:
+        payload["operator"] = [json.loads(item.model_dump_json()) for item in info.operator]
+    return payload

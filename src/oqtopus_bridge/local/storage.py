@@ -1,0 +1,175 @@
+"""Object storage on the local disk, with presigned (HMAC-signed, expiring) upload/download URLs.
+
+Keys look like S3 keys: ``{job_id}/{item}.zip`` and ``devices/{device_id}/device_info.zip``; each
+object is a file under ``objects/`` in the data directory and a zip with exactly one entry.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import io
+import json
+import re
+import shutil
+import time
+import zipfile
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from .errors import Forbidden, NotFound
+
+_KEY_PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+UPLOAD_PATH = "/_storage/upload"
+DOWNLOAD_PREFIX = "/_storage/objects/"
+
+
+def make_zip(entry_name: str, data: bytes) -> bytes:
+    """Return a zip holding one entry ``entry_name`` with ``data`` (the service's object format)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(entry_name, data)
+    return buffer.getvalue()
+
+
+def read_single_entry(data: bytes) -> tuple[str, bytes]:
+    """Return ``(name, content)`` of the only entry of a zip.
+
+    Raises:
+        ValueError: The bytes are not a zip, or the zip does not hold exactly one file.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = [info.filename for info in archive.infolist() if not info.is_dir()]
+            if len(names) != 1:
+                raise ValueError(f"the zip must contain exactly one file, found {len(names)}")
+            return names[0], archive.read(names[0])
+    except zipfile.BadZipFile as exc:
+        raise ValueError("the object is not a valid zip file") from exc
+
+
+def check_key(key: str) -> str:
+    """Return ``key`` if it is a safe object key (no traversal, no absolute path), else raise.
+
+    Raises:
+        Forbidden: The key could escape the object directory.
+    """
+    parts = key.split("/")
+    if not 1 < len(parts) <= 4 or not all(_KEY_PART.match(part) for part in parts):
+        raise Forbidden(f"invalid object key {key!r}")
+    if any(part in (".", "..") for part in parts):
+        raise Forbidden(f"invalid object key {key!r}")
+    return key
+
+
+class ObjectStore:
+    """Files under ``root`` addressed by keys, plus URL signing.
+
+    Args:
+        root: Directory holding the objects.
+        secret: HMAC key that signs URLs (persisted, so URLs survive a restart).
+        base_url: Public base URL of the server that serves the storage endpoints.
+        expiry_s: Lifetime of a signed URL in seconds.
+    """
+
+    def __init__(self, root: Path, secret: bytes, base_url: str, expiry_s: int) -> None:
+        self.root = root
+        self._secret = secret
+        self._base_url = base_url.rstrip("/")
+        self._expiry_s = expiry_s
+        root.mkdir(parents=True, exist_ok=True)
+
+    # -- files ------------------------------------------------------------------------------------
+
+    def path(self, key: str) -> Path:
+        """Return the file of ``key`` (validated to stay under the root)."""
+        path = (self.root / check_key(key)).resolve()
+        if self.root.resolve() not in path.parents:
+            raise Forbidden(f"invalid object key {key!r}")
+        return path
+
+    def put(self, key: str, data: bytes) -> None:
+        """Store ``data`` under ``key`` atomically (write then rename)."""
+        path = self.path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(path.suffix + ".part")
+        partial.write_bytes(data)
+        partial.replace(path)
+
+    def get(self, key: str) -> bytes:
+        """Return the bytes of ``key``.
+
+        Raises:
+            NotFound: No such object.
+        """
+        path = self.path(key)
+        if not path.is_file():
+            raise NotFound(f"object {key} not found")
+        return path.read_bytes()
+
+    def exists(self, key: str) -> bool:
+        """Return whether ``key`` holds an object."""
+        return self.path(key).is_file()
+
+    def put_entry(self, job_id: str, item: str, entry_name: str, data: bytes) -> None:
+        """Store ``{job_id}/{item}.zip`` holding one entry ``entry_name``."""
+        self.put(f"{job_id}/{item}.zip", make_zip(entry_name, data))
+
+    def put_json(self, job_id: str, item: str, payload: Any) -> None:
+        """Store ``{job_id}/{item}.zip`` holding ``{item}.json``."""
+        self.put_entry(job_id, item, f"{item}.json", json.dumps(payload).encode())
+
+    def read_entry(self, job_id: str, item: str) -> bytes | None:
+        """Return the single entry of ``{job_id}/{item}.zip``, or ``None`` if it is missing."""
+        key = f"{job_id}/{item}.zip"
+        if not self.exists(key):
+            return None
+        return read_single_entry(self.get(key))[1]
+
+    def delete_job(self, job_id: str) -> None:
+        """Remove every object of a job."""
+        if _KEY_PART.match(job_id) and job_id not in (".", ".."):
+            shutil.rmtree(self.root / job_id, ignore_errors=True)
+
+    # -- signing ----------------------------------------------------------------------------------
+
+    def _sign(self, message: str) -> str:
+        digest = hmac.new(self._secret, message.encode(), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+    def download_url(self, key: str) -> str:
+        """Return a presigned GET URL of ``key``."""
+        expires = int(time.time()) + self._expiry_s
+        query = urlencode({"expires": expires, "signature": self._sign(f"GET\n{key}\n{expires}")})
+        return f"{self._base_url}{DOWNLOAD_PREFIX}{quote(key)}?{query}"
+
+    def verify_download(self, key: str, expires: str, signature: str) -> None:
+        """Check a presigned GET; raise :class:`Forbidden` when tampered or expired."""
+        if not hmac.compare_digest(self._sign(f"GET\n{key}\n{expires}"), signature):
+            raise Forbidden("signature does not match: request a fresh URL from the API")
+        if not expires.isdigit() or int(expires) < time.time():
+            raise Forbidden("the presigned URL has expired: request a fresh one from the API")
+
+    def upload_form(self, key: str, max_bytes: int) -> dict[str, Any]:
+        """Return a presigned POST ``{"url", "fields"}`` allowing one upload to ``key``."""
+        policy_doc = {"key": key, "expires": int(time.time()) + self._expiry_s, "max": max_bytes}
+        policy = base64.b64encode(json.dumps(policy_doc).encode()).decode()
+        fields = {"key": key, "policy": policy, "signature": self._sign(f"POST\n{policy}")}
+        return {"url": f"{self._base_url}{UPLOAD_PATH}", "fields": fields}
+
+    def verify_upload(self, key: str, policy: str, signature: str) -> int:
+        """Check a presigned POST form; return the size limit it grants.
+
+        Raises:
+            Forbidden: Wrong signature, another key than signed, or expired.
+        """
+        if not hmac.compare_digest(self._sign(f"POST\n{policy}"), signature):
+            raise Forbidden("signature does not match the policy: use the form from POST /jobs")
+        doc = json.loads(base64.b64decode(policy))
+        if doc.get("key") != key:
+            raise Forbidden("the key does not match the signed policy")
+        if int(doc.get("expires", 0)) < time.time():
+            raise Forbidden("the presigned upload form has expired: register a new job")
+        return int(doc.get("max", 0))
