@@ -1,0 +1,91 @@
+"""What each exit status of ``oqtopus-bridge`` means, and which exception leads to which one."""
+
+from __future__ import annotations
+
+import enum
+
+from oqtopus_bridge.errors import (
+    APIError,
+    BackendError,
+    ConfigError,
+    ConversionError,
+    JobCancelledError,
+    JobFailedError,
+    JobTimeoutError,
+    ResultError,
+    StorageError,
+    TransportError,
+)
+
+__all__ = ["EPILOG", "ExitCode", "describe_error"]
+
+
+class ExitCode(enum.IntEnum):
+    """Exit statuses; scripts can rely on them."""
+
+    OK = 0
+    JOB_FAILED = 1
+    USAGE = 2
+    API = 3
+    TIMEOUT = 4
+    INTERRUPTED = 130
+
+
+EPILOG = """\
+exit codes:
+  0  success
+  1  the job failed or was cancelled
+  2  usage or configuration error (bad arguments, no config, missing extra, unreadable file)
+  3  API or transport error (server unreachable, HTTP error, storage error, malformed result)
+  4  timed out waiting for a job (the job keeps running on the server)
+"""
+
+
+def describe_error(exc: BaseException, secrets: tuple[str, ...] = ()) -> tuple[ExitCode, str]:
+    """Classify an exception into an exit code and a one-line message for stderr.
+
+    Args:
+        exc: The exception that ended the command.
+        secrets: Strings (the API token) that must never be printed; they are replaced by ``***``.
+
+    Returns:
+        The exit code and the message (a single line, without the program name).
+    """
+    code, message = _classify(exc)
+    for secret in secrets:
+        if secret:
+            message = message.replace(secret, "***")
+    return code, " ".join(message.split())
+
+
+def _classify(exc: BaseException) -> tuple[ExitCode, str]:
+    # Order matters: JobTimeoutError is also a TimeoutError, ConfigError also a ValueError.
+    if isinstance(exc, JobTimeoutError):
+        return (
+            ExitCode.TIMEOUT,
+            f"{exc} (the job is still on the server: check it with 'jobs status')",
+        )
+    if isinstance(exc, JobFailedError):
+        detail = (
+            f": {exc.server_message}"
+            if exc.server_message and exc.server_message not in str(exc)
+            else ""
+        )
+        return ExitCode.JOB_FAILED, f"{exc}{detail}"
+    if isinstance(exc, JobCancelledError):
+        return ExitCode.JOB_FAILED, str(exc) or f"job {exc.job_id} was cancelled"
+    if isinstance(exc, (ConfigError, ConversionError)):
+        return ExitCode.USAGE, str(exc)
+    if isinstance(exc, (TransportError, APIError, StorageError, ResultError, BackendError)):
+        return ExitCode.API, str(exc) or type(exc).__name__
+    if isinstance(exc, ImportError):
+        return ExitCode.USAGE, str(exc)
+    if isinstance(exc, OSError):
+        return ExitCode.USAGE, f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(
+            exc
+        )
+    if isinstance(exc, TimeoutError):
+        return ExitCode.TIMEOUT, str(exc) or "timed out"
+    if isinstance(exc, ValueError):
+        return ExitCode.USAGE, str(exc)
+    return ExitCode.API, f"unexpected {type(exc).__name__}: {exc} (rerun with --debug for details)"
