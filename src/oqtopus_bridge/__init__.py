@@ -3,6 +3,33 @@
 from __future__ import annotations
 
 from oqtopus_bridge._version import __version__
+from oqtopus_bridge.backends import (
+    OqtopusDeviceBackend,
+    OqtopusEstimationBackend,
+    OqtopusJobBackendBase,
+    OqtopusSamplingBackend,
+    OqtopusSseBackend,
+    OqtopusSseJob,
+)
+from oqtopus_bridge.config import OqtopusConfig
+from oqtopus_bridge.devices import OqtopusDevice
 from oqtopus_bridge.errors import BackendError
+from oqtopus_bridge.jobs import OqtopusEstimationJob, OqtopusSamplingJob
+from oqtopus_bridge.results import OqtopusEstimationResult, OqtopusSamplingResult
 
-__all__ = ["BackendError", "__version__"]
+__all__ = [
+    "BackendError",
+    "OqtopusConfig",
+    "OqtopusDevice",
+    "OqtopusDeviceBackend",
+    "OqtopusEstimationBackend",
+    "OqtopusEstimationJob",
+    "OqtopusEstimationResult",
+    "OqtopusJobBackendBase",
+    "OqtopusSamplingBackend",
+    "OqtopusSamplingJob",
+    "OqtopusSamplingResult",
+    "OqtopusSseBackend",
+    "OqtopusSseJob",
+    "__version__",
+]

@@ -1,0 +1,32 @@
+"""QURI Parts native use of OQTOPUS: samplers, estimators and a ``SamplingBackend`` for one device.
+
+Nothing here reads a configuration at import time; each factory resolves its config when called.
+
+Example:
+    >>> from oqtopus_bridge.quri_parts import create_oqtopus_sampler  # doctest: +SKIP
+    >>> sampler = create_oqtopus_sampler("qulacs")                     # doctest: +SKIP
+    >>> sampler(circuit, 1000)                                         # doctest: +SKIP
+    Counter({0: 503, 3: 497})
+"""
+
+from __future__ import annotations
+
+from oqtopus_bridge.quri_parts.backend import OqtopusQuriBackend
+from oqtopus_bridge.quri_parts.estimator import (
+    OqtopusEstimate,
+    create_oqtopus_concurrent_estimator,
+    create_oqtopus_estimator,
+)
+from oqtopus_bridge.quri_parts.sampler import (
+    create_oqtopus_concurrent_sampler,
+    create_oqtopus_sampler,
+)
+
+__all__ = [
+    "OqtopusEstimate",
+    "OqtopusQuriBackend",
+    "create_oqtopus_concurrent_estimator",
+    "create_oqtopus_concurrent_sampler",
+    "create_oqtopus_estimator",
+    "create_oqtopus_sampler",
+]

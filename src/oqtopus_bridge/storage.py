@@ -1,0 +1,145 @@
+"""Presigned object storage: upload ``input.zip`` by form POST and download single-entry result zips.
+
+Storage requests use their own session that never carries the API token (the URL itself is the
+credential; the token must not leak to a storage host). Every presigned form field is forwarded
+verbatim, in order, with the ``file`` part last as S3 requires.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import posixpath
+import zipfile
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from urllib3.util.retry import Retry
+
+from oqtopus_bridge.config import OqtopusConfig
+from oqtopus_bridge.errors import StorageError
+from oqtopus_bridge.transport import build_session, default_retry, map_requests_errors
+
+__all__ = ["Storage", "decode_object", "make_zip", "read_single_entry"]
+
+# Re-uploading the same object to the same key is idempotent, so the storage session may retry POST.
+_STORAGE_METHODS = frozenset(Retry.DEFAULT_ALLOWED_METHODS | {"POST"})
+
+
+def make_zip(entry_name: str, data: bytes) -> bytes:
+    """Return a ZIP_DEFLATED archive holding exactly one entry ``entry_name``."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(entry_name, data)
+    return buffer.getvalue()
+
+
+def read_single_entry(data: bytes, what: str = "object") -> tuple[str, bytes]:
+    """Return ``(name, content)`` of the only file in a zip.
+
+    Raises:
+        StorageError: If ``data`` is not a zip (e.g. truncated) or does not hold exactly one file.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = [info.filename for info in archive.infolist() if not info.is_dir()]
+            if len(names) != 1:
+                raise StorageError(f"{what}: expected a zip with one file, found {len(names)}")
+            return names[0], archive.read(names[0])
+    except (zipfile.BadZipFile, EOFError, OSError) as exc:
+        raise StorageError(f"{what}: the downloaded object is not a valid zip ({exc})") from exc
+
+
+def decode_object(name: str, content: bytes) -> Any:
+    """Decode a storage entry: JSON when it parses, else UTF-8 text.
+
+    A root that is a single key equal to the entry's stem (``{"result": {...}}`` in ``result.json``) is
+    unwrapped, a variant discussed server-side (oqtopus-cloud #275).
+    """
+    text = content.decode("utf-8", errors="replace")
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return text
+    stem = posixpath.splitext(posixpath.basename(name))[0]
+    if (
+        isinstance(value, dict)
+        and len(value) == 1
+        and stem in value
+        and isinstance(value[stem], dict)
+    ):
+        return value[stem]
+    return value
+
+
+class Storage:
+    """Uploads and downloads presigned objects on a session without the API token.
+
+    Args:
+        config: Connection settings (proxy and timeouts apply to storage too).
+        base_url: API base URL, used to resolve relative presigned URLs.
+    """
+
+    def __init__(self, config: OqtopusConfig, base_url: str) -> None:
+        self.session = build_session(default_retry().new(allowed_methods=_STORAGE_METHODS))
+        self.timeout = (config.connect_timeout, max(config.read_timeout, 60.0))
+        self.proxies = {"http": config.proxy, "https": config.proxy} if config.proxy else {}
+        self._base_url = base_url
+
+    def _absolute(self, url: str) -> str:
+        return f"{self._base_url}{url}" if url.startswith("/") else url
+
+    def upload(self, presigned: Mapping[str, Any], payload: bytes) -> None:
+        """POST ``payload`` as the file of a presigned form.
+
+        Args:
+            presigned: ``{"url": ..., "fields": {...}}`` as returned by ``POST /jobs``.
+            payload: The zip bytes to upload.
+
+        Raises:
+            StorageError: If the presigned data is malformed or storage refuses the upload.
+        """
+        url = presigned.get("url")
+        fields = presigned.get("fields") or {}
+        if not isinstance(url, str) or not isinstance(fields, Mapping):
+            raise StorageError("the server's presigned_url has no usable url/fields")
+        data = [(str(key), str(value)) for key, value in fields.items()]
+        filename = posixpath.basename(str(fields.get("key", "input.zip"))) or "input.zip"
+        files = {"file": (filename, payload, "application/zip")}
+        context = f"upload to storage host {urlsplit(url).netloc or url}"
+        with map_requests_errors(context):
+            response = self.session.post(
+                self._absolute(url), data=data, files=files, timeout=self.timeout, **self._kw()
+            )
+        if not 200 <= response.status_code < 300:
+            raise StorageError(
+                f"{context} failed: HTTP {response.status_code}: {response.text[:300]}"
+            )
+
+    def download(self, url: str, what: str = "object") -> bytes:
+        """GET a presigned URL and return the bytes.
+
+        Raises:
+            StorageError: If storage answers with an error status.
+        """
+        context = f"download of {what}"
+        with map_requests_errors(context):
+            response = self.session.get(self._absolute(url), timeout=self.timeout, **self._kw())
+        if response.status_code >= 400:
+            raise StorageError(
+                f"{context} failed: HTTP {response.status_code}: {response.text[:300]}"
+            )
+        return response.content
+
+    def fetch(self, url: str, what: str = "object") -> Any:
+        """Download a single-entry zip and decode its entry (see :func:`decode_object`)."""
+        name, content = read_single_entry(self.download(url, what), what)
+        return decode_object(name, content)
+
+    def _kw(self) -> dict[str, Any]:
+        return {"proxies": self.proxies} if self.proxies else {}
+
+    def close(self) -> None:
+        """Close the pooled connections."""
+        self.session.close()

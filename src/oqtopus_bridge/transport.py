@@ -1,0 +1,239 @@
+"""HTTP transport for the OQTOPUS user API: one keep-alive session, retries, timeouts, error mapping.
+
+Every ``requests`` exception is translated to this package's errors in :func:`map_requests_errors`, the
+one place that does so (``raise ... from exc``). The retry policy is a mounted ``urllib3.Retry``
+(:func:`default_retry`): separate connect/read/status budgets, capped exponential backoff, ``Retry-After``
+honoured, statuses 429/502/503/504, and POST retried only on connection errors (the server never saw the
+request), never after the server may have acted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+from collections.abc import Iterator, Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+import requests.adapters
+from urllib3.util.retry import Retry
+
+from oqtopus_bridge._version import __version__
+from oqtopus_bridge.config import OqtopusConfig
+from oqtopus_bridge.errors import (
+    APIError,
+    BackendError,
+    ConfigError,
+    ConnectError,
+    RequestTimeout,
+    TransportError,
+)
+
+__all__ = [
+    "TOKEN_HEADER",
+    "USER_AGENT",
+    "Transport",
+    "build_session",
+    "default_retry",
+    "map_requests_errors",
+]
+
+logger = logging.getLogger(__name__)
+
+TOKEN_HEADER = "q-api-token"
+USER_AGENT = f"oqtopus-bridge/{__version__}"
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+
+# Most specific first: the first isinstance match wins. Every class of requests.exceptions that is an
+# exception appears here (a unit test enforces it), so no foreign error escapes our hierarchy.
+_EXCEPTION_MAP: tuple[tuple[type[Exception], type[BackendError], str], ...] = (
+    (requests.exceptions.ConnectTimeout, ConnectError, "timed out connecting to"),
+    (requests.exceptions.ReadTimeout, RequestTimeout, "no response in time from"),
+    (requests.exceptions.Timeout, RequestTimeout, "timed out talking to"),
+    (requests.exceptions.ProxyError, ConnectError, "the proxy failed for"),
+    (requests.exceptions.SSLError, ConnectError, "TLS failed for"),
+    (requests.exceptions.ConnectionError, ConnectError, "could not connect to"),
+    (requests.exceptions.RetryError, TransportError, "retries exhausted for"),
+    (requests.exceptions.TooManyRedirects, TransportError, "too many redirects for"),
+    (requests.exceptions.ChunkedEncodingError, TransportError, "truncated response from"),
+    (requests.exceptions.ContentDecodingError, TransportError, "undecodable response from"),
+    (requests.exceptions.StreamConsumedError, TransportError, "stream already consumed for"),
+    (requests.exceptions.UnrewindableBodyError, TransportError, "cannot resend the body to"),
+    (requests.exceptions.JSONDecodeError, TransportError, "invalid JSON from"),
+    (requests.exceptions.InvalidJSONError, ConfigError, "cannot encode the request body for"),
+    (requests.exceptions.MissingSchema, ConfigError, "the URL lacks http(s):// in"),
+    (requests.exceptions.InvalidSchema, ConfigError, "unsupported URL scheme in"),
+    (requests.exceptions.InvalidProxyURL, ConfigError, "invalid proxy URL for"),
+    (requests.exceptions.InvalidURL, ConfigError, "invalid URL in"),
+    (requests.exceptions.InvalidHeader, ConfigError, "invalid header value for"),
+    (requests.exceptions.URLRequired, ConfigError, "no URL given for"),
+    (requests.exceptions.HTTPError, TransportError, "HTTP error from"),
+    (requests.exceptions.RequestException, TransportError, "request failed:"),
+)
+
+
+@contextlib.contextmanager
+def map_requests_errors(context: str) -> Iterator[None]:
+    """Translate any ``requests`` exception raised inside the block into a :class:`BackendError`.
+
+    Args:
+        context: What was being done, e.g. ``"GET /jobs/abc"``; it starts the error message.
+
+    Raises:
+        BackendError: The most specific subclass for the ``requests`` error, chained with ``from``.
+    """
+    try:
+        yield
+    except requests.exceptions.RequestException as exc:
+        for foreign, ours, what in _EXCEPTION_MAP:
+            if isinstance(exc, foreign):
+                raise ours(f"{what} {context}: {_describe(exc)}") from exc
+        raise TransportError(f"{context}: {_describe(exc)}") from exc  # pragma: no cover
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return text[:500]
+
+
+def default_retry(
+    *, connect: int = 3, read: int = 2, status: int = 3, backoff_factor: float = 0.25
+) -> Retry:
+    """Return the retry policy mounted on every session.
+
+    Args:
+        connect: Retries after connection errors (safe for every method: the server saw nothing).
+        read: Retries after read errors, idempotent methods only.
+        status: Retries after 429/502/503/504 answers, idempotent methods only.
+        backoff_factor: First backoff in seconds, doubling per retry and capped at 10 s.
+
+    Returns:
+        A ``urllib3.Retry`` value object.
+    """
+    return Retry(
+        total=None,
+        connect=connect,
+        read=read,
+        status=status,
+        other=0,
+        redirect=5,
+        allowed_methods=Retry.DEFAULT_ALLOWED_METHODS,  # excludes POST: see module docstring
+        status_forcelist=RETRY_STATUSES,
+        backoff_factor=backoff_factor,
+        backoff_max=10.0,
+        respect_retry_after_header=True,
+        retry_after_max=60,
+        raise_on_status=False,  # the final error response becomes an APIError with its body
+    )
+
+
+class _TokenSession(requests.Session):
+    """A session that drops the API token when a redirect leaves the original host."""
+
+    def rebuild_auth(self, prepared_request: requests.PreparedRequest, response: Any) -> None:
+        super().rebuild_auth(prepared_request, response)
+        old = urlsplit(response.request.url).netloc
+        new = urlsplit(prepared_request.url).netloc
+        if old != new:
+            prepared_request.headers.pop(TOKEN_HEADER, None)
+
+
+def build_session(retry: Retry | None = None, *, token: str | None = None) -> requests.Session:
+    """Return a keep-alive session with ``retry`` mounted on http and https and our User-Agent.
+
+    Args:
+        retry: The retry policy; :func:`default_retry` when None.
+        token: API token to send as ``q-api-token``; None for storage sessions.
+
+    Returns:
+        A configured ``requests.Session``.
+    """
+    session = _TokenSession()
+    adapter = requests.adapters.HTTPAdapter(
+        max_retries=retry or default_retry(), pool_connections=4, pool_maxsize=32
+    )
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.headers["User-Agent"] = USER_AGENT
+    if token:
+        session.headers[TOKEN_HEADER] = token
+    return session
+
+
+class Transport:
+    """Sends requests to the OQTOPUS user API and returns parsed JSON.
+
+    Thread-safe for concurrent requests (``requests.Session`` connection pools are), so one transport
+    can serve a thread pool of submissions.
+
+    Args:
+        config: The connection settings.
+        retry: Retry policy; :func:`default_retry` when None.
+    """
+
+    def __init__(self, config: OqtopusConfig, *, retry: Retry | None = None) -> None:
+        if not config.url:
+            raise ConfigError(
+                "the OQTOPUS url is empty; set url in ~/.oqtopus, OQTOPUS_URL, or OqtopusConfig(url=...)"
+            )
+        self.base_url = config.url.rstrip("/")
+        self.session = build_session(retry, token=config.api_token)
+        self.session.headers["Accept"] = "application/json"
+        self.timeout = (config.connect_timeout, config.read_timeout)
+        # Passed per request: requests lets environment proxies override session.proxies.
+        self.proxies = {"http": config.proxy, "https": config.proxy} if config.proxy else {}
+
+    def url_for(self, path: str) -> str:
+        """Return the absolute URL of an API ``path`` such as ``/jobs``."""
+        return f"{self.base_url}/{path.lstrip('/')}"
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> Any:
+        """Send one request and return its parsed JSON body (None for an empty body).
+
+        Args:
+            method: HTTP method.
+            path: API path relative to the base URL.
+            json_body: JSON-serializable body, or None for no body.
+            params: Query parameters.
+
+        Returns:
+            The decoded JSON, or None when the body is empty.
+
+        Raises:
+            APIError: The server answered with HTTP >= 400 (subclass by status).
+            TransportError: No usable answer (connection, timeout, malformed body).
+            ConfigError: The URL or proxy is unusable.
+        """
+        context = f"{method} {path}"
+        kwargs: dict[str, Any] = {"timeout": self.timeout, "params": params}
+        if self.proxies:
+            kwargs["proxies"] = self.proxies
+        if json_body is not None:
+            kwargs["json"] = json_body
+        with map_requests_errors(context):
+            response = self.session.request(method, self.url_for(path), **kwargs)
+        logger.debug("%s -> %s", context, response.status_code)
+        if response.status_code >= 400:
+            raise APIError.from_response(response.status_code, response.text, context=context)
+        if not response.content.strip():
+            return None
+        try:
+            return json.loads(response.content)
+        except ValueError as exc:
+            raise TransportError(
+                f"{context}: HTTP {response.status_code} but the body is not JSON "
+                f"({response.content[:80]!r}); is the url pointing at the OQTOPUS API?"
+            ) from exc
+
+    def close(self) -> None:
+        """Close the pooled connections."""
+        self.session.close()
