@@ -42,8 +42,8 @@ def is_python_cell(source: str) -> bool:
 def mask(source: str) -> MaskedCell:
     """Replace every magic, shell escape and help line (and continuations) by a placeholder.
 
-    A placeholder is ``pass`` at the line's own indentation plus a numbered comment, so the cell's
-    block structure and line count stay the same.
+    A placeholder is ``pass`` at the line's own indentation plus a numbered comment (a bare comment
+    for continuation lines), so the cell's block structure and line count stay the same.
 
     Args:
         source: The cell source.
@@ -62,8 +62,9 @@ def mask(source: str) -> MaskedCell:
             _LINE_MAGIC.match(body) or _ASSIGNED_MAGIC.match(body) or _HELP.match(body)
         )
         if magic:
-            indent = body[: len(body) - len(body.lstrip())]
-            out.append(f"{indent}pass  # {_MARKER.format(len(lines))}{ending}")
+            # A continuation line becomes a bare comment: Python ignores its indentation.
+            indent = "" if continuing else body[: len(body) - len(body.lstrip())] + "pass  "
+            out.append(f"{indent}# {_MARKER.format(len(lines))}{ending}")
             lines.append(body)
             numbers.append(number)
             continuing = body.endswith("\\")

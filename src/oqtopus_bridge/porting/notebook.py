@@ -147,9 +147,19 @@ def _encode_source(source: str, original: str) -> str:
     lead = re.match(r"\[\s*", original)
     tail = re.search(r"\s*\]$", original)
     assert lead is not None and tail is not None
-    separator = "," + lead.group(0)[1:]
+    separator = _separator(original, lead.end())
     items = [json.dumps(line, ensure_ascii=ensure_ascii) for line in source.splitlines(True)]
     return lead.group(0) + separator.join(items) + tail.group(0)
+
+
+def _separator(original: str, first_item: int) -> str:
+    """Return the text between the first two items of a JSON list of strings, or a guess for it."""
+    end = int(scanstring(original, first_item + 1)[1])
+    found = re.match(r"\s*,\s*", original[end:])
+    if found is not None:
+        return found.group(0)
+    indent = original[1:first_item]
+    return "," + indent if indent else ", "
 
 
 def _check_splice(old_text: str, new_text: str, new_sources: dict[int, str]) -> None:
