@@ -88,6 +88,19 @@ def _is_private(name: str) -> bool:
     )
 
 
+def _names_a_device(keywords: set[str], positional: Sequence[cst.Arg]) -> bool:
+    """Tell whether a sampler-factory call gives a device: ``device_id=`` or a string first.
+
+    The peer's factory took ``(executor, concurrency)`` positionally, so any other positional first
+    argument is old code.
+    """
+    if "device_id" in keywords:
+        return True
+    return bool(positional) and isinstance(
+        positional[0].value, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)
+    )
+
+
 def _replace_base(
     node: cst.BaseExpression, depth: int, base: cst.BaseExpression
 ) -> cst.BaseExpression:
@@ -280,7 +293,7 @@ class _Porter(cst.CSTTransformer):
         last = func.rsplit(".", 1)[-1]
         if last == "download_log" and "." in func and ("job_id" in keywords or len(positional) > 1):
             self._report(node, fnd.LEGACY_DOWNLOAD_LOG)
-        if last == rules.SAMPLER_FACTORY and "device_id" not in keywords:
+        if last == rules.SAMPLER_FACTORY and not _names_a_device(keywords, positional):
             self._report(node, fnd.SAMPLER_DEVICE_ID)
         if func == "json.loads" and positional:
             self._check_json_loads(node, positional[0].value)

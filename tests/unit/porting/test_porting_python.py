@@ -143,6 +143,8 @@ info = json.loads(device.device_info)
 stats = json.loads(job.job_info["transpile_result"]["stats"])
 sampler = create_oqtopus_concurrent_sampler(max_workers=2)
 sampler = create_oqtopus_concurrent_sampler(device_id="qulacs")
+sampler = create_oqtopus_concurrent_sampler("qulacs", config)
+sampler = create_oqtopus_concurrent_sampler(executor, 4)
 """
     assert codes(source) == [
         (3, "broken-sampler"),
@@ -154,6 +156,7 @@ sampler = create_oqtopus_concurrent_sampler(device_id="qulacs")
         (11, "legacy-json-string"),
         (12, "legacy-json-string"),
         (13, "sampler-device-id"),
+        (16, "sampler-device-id"),
     ]
 
 
@@ -226,3 +229,11 @@ s = sampler.create_oqtopus_concurrent_sampler()
         (4, "private-attribute"),
         (5, "sampler-device-id"),
     ]
+
+
+def test_the_names_the_tool_maps_to_exist_in_this_package() -> None:
+    import importlib
+
+    for module, names in rules.PUBLIC_NAMES.items():
+        imported = importlib.import_module(module)
+        assert [name for name in sorted(names) if not hasattr(imported, name)] == [], module
