@@ -1,0 +1,151 @@
+"""A batch of OQTOPUS jobs behind one Qiskit handle: status mapping, waiting, failures, cancel.
+
+Both :class:`~oqtopus_bridge.qiskit.OqtopusJob` (``backend.run``) and the V2 primitives' jobs hold a
+:class:`JobBatch`. Its id is the child ids joined by ``;`` (Braket's convention), so
+``provider.retrieve_job`` can take it apart again.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from qiskit.providers import JobStatus
+
+from oqtopus_bridge.concurrency import run_concurrently
+from oqtopus_bridge.errors import BackendError, JobCancelledError, JobFailedError
+from oqtopus_bridge.errors import JobTimeoutError as _CoreJobTimeoutError
+from oqtopus_bridge.jobs import wait_all
+from oqtopus_bridge.qiskit.exceptions import OqtopusJobError, OqtopusJobTimeoutError
+
+__all__ = ["ID_SEPARATOR", "STATUS_MAP", "JobBatch", "aggregate_status", "to_job_status"]
+
+logger = logging.getLogger(__name__)
+
+ID_SEPARATOR = ";"
+
+STATUS_MAP = {
+    "registered": JobStatus.INITIALIZING,
+    "submitted": JobStatus.QUEUED,
+    "ready": JobStatus.QUEUED,
+    "running": JobStatus.RUNNING,
+    "cancelling": JobStatus.RUNNING,  # not final: the job may still finish (adapters.md §3.5)
+    "succeeded": JobStatus.DONE,
+    "failed": JobStatus.ERROR,
+    "cancelled": JobStatus.CANCELLED,
+}
+_FINAL = (JobStatus.DONE, JobStatus.ERROR, JobStatus.CANCELLED)
+_warned_statuses: set[str] = set()
+
+
+def to_job_status(status: str) -> JobStatus:
+    """Map an OQTOPUS status to Qiskit's ``JobStatus``.
+
+    An unknown status is reported once as a warning and treated as ``RUNNING`` (not final), so
+    waiting goes on until a known final status or the caller's timeout (a hang seen elsewhere:
+    qiskit-ibm-runtime #2673).
+    """
+    mapped = STATUS_MAP.get(status)
+    if mapped is None:
+        if status not in _warned_statuses:
+            _warned_statuses.add(status)
+            warnings.warn(
+                f"unknown OQTOPUS job status {status!r}; treating it as running",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+        return JobStatus.RUNNING
+    return mapped
+
+
+def aggregate_status(statuses: Iterable[JobStatus]) -> JobStatus:
+    """The status of a batch: unfinished while any child is, then ERROR > CANCELLED > DONE."""
+    values = list(statuses)
+    pending = [s for s in values if s not in _FINAL]
+    if pending:
+        for status in (JobStatus.RUNNING, JobStatus.QUEUED, JobStatus.VALIDATING):
+            if status in pending:
+                return status
+        return JobStatus.INITIALIZING
+    for status in (JobStatus.ERROR, JobStatus.CANCELLED):
+        if status in values:
+            return status
+    return JobStatus.DONE
+
+
+class JobBatch:
+    """OQTOPUS child jobs that together form one Qiskit job.
+
+    Args:
+        children: Core job handles (sampling or estimation), in submission order.
+    """
+
+    def __init__(self, children: Sequence[Any]) -> None:
+        self.children = list(children)
+
+    @property
+    def job_id(self) -> str:
+        """The composite id: child ids joined by ``;``."""
+        return ID_SEPARATOR.join(child.job_id for child in self.children)
+
+    def status(self) -> JobStatus:
+        """Refresh unfinished children (concurrently) and return the aggregate status."""
+        pending = [c for c in self.children if to_job_status(c.status) not in _FINAL]
+        run_concurrently([child.refresh for child in pending])
+        return aggregate_status(to_job_status(child.status) for child in self.children)
+
+    def wait(self, timeout: float | None) -> None:
+        """Wait until every child has ended.
+
+        Raises:
+            OqtopusJobTimeoutError: If some child is still unfinished after ``timeout`` seconds.
+        """
+        try:
+            wait_all(self.children, timeout)
+        except _CoreJobTimeoutError as exc:
+            raise OqtopusJobTimeoutError(
+                f"job {self.job_id} did not finish within {timeout} s; it keeps running on the "
+                "service: call result() again, or provider.retrieve_job(job_id) later",
+                self.job_id,
+            ) from exc
+
+    def results(self, timeout: float | None = None) -> list[Any]:
+        """Wait, then return every child's core result in submission order.
+
+        Raises:
+            OqtopusJobTimeoutError: If waiting exceeds ``timeout``.
+            OqtopusJobError: If any child failed or was cancelled; the message lists every such
+                child with the service's message.
+        """
+        self.wait(timeout)
+        results, problems = [], []
+        for child in self.children:
+            try:
+                results.append(child.result())
+            except (JobFailedError, JobCancelledError) as exc:
+                problems.append(f"{child.job_id}: {exc}")
+        if problems:
+            raise OqtopusJobError(
+                f"{len(problems)} of {len(self.children)} OQTOPUS jobs did not succeed; "
+                + "; ".join(problems),
+                self.job_id,
+            )
+        return results
+
+    def cancel(self) -> bool:
+        """Cancel every unfinished child; return whether every request was accepted."""
+        pending = [c for c in self.children if to_job_status(c.status) not in _FINAL]
+        outcomes = run_concurrently([lambda c=child: _try_cancel(c) for child in pending])
+        return all(outcomes)
+
+
+def _try_cancel(child: Any) -> bool:
+    """Cancel one child; a refusal (e.g. it just finished) is logged, not raised."""
+    try:
+        child.cancel()
+    except BackendError as exc:
+        logger.warning("could not cancel OQTOPUS job %s: %s", child.job_id, exc)
+        return False
+    return True

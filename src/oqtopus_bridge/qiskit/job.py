@@ -1,0 +1,241 @@
+"""Qiskit job handles over OQTOPUS jobs: ``OqtopusJob`` (``backend.run``) and the primitives' job.
+
+A handle is returned as soon as every OQTOPUS job is submitted; waiting happens in ``result()``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from qiskit.primitives import BasePrimitiveJob, PrimitiveResult
+from qiskit.providers import JobStatus, JobV1
+from qiskit.result import Result
+
+from oqtopus_bridge import bits
+from oqtopus_bridge.qiskit._batch import JobBatch
+from oqtopus_bridge.qiskit._convert import CircuitLayout, layout_from_program
+from oqtopus_bridge.qiskit._results import experiment_result
+from oqtopus_bridge.qiskit.exceptions import OqtopusJobError
+
+if TYPE_CHECKING:
+    from oqtopus_bridge.qiskit.backend import OqtopusBackend
+
+__all__ = ["Experiment", "OqtopusJob", "OqtopusPrimitiveJob", "experiments_from_programs"]
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """Where one circuit's counts live: a child job, and its program index in a multi_manual job.
+
+    Attributes:
+        child: Index of the OQTOPUS job in the batch.
+        program: Index in ``divided_counts`` for a multi_manual job, else ``None``.
+        layout: The circuit's register layout (``None`` for programs not written by this adapter).
+    """
+
+    child: int
+    program: int | None
+    layout: CircuitLayout | None
+
+
+def experiments_from_programs(child: int, programs: Sequence[str], multi: bool) -> list[Experiment]:
+    """The experiments of one OQTOPUS job, read from its stored programs' layout comments."""
+    return [
+        Experiment(child, index if multi else None, layout_from_program(program))
+        for index, program in enumerate(programs)
+    ]
+
+
+class OqtopusJob(JobV1):
+    """The job of ``OqtopusBackend.run``: one or more OQTOPUS sampling jobs, one ``Result``.
+
+    The job id is the OQTOPUS job ids joined by ``;``; ``provider.retrieve_job`` accepts it in any
+    later session and rebuilds the same ``Result`` from the programs stored on the service.
+
+    Args:
+        backend: The backend that ran the circuits.
+        batch: The submitted OQTOPUS jobs.
+        experiments: One entry per circuit, in input order.
+        memory: Fill per-shot ``memory``, synthesized from counts (grouped by outcome, not in the
+            order the device measured).
+    """
+
+    _async = True
+
+    def __init__(
+        self,
+        backend: OqtopusBackend,
+        batch: JobBatch,
+        experiments: Sequence[Experiment],
+        *,
+        memory: bool = False,
+    ) -> None:
+        super().__init__(backend, batch.job_id)
+        self._batch = batch
+        self._experiments = list(experiments)
+        self._memory = memory
+        self._result: Result | None = None
+        self._lock = threading.Lock()
+
+    def submit(self) -> None:
+        """Not needed: ``backend.run`` has already submitted the job.
+
+        Raises:
+            OqtopusJobError: Always.
+        """
+        raise OqtopusJobError(
+            "the job was submitted by backend.run(); call result()", self.job_id()
+        )
+
+    def status(self) -> JobStatus:
+        """Return the aggregate status of the OQTOPUS jobs (queried now)."""
+        return self._batch.status()
+
+    def job_ids(self) -> list[str]:
+        """Return the ids of the OQTOPUS jobs, in submission order."""
+        return [child.job_id for child in self._batch.children]
+
+    def cancel(self) -> bool:
+        """Cancel every unfinished OQTOPUS job; return whether each request was accepted."""
+        return self._batch.cancel()
+
+    def transpiled_programs(self) -> list[str | None]:
+        """Return the program the service ran for each OQTOPUS job (``None`` if not transpiled)."""
+        programs = []
+        for child in self._batch.children:
+            transpiled = child.job_info.get("transpile_result") or {}
+            programs.append(transpiled.get("transpiled_program"))
+        return programs
+
+    def result(self, timeout: float | None = None) -> Result:
+        """Wait for the OQTOPUS jobs and return their counts as a Qiskit ``Result``.
+
+        Args:
+            timeout: Seconds to wait at most; ``None`` waits as long as it takes.
+
+        Returns:
+            One ``ExperimentResult`` per circuit in input order; ``get_counts()`` follows the
+            circuits' classical registers exactly as Aer's results do.
+
+        Raises:
+            OqtopusJobTimeoutError: The jobs are still running after ``timeout`` seconds (they keep
+                running; call ``result()`` again later).
+            OqtopusJobError: Some OQTOPUS job failed or was cancelled; the message has each one's
+                id and the service's explanation.
+        """
+        with self._lock:
+            if self._result is None:
+                results = self._batch.results(timeout)
+                self._result = self._build(results)
+            return self._result
+
+    def _build(self, results: Sequence[Any]) -> Result:
+        divided = _divided_counts(self._experiments, results)
+        experiments = []
+        for index, exp in enumerate(self._experiments):
+            child = self._batch.children[exp.child]
+            layout = exp.layout or _fallback_layout(results[exp.child], index)
+            counts = divided[index] if exp.program is not None else results[exp.child].raw_counts
+            experiments.append(experiment_result(counts, layout, child.shots, memory=self._memory))
+        backend = self.backend()
+        return Result(
+            backend_name=backend.name if backend is not None else None,
+            backend_version=backend.backend_version if backend is not None else None,
+            job_id=self.job_id(),
+            success=True,
+            results=experiments,
+        )
+
+
+def _divided_counts(experiments: Sequence[Experiment], results: Sequence[Any]) -> list[Any]:
+    """Each multi_manual experiment's own counts (the service's split, or ours from the key)."""
+    divided: list[Any] = [None] * len(experiments)
+    for child, result in enumerate(results):
+        members = [
+            i for i, e in enumerate(experiments) if e.child == child and e.program is not None
+        ]
+        if not members:
+            continue
+        per_program = result.raw_divided_counts
+        if not per_program:
+            widths = [_width(experiments[i], result) for i in members]
+            per_program = dict(enumerate(bits.split_multi_manual(result.raw_counts, widths)))
+        for i in members:
+            divided[i] = per_program.get(experiments[i].program, {})
+    return divided
+
+
+def _width(experiment: Experiment, result: Any) -> int:
+    if experiment.layout is None:
+        raise OqtopusJobError(
+            "a multi_manual job without register layouts cannot be split; "
+            "retrieve it with the core OqtopusSamplingBackend instead"
+        )
+    return experiment.layout.num_clbits
+
+
+def _fallback_layout(result: Any, index: int) -> CircuitLayout:
+    """For programs not written by this adapter: one register ``c`` over the key's width."""
+    width = result.bit_width or 0
+    return CircuitLayout(f"circuit-{index}", 0, width, (("c", tuple(range(width))),))
+
+
+class OqtopusPrimitiveJob(BasePrimitiveJob[PrimitiveResult, JobStatus]):
+    """The job of ``OqtopusSamplerV2.run`` and ``OqtopusEstimatorV2.run``.
+
+    Args:
+        batch: The submitted OQTOPUS jobs.
+        translate: Turns the core results (in submission order) into the ``PrimitiveResult``.
+    """
+
+    def __init__(
+        self, batch: JobBatch, translate: Callable[[list[Any]], PrimitiveResult], **metadata: Any
+    ) -> None:
+        super().__init__(batch.job_id, **metadata)
+        self._batch = batch
+        self._translate = translate
+        self._result: PrimitiveResult | None = None
+        self._lock = threading.Lock()
+
+    def result(self, timeout: float | None = None) -> PrimitiveResult:
+        """Wait for every OQTOPUS job and return the primitive result.
+
+        Raises:
+            OqtopusJobTimeoutError: The jobs are still running after ``timeout`` seconds.
+            OqtopusJobError: Some OQTOPUS job failed or was cancelled (each one's message included).
+        """
+        with self._lock:
+            if self._result is None:
+                self._result = self._translate(self._batch.results(timeout))
+            return self._result
+
+    def status(self) -> JobStatus:
+        """Return the aggregate status of the OQTOPUS jobs (queried now)."""
+        return self._batch.status()
+
+    def job_ids(self) -> list[str]:
+        """Return the ids of the OQTOPUS jobs, in submission order."""
+        return [child.job_id for child in self._batch.children]
+
+    def done(self) -> bool:
+        """Whether every OQTOPUS job succeeded."""
+        return self.status() == JobStatus.DONE
+
+    def running(self) -> bool:
+        """Whether some OQTOPUS job is running."""
+        return self.status() == JobStatus.RUNNING
+
+    def cancelled(self) -> bool:
+        """Whether the job ended cancelled."""
+        return self.status() == JobStatus.CANCELLED
+
+    def in_final_state(self) -> bool:
+        """Whether every OQTOPUS job has ended."""
+        return self.status() in (JobStatus.DONE, JobStatus.ERROR, JobStatus.CANCELLED)
+
+    def cancel(self) -> bool:
+        """Cancel every unfinished OQTOPUS job; return whether each request was accepted."""
+        return self._batch.cancel()

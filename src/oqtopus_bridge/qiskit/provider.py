@@ -1,0 +1,228 @@
+"""``OqtopusProvider``: OQTOPUS devices as Qiskit backends, and jobs retrieved by id.
+
+Qiskit 2.x has no provider base class; this follows the shape users know from qiskit-ibm-runtime
+and qiskit-braket-provider (``backends``, ``get_backend``, ``retrieve_job``, ``jobs``,
+``least_busy``). Keyword filters are implemented here because Qiskit's ``filter_backends`` calls
+``configuration()``, which ``BackendV2`` does not have (``shared/reference/adapters.md`` §3.1).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from oqtopus_bridge import (
+    OqtopusConfig,
+    OqtopusDeviceBackend,
+    OqtopusEstimationBackend,
+    OqtopusJobBackendBase,
+    OqtopusSamplingBackend,
+)
+from oqtopus_bridge.concurrency import run_concurrently
+from oqtopus_bridge.errors import NotFoundError
+from oqtopus_bridge.qiskit._batch import ID_SEPARATOR, JobBatch
+from oqtopus_bridge.qiskit.backend import OqtopusBackend
+from oqtopus_bridge.qiskit.exceptions import (
+    OqtopusBackendNotFoundError,
+    OqtopusInputError,
+    OqtopusJobError,
+    OqtopusJobNotFoundError,
+)
+from oqtopus_bridge.qiskit.job import OqtopusJob, experiments_from_programs
+
+__all__ = ["OqtopusProvider"]
+
+_SAMPLING_TYPES = ("sampling", "multi_manual")
+
+
+class OqtopusProvider:
+    """Access to an OQTOPUS service from Qiskit.
+
+    Credentials resolve like the core: explicit ``config`` (or ``url`` and ``api_token``), else the
+    ``OQTOPUS_URL``/``OQTOPUS_API_TOKEN`` environment variables, else the ``default`` section of
+    ``~/.oqtopus``. Nothing is read or requested until a method needs it.
+
+    Example:
+        >>> provider = OqtopusProvider()                       # doctest: +SKIP
+        >>> backend = provider.get_backend("anemone")          # doctest: +SKIP
+        >>> job = backend.run(transpile(circuit, backend))     # doctest: +SKIP
+        >>> job.result().get_counts()                          # doctest: +SKIP
+
+    Args:
+        config: Connection settings; overrides everything else.
+        url: API base URL (with ``api_token``, instead of ``config``).
+        api_token: API token (never logged).
+        proxy: Proxy URL for ``url``/``api_token``.
+
+    Raises:
+        ConfigError: If ``url`` is given without ``api_token`` or vice versa.
+    """
+
+    def __init__(
+        self,
+        config: OqtopusConfig | None = None,
+        *,
+        url: str | None = None,
+        api_token: str | None = None,
+        proxy: str | None = None,
+    ) -> None:
+        if config is None and (url is not None or api_token is not None):
+            config = OqtopusConfig(url=url, api_token=api_token, proxy=proxy)  # type: ignore[arg-type]
+        self._config = config
+        self._clients: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def _client(self, kind: str, factory: Callable[[Any], Any]) -> Any:
+        with self._lock:
+            if kind not in self._clients:
+                self._clients[kind] = factory(self._config)
+            return self._clients[kind]
+
+    @property
+    def sampling_backend(self) -> OqtopusSamplingBackend:
+        """The core sampling client this provider submits through (created on first use)."""
+        return self._client("sampling", OqtopusSamplingBackend)  # type: ignore[no-any-return]
+
+    @property
+    def estimation_backend(self) -> OqtopusEstimationBackend:
+        """The core estimation client (created on first use)."""
+        return self._client("estimation", OqtopusEstimationBackend)  # type: ignore[no-any-return]
+
+    @property
+    def _devices(self) -> OqtopusDeviceBackend:
+        return self._client("devices", OqtopusDeviceBackend)  # type: ignore[no-any-return]
+
+    @property
+    def _jobs(self) -> OqtopusJobBackendBase:
+        return self._client("jobs", OqtopusJobBackendBase)  # type: ignore[no-any-return]
+
+    def backends(
+        self,
+        name: str | None = None,
+        filters: Callable[[OqtopusBackend], bool] | None = None,
+        *,
+        device_type: str | None = None,
+        status: str | None = None,
+        min_num_qubits: int | None = None,
+    ) -> list[OqtopusBackend]:
+        """Return the service's devices as backends, optionally filtered.
+
+        Args:
+            name: Only the device with this id.
+            filters: A callable that keeps a backend when it returns True.
+            device_type: ``"QPU"`` or ``"simulator"`` (case-insensitive).
+            status: ``"available"`` or ``"unavailable"``.
+            min_num_qubits: Only devices with at least this many qubits.
+
+        Returns:
+            Matching backends, in the service's order.
+        """
+        devices = self._devices.get_devices()
+        found = [
+            OqtopusBackend(self, d)
+            for d in devices
+            if (name is None or d.device_id == name)
+            and (device_type is None or str(d.device_type).lower() == device_type.lower())
+            and (status is None or d.status == status)
+        ]
+        if min_num_qubits is not None:
+            found = [b for b in found if b.num_qubits >= min_num_qubits]
+        return [b for b in found if filters is None or filters(b)]
+
+    def get_backend(self, name: str | None = None, **kwargs: Any) -> OqtopusBackend:
+        """Return exactly one backend.
+
+        Args:
+            name: The device id, e.g. ``"anemone"``.
+            **kwargs: Filters as in :meth:`backends`.
+
+        Raises:
+            QiskitBackendNotFoundError: (as :class:`OqtopusBackendNotFoundError`) if none or more
+                than one device matches; the message lists the available device ids.
+        """
+        found = self.backends(name, **kwargs)
+        if len(found) == 1:
+            return found[0]
+        available = [d.device_id for d in self._devices.get_devices()]
+        what = f"named {name!r}" if name else "matching the filters"
+        problem = "No" if not found else f"{len(found)}"
+        hint = "" if found else " Pass one of these ids to get_backend()."
+        raise OqtopusBackendNotFoundError(
+            f"{problem} OQTOPUS backend {what}; available devices: {', '.join(available)}.{hint}"
+        )
+
+    def least_busy(self, **kwargs: Any) -> OqtopusBackend:
+        """Return the available backend with the fewest pending jobs (filters as :meth:`backends`).
+
+        Raises:
+            OqtopusBackendNotFoundError: If no available device matches.
+        """
+        kwargs.setdefault("status", "available")
+        found = self.backends(**kwargs)
+        if not found:
+            raise OqtopusBackendNotFoundError("No available OQTOPUS backend matches the filters.")
+        return min(found, key=lambda b: int(getattr(b.device, "n_pending_jobs", 0) or 0))
+
+    def retrieve_job(self, job_id: str) -> OqtopusJob:
+        """Rebuild a ``backend.run`` job from its id, in this or any later session.
+
+        Args:
+            job_id: An OQTOPUS sampling job id, or a composite id (``"id1;id2;..."``) as returned
+                by ``OqtopusJob.job_id()``.
+
+        Returns:
+            The job; its ``result()`` equals the original's (register layouts are read from the
+            programs stored on the service). Memory is not restored: it is off for retrieved jobs.
+
+        Raises:
+            OqtopusJobNotFoundError: If the service has no such job (or it is not yours).
+            OqtopusJobError: If a job is not a sampling job.
+        """
+        ids = [part.strip() for part in job_id.split(ID_SEPARATOR) if part.strip()]
+        if not ids:
+            raise OqtopusInputError(f"{job_id!r} is not a job id")
+        children = run_concurrently([lambda i=i: self._retrieve_one(i) for i in ids])
+        experiments = []
+        for index, child in enumerate(children):
+            programs = child.job_info.get("program") or []
+            multi = child.job_type == "multi_manual"
+            experiments += experiments_from_programs(index, programs or [""], multi)
+        backend = self.get_backend(children[0].device_id)
+        return OqtopusJob(backend, JobBatch(children), experiments)
+
+    def _retrieve_one(self, job_id: str) -> Any:
+        try:
+            job = self._jobs.retrieve_job(job_id)
+        except NotFoundError as exc:
+            raise OqtopusJobNotFoundError(
+                f"no OQTOPUS job {job_id!r} for this token; check the id (composite ids join "
+                "job ids with ';') and the account you are connected with",
+                job_id,
+            ) from exc
+        if job.job_type not in _SAMPLING_TYPES:
+            raise OqtopusJobError(
+                f"job {job_id} is a {job.job_type} job; retrieve_job rebuilds backend.run "
+                "(sampling) jobs only: use OqtopusEstimationBackend().retrieve_job for others",
+                job_id,
+            )
+        return job
+
+    def jobs(self, limit: int = 10, status: str | None = None) -> list[OqtopusJob]:
+        """Return your most recent sampling jobs, newest first, one ``OqtopusJob`` each.
+
+        Args:
+            limit: Most jobs to return.
+            status: Only jobs with this OQTOPUS status (e.g. ``"succeeded"``).
+        """
+        params: dict[str, Any] = {"size": max(1, int(limit)), "order": "DESC"}
+        if status is not None:
+            params["status"] = status
+        # The documented core API has no job listing; this is GET /jobs through its transport.
+        records = self._jobs.api.transport.request("GET", "/jobs", params=params) or []
+        ids = [str(r["job_id"]) for r in records if r.get("job_type") in _SAMPLING_TYPES]
+        return [self.retrieve_job(job_id) for job_id in ids[:limit]]
+
+    def __repr__(self) -> str:
+        url = getattr(self._config, "url", None)
+        return f"OqtopusProvider(url={url!r})" if url else "OqtopusProvider()"
