@@ -26,7 +26,8 @@ def parse_program(text: str, index: int = 0) -> QuantumCircuit:
     try:
         circuit = qasm3.loads(text)
     except Exception as exc:  # the importer raises many types; all mean "bad program"
-        raise JobFailure(f"failed to parse OpenQASM 3 program {index}: {exc}") from exc
+        reason = str(exc).strip() or f"{type(exc).__name__} (syntax error)"
+        raise JobFailure(f"failed to parse OpenQASM 3 program {index}: {reason}") from exc
     if not isinstance(circuit, QuantumCircuit):
         raise JobFailure(f"program {index} did not produce a circuit")
     return circuit

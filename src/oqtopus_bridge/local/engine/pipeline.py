@@ -53,14 +53,18 @@ def _programs(payload: dict[str, Any], job_type: str) -> list[str]:
     return programs
 
 
+def _mitigation_method(record: JobRecord) -> str | None:
+    method = (record.mitigation_info or {}).get("ro_error_mitigation")
+    if method not in (None, "pseudo_inverse"):
+        raise JobFailure(f"unsupported ro_error_mitigation {method!r}: use 'pseudo_inverse'")
+    return None if method is None else str(method)
+
+
 def _mitigated(
     record: JobRecord, counts: dict[str, int], circuit: QuantumCircuit, device: Device
 ) -> dict[str, int]:
-    method = (record.mitigation_info or {}).get("ro_error_mitigation")
-    if method is None:
+    if _mitigation_method(record) is None:
         return counts
-    if method != "pseudo_inverse":
-        raise JobFailure(f"unsupported ro_error_mitigation {method!r}: use 'pseudo_inverse'")
     return mitigate(counts, circuit, device)
 
 
@@ -84,6 +88,9 @@ def run_circuit_job(
             record.job_id, "combined_program", "combined_program", qasm3.dumps(circuit).encode()
         )
     terms = None
+    _mitigation_method(record)
+    if job_type != "estimation" and circuit.num_clbits == 0:
+        raise JobFailure("the program measures nothing: add measurements to sample it")
     if job_type == "estimation":
         terms = parse_operator(payload.get("operator"), circuit.num_qubits)
         circuit = circuit.remove_final_measurements(inplace=False) or circuit
