@@ -10,6 +10,7 @@ Requires the ``qiskit`` extra (``pip install "oqtopus-bridge[qiskit]"``).
 from __future__ import annotations
 
 from oqtopus_bridge.qiskit.backend import OqtopusBackend
+from oqtopus_bridge.qiskit.estimator import OqtopusEstimatorV2
 from oqtopus_bridge.qiskit.exceptions import (
     OqtopusBackendNotFoundError,
     OqtopusCircuitError,
@@ -20,11 +21,13 @@ from oqtopus_bridge.qiskit.exceptions import (
 )
 from oqtopus_bridge.qiskit.job import OqtopusJob, OqtopusPrimitiveJob
 from oqtopus_bridge.qiskit.provider import OqtopusProvider
+from oqtopus_bridge.qiskit.sampler import OqtopusSamplerV2
 
 __all__ = [
     "OqtopusBackend",
     "OqtopusBackendNotFoundError",
     "OqtopusCircuitError",
+    "OqtopusEstimatorV2",
     "OqtopusInputError",
     "OqtopusJob",
     "OqtopusJobError",
@@ -32,4 +35,5 @@ __all__ = [
     "OqtopusJobTimeoutError",
     "OqtopusPrimitiveJob",
     "OqtopusProvider",
+    "OqtopusSamplerV2",
 ]

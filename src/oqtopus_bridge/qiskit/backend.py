@@ -156,14 +156,15 @@ class OqtopusBackend(BackendV2):
             BackendError: The service refused a submission.
         """
         circuits = _circuit_list(run_input)
-        opts = self._run_options(options)
+        opts = self.run_options(options)
         programs = [circuit_to_program(c, self.num_qubits) for c in circuits]
-        infos = [self._transpiler_info(c, opts) for c in circuits]
+        infos = [self.transpiler_info_for(c, opts) for c in circuits]
         if opts["multiprogramming"] and len(circuits) > 1:
             child = self.submit_programs([programs], opts, [infos[0]], job_type="multi_manual")
             experiments = experiments_from_programs(0, programs, multi=True)
         else:
-            child = self.submit_programs([[p] for p in programs], opts, infos, names=circuits)
+            names = [c.name for c in circuits]
+            child = self.submit_programs([[p] for p in programs], opts, infos, names=names)
             experiments = [
                 Experiment(i, None, layout_from_program(p)) for i, p in enumerate(programs)
             ]
@@ -175,22 +176,31 @@ class OqtopusBackend(BackendV2):
         opts: Mapping[str, Any],
         transpiler_infos: Sequence[dict[str, Any] | None],
         *,
+        shots: Sequence[int] | None = None,
+        names: Sequence[str | None] | None = None,
         job_type: str | None = None,
-        names: Sequence[QuantumCircuit] | None = None,
     ) -> list[Any]:
         """Submit one sampling job per entry of ``programs``, concurrently; return the core jobs.
 
         This is the adapter's one submission path (``run`` and ``OqtopusSamplerV2`` use it).
+
+        Args:
+            programs: Per job, its programs (exactly one unless ``job_type`` is multi_manual).
+            opts: Resolved run options (see :meth:`run_options`).
+            transpiler_infos: Per job, its ``transpiler_info``.
+            shots: Per job, its shots (default ``opts["shots"]``).
+            names: Per job, its name when ``opts["job_name"]`` is not set.
+            job_type: ``"multi_manual"`` to pack each entry's programs into one job.
         """
         sampler = self.provider.sampling_backend
 
         def submit(index: int) -> Any:
-            name = opts["job_name"] or (names[index].name if names is not None else None)
+            name = opts["job_name"] or (names[index] if names is not None else None)
             program = list(programs[index])
             return sampler.sample_qasm(
                 program if job_type == "multi_manual" else program[0],
                 device_id=self.name,
-                shots=opts["shots"],
+                shots=shots[index] if shots is not None else opts["shots"],
                 name=name,
                 description=opts["job_description"],
                 transpiler_info=transpiler_infos[index],
@@ -202,8 +212,12 @@ class OqtopusBackend(BackendV2):
         calls = [lambda i=i: submit(i) for i in range(len(programs))]
         return run_concurrently(calls, max_workers=opts.get("max_concurrency"))
 
-    def _run_options(self, overrides: Mapping[str, Any]) -> dict[str, Any]:
-        """This call's options: defaults overridden by ``overrides``, validated."""
+    def run_options(self, overrides: Mapping[str, Any]) -> dict[str, Any]:
+        """Return :attr:`options` overridden by ``overrides``, validated.
+
+        Raises:
+            OqtopusInputError: For an unknown option or a bad value.
+        """
         known = dict(self.options.items())
         unknown = sorted(set(overrides) - set(known) - _TOLERATED)
         if unknown:
@@ -221,7 +235,7 @@ class OqtopusBackend(BackendV2):
         _validate(chosen)
         return {**known, **chosen}
 
-    def _transpiler_info(
+    def transpiler_info_for(
         self, circuit: QuantumCircuit, opts: Mapping[str, Any]
     ) -> dict[str, Any] | None:
         """The user's setting, else "run as is" for native transpiled circuits, else the default."""

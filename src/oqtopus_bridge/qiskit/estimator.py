@@ -1,0 +1,192 @@
+"""``OqtopusEstimatorV2``: Qiskit's V2 estimator on OQTOPUS estimation jobs.
+
+The service estimates one observable on one program per job and returns ``exp_value`` and ``stds``
+(computed like ``BackendEstimatorV2``: ``sum |c| sqrt(Var) / sqrt(shots)``). So each PUB's
+broadcast of observables and parameter values becomes one job per unique (bound circuit,
+observable) element, all submitted concurrently before anything is awaited (adapters.md §3.11).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+from qiskit.primitives import BaseEstimatorV2, DataBin, PrimitiveResult, PubResult
+from qiskit.primitives.containers.estimator_pub import EstimatorPub, EstimatorPubLike
+
+from oqtopus_bridge.concurrency import run_concurrently
+from oqtopus_bridge.qiskit._batch import JobBatch
+from oqtopus_bridge.qiskit._convert import circuit_to_program, observable_to_operator
+from oqtopus_bridge.qiskit.backend import MAX_SHOTS, OqtopusBackend
+from oqtopus_bridge.qiskit.exceptions import OqtopusInputError
+from oqtopus_bridge.qiskit.job import OqtopusPrimitiveJob
+
+__all__ = ["OqtopusEstimatorV2", "precision_to_shots"]
+
+_OPTIONS = frozenset({"default_precision", "run_options"})
+
+
+def precision_to_shots(precision: float) -> int:
+    """Shots that reach ``precision`` for a unit-variance observable: ``ceil(1 / precision**2)``.
+
+    Raises:
+        OqtopusInputError: If ``precision`` is not positive or needs more than 10,000,000 shots.
+    """
+    if not precision > 0:
+        raise OqtopusInputError(f"precision must be positive, got {precision!r}")
+    shots = math.ceil(1.0 / precision**2)
+    if shots > MAX_SHOTS:
+        smallest = 1 / math.sqrt(MAX_SHOTS)
+        raise OqtopusInputError(
+            f"precision {precision} needs {shots:,} shots, more than OQTOPUS allows "
+            f"({MAX_SHOTS:,}); use precision >= {smallest:.3g} and average several runs"
+        )
+    return shots
+
+
+class OqtopusEstimatorV2(BaseEstimatorV2):
+    """Estimate expectation values on an OQTOPUS device.
+
+    Observables use Qiskit's labels (rightmost character is qubit 0). For a circuit transpiled for
+    the backend (it has a ``layout``), observables must act on the physical qubits, as with every
+    V2 estimator: ``observable.apply_layout(isa_circuit.layout)``. Projector terms of a
+    ``SparseObservable`` (``0 1 + - r l``) are expanded into Pauli terms.
+
+    Args:
+        backend: The backend whose device runs the circuits.
+        options: ``default_precision`` (float, default 0.015625, i.e. 4096 shots) and
+            ``run_options`` (backend options for every job, e.g. ``{"mitigation_info": ...}``).
+
+    Raises:
+        OqtopusInputError: For unknown options or bad values.
+    """
+
+    def __init__(self, backend: OqtopusBackend, *, options: Mapping[str, Any] | None = None):
+        options = dict(options or {})
+        unknown = sorted(set(options) - _OPTIONS)
+        if unknown:
+            raise OqtopusInputError(
+                f"unknown OqtopusEstimatorV2 option(s) {unknown}; "
+                "use default_precision and run_options"
+            )
+        self._backend = backend
+        self._default_precision = float(options.get("default_precision", 0.015625))
+        precision_to_shots(self._default_precision)
+        self._run_options = backend.run_options(dict(options.get("run_options") or {}))
+
+    @property
+    def backend(self) -> OqtopusBackend:
+        """The backend the estimator runs on."""
+        return self._backend
+
+    @property
+    def default_precision(self) -> float:
+        """Precision for PUBs that set none when ``run`` is called without ``precision``."""
+        return self._default_precision
+
+    def run(
+        self, pubs: Iterable[EstimatorPubLike], *, precision: float | None = None
+    ) -> OqtopusPrimitiveJob:
+        """Submit one estimation job per unique PUB element and return one job handle at once.
+
+        Args:
+            pubs: ``(circuit, observables[, parameter_values[, precision]])`` tuples; observables
+                and parameter values broadcast as in Qiskit.
+            precision: Target standard error for PUBs without their own; the job's shots are
+                ``ceil(1 / precision**2)``.
+
+        Returns:
+            A job whose ``result()`` is a ``PrimitiveResult`` of ``PubResult`` with ``evs`` and
+            ``stds`` (the service's values) of each PUB's broadcast shape.
+
+        Raises:
+            OqtopusCircuitError: A circuit has control flow, classical variables or is too wide.
+            OqtopusInputError: Precision beyond the shot limit, or a complex observable.
+        """
+        precision = self._default_precision if precision is None else precision
+        coerced = [EstimatorPub.coerce(pub, precision) for pub in pubs]
+        plan = _Plan()
+        for pub in coerced:
+            shots = precision_to_shots(pub.precision)
+            plan.add(pub, shots, list(self._elements(pub, shots)))
+        estimation = self._backend.provider.estimation_backend
+        opts = self._run_options
+
+        def submit(
+            program: str, terms: tuple[tuple[str, float], ...], shots: int, info: Any
+        ) -> Any:
+            return estimation.estimate_qasm(
+                program,
+                list(terms),
+                device_id=self._backend.name,
+                shots=shots,
+                name=opts["job_name"],
+                description=opts["job_description"],
+                transpiler_info=info,
+                simulator_info=opts["simulator_info"],
+                mitigation_info=opts["mitigation_info"],
+            )
+
+        calls = [lambda job=job: submit(*job) for job in plan.unique]
+        children = run_concurrently(calls, max_workers=opts["max_concurrency"])
+        return OqtopusPrimitiveJob(JobBatch(children), plan.translate)
+
+    def _elements(self, pub: EstimatorPub, shots: int) -> Iterable[tuple[Any, ...]]:
+        """``(program, terms, shots, transpiler_info)`` per element of the PUB, in C order."""
+        circuit = pub.circuit.remove_final_measurements(inplace=False)
+        values = pub.parameter_values
+        index = np.empty(values.shape, dtype=object)
+        for loc in np.ndindex(*values.shape):
+            index[loc] = loc
+        observables = np.empty(pub.observables.shape, dtype=object)
+        for loc in np.ndindex(*pub.observables.shape):
+            observables[loc] = pub.observables[loc]
+        locs, obs = np.broadcast_arrays(index, observables)
+        programs: dict[Any, tuple[str, Any]] = {}
+        for element in np.ndindex(*pub.shape):
+            loc = locs[element]
+            if loc not in programs:
+                bound = values.bind(circuit, loc)
+                info = self._backend.transpiler_info_for(bound, self._run_options)
+                programs[loc] = (circuit_to_program(bound, self._backend.num_qubits), info)
+            program, info = programs[loc]
+            terms = tuple(observable_to_operator(obs[element]))
+            yield program, terms, shots, info
+
+
+class _Plan:
+    """Unique estimation jobs, and which of them each PUB element reads."""
+
+    def __init__(self) -> None:
+        self.unique: list[tuple[Any, ...]] = []
+        self._index: dict[tuple[Any, ...], int] = {}
+        self._pubs: list[tuple[EstimatorPub, int, list[int]]] = []
+
+    def add(self, pub: EstimatorPub, shots: int, elements: list[tuple[Any, ...]]) -> None:
+        children = []
+        for program, terms, job_shots, info in elements:
+            key = (program, terms, job_shots, repr(info))
+            if key not in self._index:
+                self._index[key] = len(self.unique)
+                self.unique.append((program, terms, job_shots, info))
+            children.append(self._index[key])
+        self._pubs.append((pub, shots, children))
+
+    def translate(self, results: list[Any]) -> PrimitiveResult[PubResult]:
+        pub_results = []
+        for pub, shots, children in self._pubs:
+            evs = np.array([_number(results[c].exp_value) for c in children]).reshape(pub.shape)
+            stds = np.array([_number(results[c].stds) for c in children]).reshape(pub.shape)
+            metadata = {
+                "target_precision": pub.precision,
+                "shots": shots,
+                "circuit_metadata": pub.circuit.metadata,
+            }
+            pub_results.append(PubResult(DataBin(evs=evs, stds=stds, shape=pub.shape), metadata))
+        return PrimitiveResult(pub_results, metadata={"version": 2})
+
+
+def _number(value: Any) -> float:
+    return float("nan") if value is None else float(value)
