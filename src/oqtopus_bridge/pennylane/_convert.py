@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Hashable, Mapping, Sequence
 
 import numpy as np
@@ -164,13 +165,23 @@ def tape_to_qasm(
     return "\n".join(lines) + "\n"
 
 
-def counts_to_pennylane(counts: Mapping[str, int]) -> dict[str, int]:
+def counts_to_pennylane(counts: Mapping[str, int], width: int) -> dict[str, int]:
     """Convert wire counts (classical bit 0 rightmost) to PennyLane's order (first wire leftmost).
 
     Since ``c[i]`` holds the ``i``-th measured wire (see :func:`tape_to_qasm`), the result is keyed
     exactly as ``qml.counts(wires=measured)`` keys its outcomes.
+
+    Args:
+        counts: Counts as the service returns them.
+        width: Number of classical bits of the program; keys that lost leading zeros are padded.
+
+    Returns:
+        ``{pennylane_key: count}``.
     """
-    return {key: int(value) for key, value in bits.counts_first_bit_leftmost(counts).items()}
+    padded: Counter[str] = Counter()
+    for key, value in counts.items():
+        padded[bits.int_to_key(bits.key_to_int(key), width)] += int(value)
+    return bits.counts_first_bit_leftmost(padded)
 
 
 def pauli_terms(

@@ -130,7 +130,7 @@ def _sampled_pennylane_counts(ops, device_wires, measure, shots=64):
     wire_counts = (
         StatevectorSampler(seed=3).run([circuit], shots=shots).result()[0].data.c.get_counts()
     )
-    return _convert.counts_to_pennylane(wire_counts)
+    return _convert.counts_to_pennylane(wire_counts, len(measure))
 
 
 @pytest.mark.parametrize(
@@ -198,3 +198,7 @@ def test_single_word_variance_matches_definition():
     assert _convert.single_word_variance([("I", 3.0)], 3.0) == 0.0
     with pytest.raises(DeviceError, match="single Pauli word"):
         _convert.single_word_variance([("Z0", 1.0), ("X1", 1.0)], 0.0)
+
+
+def test_counts_to_pennylane_pads_keys_that_lost_leading_zeros():
+    assert _convert.counts_to_pennylane({"1": 3, "10": 2, "001": 1}, 3) == {"100": 4, "010": 2}

@@ -1,0 +1,165 @@
+"""The shared base of the OQTOPUS PennyLane devices: configuration, submission, tracking."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any, TypeVar
+
+from pennylane.devices import Device
+from pennylane.devices.preprocess import validate_device_wires
+from pennylane.tape import QuantumScript
+from pennylane.transforms.core import CompilePipeline, Transform
+
+from oqtopus_bridge import OqtopusConfig, OqtopusDeviceBackend
+from oqtopus_bridge.concurrency import run_concurrently
+from oqtopus_bridge.jobs import wait_all
+from oqtopus_bridge.pennylane import _convert
+from oqtopus_bridge.pennylane.preprocess import (
+    fill_measurement_wires,
+    reject_mid_circuit_measurements,
+    require_shots,
+    validate_qubit_count,
+)
+
+__all__ = ["OqtopusDeviceBase"]
+
+JobT = TypeVar("JobT")
+
+
+def _make_config(
+    config: OqtopusConfig | None, url: str | None, api_token: str | None, proxy: str | None
+) -> OqtopusConfig | None:
+    """Build the client configuration from the device keywords; None lets the core resolve one."""
+    if config is not None:
+        if url is not None or api_token is not None or proxy is not None:
+            raise ValueError("pass either config= or url=/api_token=/proxy=, not both")
+        return config
+    if url is None and api_token is None:
+        return None  # the core reads OQTOPUS_URL/OQTOPUS_API_TOKEN, then ~/.oqtopus
+    if url is None or api_token is None:
+        raise ValueError("url= and api_token= must be given together (or pass config=)")
+    return OqtopusConfig(url=url, api_token=api_token, proxy=proxy)
+
+
+class OqtopusDeviceBase(Device):
+    """Common behaviour of ``oqtopus.sampler`` and ``oqtopus.estimator``.
+
+    Args:
+        wires: Number of wires, or their labels (any hashable, e.g. strings); None for a device
+            whose wires are those of each circuit. Wire ``self.wires[i]`` is qubit ``q[i]`` of the
+            OpenQASM program.
+        device_id: OQTOPUS device to run on, e.g. ``"qulacs"`` or ``"anemone"``.
+        config: An :class:`~oqtopus_bridge.OqtopusConfig`, when the device class is built directly.
+            Without it, ``url``/``api_token``/``proxy`` are used; without those, the environment
+            (``OQTOPUS_URL``, ``OQTOPUS_API_TOKEN``) and then ``~/.oqtopus``.
+        oqtopus_config: The same, under the name to use with ``qml.device(...)``, which takes
+            ``config=`` for PennyLane's own configuration file and never passes it on.
+        url: Base URL of the OQTOPUS API (with ``api_token``).
+        api_token: API token (with ``url``). Never printed or logged.
+        proxy: Proxy URL for API and storage requests.
+        transpiler_info: Passed to every job, e.g. ``{"transpiler_lib": None}``.
+        mitigation_info: Passed to every job, e.g. ``{"ro_error_mitigation": "pseudo_inverse"}``.
+        simulator_info: Passed to every job.
+        timeout: Seconds to wait for the jobs of one execution; None waits without limit.
+        max_workers: Upper bound on concurrent submissions; None uses the core's default.
+        shots: Deprecated by PennyLane in favour of ``qml.set_shots``; accepted for compatibility.
+
+    Raises:
+        ValueError: If the configuration keywords are inconsistent.
+    """
+
+    name = "oqtopus.base"
+
+    def __init__(
+        self,
+        wires: int | Sequence[Hashable] | None = None,
+        *,
+        device_id: str,
+        config: OqtopusConfig | None = None,
+        oqtopus_config: OqtopusConfig | None = None,
+        url: str | None = None,
+        api_token: str | None = None,
+        proxy: str | None = None,
+        transpiler_info: dict[str, Any] | None = None,
+        mitigation_info: dict[str, Any] | None = None,
+        simulator_info: dict[str, Any] | None = None,
+        timeout: float | None = None,
+        max_workers: int | None = None,
+        shots: Any = None,
+    ) -> None:
+        # Forward shots only when given: PennyLane warns on device-level shots, and users who follow
+        # its advice (qml.set_shots) must not see that warning.
+        if shots is None:
+            super().__init__(wires=wires)
+        else:
+            super().__init__(wires=wires, shots=shots)
+        if not device_id or not isinstance(device_id, str):
+            raise ValueError(
+                f"device_id must name an OQTOPUS device, e.g. 'qulacs'; got {device_id!r}"
+            )
+        self.device_id = device_id
+        if config is not None and oqtopus_config is not None:
+            raise ValueError("pass the configuration once: config= or oqtopus_config=, not both")
+        self._config = _make_config(config or oqtopus_config, url, api_token, proxy)
+        self.job_options: dict[str, Any] = {
+            "transpiler_info": transpiler_info,
+            "mitigation_info": mitigation_info,
+            "simulator_info": simulator_info,
+        }
+        self.timeout = timeout
+        self.max_workers = max_workers
+        self._device_qubits: int | None = None
+
+    @property
+    def config(self) -> OqtopusConfig | None:
+        """The explicit client configuration, or None when the core resolves it."""
+        return self._config
+
+    @property
+    def device_qubits(self) -> int:
+        """Number of qubits of the OQTOPUS device (fetched once from the service)."""
+        if self._device_qubits is None:
+            device = OqtopusDeviceBackend(self._config).get_device(self.device_id)
+            self._device_qubits = int(device.n_qubits)
+        return self._device_qubits
+
+    def _validation_transforms(self, validate_measurements: Transform) -> CompilePipeline:
+        """Checks that run before anything is submitted, cheapest first.
+
+        The qubit count is checked last because it is the only check that asks the service
+        (``GET /devices/{id}``, once per device); invalid circuits fail without any request.
+        """
+        pipeline = CompilePipeline()
+        pipeline.add_transform(require_shots, name=self.name)
+        pipeline.add_transform(reject_mid_circuit_measurements, name=self.name)
+        pipeline.add_transform(validate_device_wires, self.wires, name=self.name)
+        if self.wires is None:
+            pipeline.add_transform(fill_measurement_wires)
+        pipeline.add_transform(validate_measurements, name=self.name)
+        pipeline.add_transform(
+            validate_qubit_count,
+            device_wires=None if self.wires is None else len(self.wires),
+            device_qubits=lambda: self.device_qubits,
+            device_id=self.device_id,
+            name=self.name,
+        )
+        return pipeline
+
+    def _wire_map(self, tape: QuantumScript) -> dict[Hashable, int]:
+        return _convert.wire_map_for(self.wires, tape)
+
+    def _submit_all(self, calls: Sequence[Callable[[], JobT]]) -> list[JobT]:
+        """Submit every job before waiting for any, then wait for all with one poll loop."""
+        jobs = run_concurrently(list(calls), max_workers=self.max_workers)
+        wait_all(jobs, timeout=self.timeout)
+        return jobs
+
+    def _track(self, per_tape: Sequence[dict[str, Any]], results: Sequence[Any]) -> None:
+        """Record one tracker entry per tape (with its job ids), then the batch."""
+        if not self.tracker.active:
+            return
+        for info, result in zip(per_tape, results, strict=True):
+            self.tracker.update(results=result, **info)
+            self.tracker.record()
+        self.tracker.update(batches=1, batch_len=len(per_tape))
+        self.tracker.record()

@@ -1,0 +1,156 @@
+"""Preprocessing transforms that reject what OQTOPUS cannot run before any job is submitted."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from pennylane.exceptions import DeviceError
+from pennylane.measurements import (
+    CountsMP,
+    ExpectationMP,
+    MeasurementProcess,
+    MidMeasureMP,
+    ProbabilityMP,
+    SampleMP,
+    VarianceMP,
+)
+from pennylane.ops import Conditional
+from pennylane.tape import QuantumScript, QuantumScriptBatch
+from pennylane.transforms import transform
+from pennylane.typing import PostprocessingFn
+from pennylane.wires import Wires
+
+__all__ = [
+    "fill_measurement_wires",
+    "reject_mid_circuit_measurements",
+    "require_shots",
+    "validate_estimator_measurements",
+    "validate_qubit_count",
+    "validate_sampler_measurements",
+]
+
+_SAMPLER_MPS = (ExpectationMP, VarianceMP, ProbabilityMP, SampleMP, CountsMP)
+
+
+def _unchanged(results: Sequence[object]) -> object:
+    return results[0]
+
+
+@transform
+def require_shots(tape: QuantumScript, name: str) -> tuple[QuantumScriptBatch, PostprocessingFn]:
+    """Raise a DeviceError for an analytic (``shots=None``) execution, saying how to set shots."""
+    if not tape.shots:
+        raise DeviceError(
+            f"{name} runs circuits on OQTOPUS and needs a number of shots, but the circuit "
+            "has none. "
+            "Set shots on the QNode: decorate it with @qml.set_shots(1000), or pass "
+            "qml.QNode(func, dev, shots=1000)."
+        )
+    return (tape,), _unchanged
+
+
+@transform
+def reject_mid_circuit_measurements(
+    tape: QuantumScript, name: str
+) -> tuple[QuantumScriptBatch, PostprocessingFn]:
+    """Raise a DeviceError if the tape measures or conditions in the middle of the circuit."""
+    for op in tape.operations:
+        if isinstance(op, (MidMeasureMP, Conditional)):
+            raise DeviceError(
+                f"{name} does not support mid-circuit measurements or classically controlled "
+                f"operations (found {op.name}); OQTOPUS programs measure at the end only. "
+                "Move measurements to the end, e.g. with qml.defer_measurements on spare wires."
+            )
+    return (tape,), _unchanged
+
+
+@transform
+def fill_measurement_wires(tape: QuantumScript) -> tuple[QuantumScriptBatch, PostprocessingFn]:
+    """Give wire-less measurements such as ``qml.sample()`` the tape's wires (wire-less devices).
+
+    ``validate_device_wires`` does this for devices with fixed wires; ``measurements_from_counts``
+    needs explicit wires either way.
+    """
+    if not any(not mp.obs and not mp.wires for mp in tape.measurements):
+        return (tape,), _unchanged
+    measurements = [
+        _with_wires(mp, tape.wires) if not mp.obs and not mp.wires else mp
+        for mp in tape.measurements
+    ]
+    return (tape.copy(measurements=measurements),), _unchanged
+
+
+def _with_wires(mp: MeasurementProcess, wires: Wires) -> MeasurementProcess:
+    if isinstance(mp, CountsMP):
+        return CountsMP(wires=wires, all_outcomes=mp.all_outcomes)
+    return type(mp)(wires=wires)
+
+
+@transform
+def validate_qubit_count(
+    tape: QuantumScript,
+    device_wires: int | None,
+    device_qubits: Callable[[], int],
+    device_id: str,
+    name: str,
+) -> tuple[QuantumScriptBatch, PostprocessingFn]:
+    """Raise a DeviceError if the program would need more qubits than the OQTOPUS device has.
+
+    Args:
+        tape: The tape.
+        device_wires: Number of wires of the PennyLane device (the program's register size), or None
+            for a device without fixed wires (then the tape's wires count).
+        device_qubits: Returns the number of qubits of the OQTOPUS device (called only here, so
+            circuits rejected by earlier checks cause no request).
+        device_id: OQTOPUS device id, for the message.
+        name: PennyLane device name, for the message.
+    """
+    needed = device_wires if device_wires is not None else len(tape.wires)
+    available = device_qubits()
+    if needed > available:
+        raise DeviceError(
+            f"{name} was asked for {needed} wires, but OQTOPUS device {device_id!r} has "
+            f"{available} qubits. Use at most {available} wires or a larger device."
+        )
+    return (tape,), _unchanged
+
+
+@transform
+def validate_sampler_measurements(
+    tape: QuantumScript, name: str
+) -> tuple[QuantumScriptBatch, PostprocessingFn]:
+    """Accept only measurements computable from counts: expval, var, probs, sample and counts."""
+    for mp in tape.measurements:
+        if not isinstance(mp, _SAMPLER_MPS) or mp.mv is not None:
+            raise DeviceError(
+                f"{name} cannot compute {mp}: OQTOPUS sampling returns counts, from which it "
+                "computes expval, var, probs, sample and counts of wires or observables "
+                "(not state, density_matrix, entropies or mid-circuit measurement values)."
+            )
+    return (tape,), _unchanged
+
+
+@transform
+def validate_estimator_measurements(
+    tape: QuantumScript, name: str
+) -> tuple[QuantumScriptBatch, PostprocessingFn]:
+    """Accept only expval of a Pauli sum, and var of a single Pauli word (plus identity)."""
+    for mp in tape.measurements:
+        if not isinstance(mp, (ExpectationMP, VarianceMP)) or mp.obs is None:
+            raise DeviceError(
+                f"{name} cannot compute {mp}: OQTOPUS estimation jobs return expectation values "
+                "of Pauli sums; use oqtopus.sampler for probs, sample, counts and other outputs."
+            )
+        sentence = mp.obs.pauli_rep
+        if sentence is None:
+            raise DeviceError(
+                f"{name} cannot measure {mp.obs}: it is not a sum of Pauli words. Write it as a "
+                "Pauli sum (qml.pauli_decompose) or use oqtopus.sampler."
+            )
+        words = [word for word in sentence if len(word) > 0]
+        if isinstance(mp, VarianceMP) and len(words) > 1:
+            raise DeviceError(
+                f"{name} computes var() of a single Pauli word only (Var = 1 - <P>^2); {mp.obs} "
+                "has several. Use oqtopus.sampler for the variance of a sum."
+            )
+    return (tape,), _unchanged

@@ -1,0 +1,196 @@
+"""The ``oqtopus.sampler`` device: tapes run as OQTOPUS sampling jobs, results from counts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pennylane.devices import ExecutionConfig
+from pennylane.devices.modifiers import single_tape_support
+from pennylane.devices.preprocess import decompose, measurements_from_counts
+from pennylane.tape import QuantumScript
+from pennylane.transforms import broadcast_expand, split_non_commuting
+from pennylane.transforms.core import CompilePipeline
+
+from oqtopus_bridge import OqtopusSamplingBackend, bits
+from oqtopus_bridge.pennylane import _convert
+from oqtopus_bridge.pennylane.device import OqtopusDeviceBase
+from oqtopus_bridge.pennylane.preprocess import validate_sampler_measurements
+
+__all__ = ["OqtopusSamplerDevice"]
+
+
+@dataclass(frozen=True)
+class _Program:
+    """One OpenQASM program to sample: one shot copy of one tape."""
+
+    tape_index: int
+    shots: int
+    qasm: str
+    num_qubits: int
+    num_clbits: int
+
+
+@dataclass
+class _Outcome:
+    """Counts of one program in PennyLane's order, and the job that produced them."""
+
+    job_id: str
+    counts: dict[str, int]
+
+
+def _programs(index: int, tape: QuantumScript, wire_map: dict[Hashable, int]) -> list[_Program]:
+    """One program per shot copy of a preprocessed tape (a shot vector gives several)."""
+    measured = list(_convert.measured_wires(tape))
+    qasm = _convert.tape_to_qasm(tape, wire_map, measure=measured)
+    return [_Program(index, int(shots), qasm, len(wire_map), len(measured)) for shots in tape.shots]
+
+
+def pack_programs(programs: Sequence[_Program], capacity: int) -> list[list[int]]:
+    """Group programs with equal shots into bins whose qubits fit the device (first fit, in order).
+
+    Args:
+        programs: Programs to pack.
+        capacity: Number of qubits of the device.
+
+    Returns:
+        Bins of indices into ``programs``; each bin becomes one job (multi_manual if it holds more
+        than one program).
+    """
+    bins: list[list[int]] = []
+    for index, program in enumerate(programs):
+        for candidate in bins:
+            used = sum(programs[i].num_qubits for i in candidate)
+            same_shots = programs[candidate[0]].shots == program.shots
+            if same_shots and used + program.num_qubits <= capacity:
+                candidate.append(index)
+                break
+        else:
+            bins.append([index])
+    return bins
+
+
+@single_tape_support
+class OqtopusSamplerDevice(OqtopusDeviceBase):
+    """PennyLane device that samples circuits on OQTOPUS and computes every result from counts.
+
+    Supports ``expval``, ``var``, ``probs``, ``sample`` and ``counts`` of any observable PennyLane
+    can diagonalize (Hamiltonians and sums included), custom wire labels, parameter broadcasting,
+    shot vectors and parameter-shift gradients. Every job of one ``execute`` call is submitted
+    before any is awaited.
+
+    Args:
+        wires: See :class:`~oqtopus_bridge.pennylane.device.OqtopusDeviceBase`.
+        multiprogramming: If True, pack the circuits of one execution into ``multi_manual`` jobs
+            that run side by side on disjoint qubits of the device (fewer jobs, possible
+            crosstalk on hardware). Circuits are packed only with circuits of the same shots.
+        **kwargs: ``device_id`` (required), ``config``, ``url``, ``api_token``, ``proxy``,
+            ``transpiler_info``, ``mitigation_info``, ``simulator_info``, ``timeout``,
+            ``max_workers``; see :class:`~oqtopus_bridge.pennylane.device.OqtopusDeviceBase`.
+
+    Example:
+        >>> dev = qml.device("oqtopus.sampler", wires=2, device_id="qulacs")
+        >>> @qml.set_shots(1000)
+        ... @qml.qnode(dev)
+        ... def bell():
+        ...     qml.H(0)
+        ...     qml.CNOT([0, 1])
+        ...     return qml.counts()
+    """
+
+    name = "oqtopus.sampler"
+
+    def __init__(
+        self,
+        wires: int | Sequence[Hashable] | None = None,
+        *,
+        multiprogramming: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(wires, **kwargs)
+        self.multiprogramming = bool(multiprogramming)
+        self._backend: OqtopusSamplingBackend | None = None
+
+    def preprocess_transforms(
+        self, execution_config: ExecutionConfig | None = None
+    ) -> CompilePipeline:
+        """Validate, then reduce every tape to gates of stdgates.inc and one ``qml.counts``.
+
+        Order matters: ``broadcast_expand`` must precede ``measurements_from_counts``, and
+        non-commuting measurements are split before they are diagonalized
+        (shared/reference/adapters.md section 6.3).
+        """
+        pipeline = self._validation_transforms(validate_sampler_measurements)
+        pipeline.add_transform(broadcast_expand)
+        pipeline.add_transform(split_non_commuting)
+        pipeline.add_transform(measurements_from_counts)
+        pipeline.add_transform(
+            decompose,
+            stopping_condition=_convert.is_supported_gate,
+            skip_initial_state_prep=False,
+            name=self.name,
+        )
+        return pipeline
+
+    @property
+    def backend(self) -> OqtopusSamplingBackend:
+        """The core sampling backend this device submits through."""
+        if self._backend is None:
+            self._backend = OqtopusSamplingBackend(self.config)
+        return self._backend
+
+    def execute(
+        self, circuits: Sequence[QuantumScript], execution_config: ExecutionConfig | None = None
+    ) -> tuple[Any, ...]:
+        """Run preprocessed tapes: one counts dict per tape (a tuple of them for a shot vector)."""
+        programs = [
+            program
+            for index, tape in enumerate(circuits)
+            for program in _programs(index, tape, self._wire_map(tape))
+        ]
+        outcomes = self._run(programs)
+        results: list[Any] = []
+        per_tape: list[dict[str, Any]] = []
+        for index, tape in enumerate(circuits):
+            mine = [
+                out
+                for prog, out in zip(programs, outcomes, strict=True)
+                if prog.tape_index == index
+            ]
+            counts = [outcome.counts for outcome in mine]
+            results.append(tuple(counts) if tape.shots.has_partitioned_shots else counts[0])
+            job_ids = list(dict.fromkeys(outcome.job_id for outcome in mine))
+            per_tape.append(
+                {"executions": len(mine), "shots": tape.shots.total_shots, "job_ids": job_ids}
+            )
+        self._track(per_tape, results)
+        return tuple(results)
+
+    def _run(self, programs: Sequence[_Program]) -> list[_Outcome]:
+        """Submit all programs (packed if multiprogramming), wait, return outcomes in order."""
+        if self.multiprogramming:
+            bins = pack_programs(programs, self.device_qubits)
+        else:
+            bins = [[index] for index in range(len(programs))]
+        groups = [[programs[i] for i in group] for group in bins]
+        jobs = self._submit_all([self._submission(group) for group in groups])
+        outcomes: dict[int, _Outcome] = {}
+        for indices, group, job in zip(bins, groups, jobs, strict=True):
+            raw = job.result().raw_counts
+            if len(group) == 1:
+                divided = [raw]
+            else:
+                divided = bits.split_multi_manual(raw, [p.num_clbits for p in group])
+            for index, program, counts in zip(indices, group, divided, strict=True):
+                pl_counts = _convert.counts_to_pennylane(counts, program.num_clbits)
+                outcomes[index] = _Outcome(job.job_id, pl_counts)
+        return [outcomes[index] for index in range(len(programs))]
+
+    def _submission(self, group: Sequence[_Program]) -> Callable[[], Any]:
+        """A zero-argument call that submits one job for ``group``."""
+        options = {"device_id": self.device_id, "shots": group[0].shots, **self.job_options}
+        if len(group) == 1:
+            return lambda: self.backend.sample_qasm(group[0].qasm, **options)
+        programs = [p.qasm for p in group]
+        return lambda: self.backend.sample_qasm(programs, job_type="multi_manual", **options)

@@ -1,0 +1,100 @@
+"""Bad input fails at preprocessing with a clear DeviceError, before any request is sent."""
+
+from __future__ import annotations
+
+import socket
+
+import numpy as np
+import pennylane as qml
+import pytest
+from pennylane.exceptions import DeviceError
+
+from oqtopus_bridge import OqtopusConfig
+
+
+@pytest.fixture
+def unreachable() -> OqtopusConfig:
+    """A config for a port nobody listens on: any request would raise a connection error."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return OqtopusConfig(url=f"http://127.0.0.1:{port}", api_token="not-used")
+
+
+def _device(kind, config, wires=2, **kwargs):
+    return qml.device(
+        f"oqtopus.{kind}", wires=wires, device_id="qulacs", oqtopus_config=config, **kwargs
+    )
+
+
+def _mid_circuit():
+    m = qml.measure(0)
+    qml.cond(m, qml.X)(1)
+    return qml.expval(qml.Z(1))
+
+
+SAMPLER_CASES = [
+    (lambda: qml.state(), 10, "cannot compute state"),
+    (lambda: qml.density_matrix(0), 10, "cannot compute"),
+    (lambda: qml.vn_entropy(0), 10, "cannot compute"),
+    (_mid_circuit, 10, "mid-circuit"),
+    (lambda: qml.expval(qml.Z(0)), None, r"qml\.set_shots"),
+]
+
+
+@pytest.mark.parametrize(("body", "shots", "message"), SAMPLER_CASES)
+def test_sampler_rejects_bad_input_without_a_request(body, shots, message, unreachable):
+    with pytest.raises(DeviceError, match=message):
+        qml.set_shots(qml.QNode(body, _device("sampler", unreachable)), shots)()
+
+
+ESTIMATOR_CASES = [
+    (lambda: qml.probs(wires=0), 10, "expectation values of Pauli sums"),
+    (lambda: qml.sample(qml.Z(0)), 10, "expectation values of Pauli sums"),
+    (lambda: qml.expval(qml.Hermitian(np.diag([1.0, 2.0]), 0)), 10, "not a sum of Pauli"),
+    (lambda: qml.var(qml.Z(0) + qml.X(1)), 10, "single Pauli word"),
+    (_mid_circuit, 10, "mid-circuit"),
+    (lambda: qml.expval(qml.Z(0)), None, r"qml\.set_shots"),
+]
+
+
+@pytest.mark.parametrize(("body", "shots", "message"), ESTIMATOR_CASES)
+def test_estimator_rejects_bad_input_without_a_request(body, shots, message, unreachable):
+    with pytest.raises(DeviceError, match=message):
+        qml.set_shots(qml.QNode(body, _device("estimator", unreachable)), shots)()
+
+
+@pytest.mark.parametrize("kind", ["sampler", "estimator"])
+def test_more_wires_than_the_device_has_submits_nothing(kind, fresh_user, submitted_jobs):
+    config = fresh_user(f"pennylane-too-wide-{kind}")
+    dev = _device(kind, config, wires=17)  # the local "qulacs" device has 16 qubits
+    with pytest.raises(DeviceError, match="has 16 qubits"):
+        qml.set_shots(qml.QNode(lambda: qml.expval(qml.Z(0)), dev), 10)()
+    assert submitted_jobs(config) == []
+
+
+def test_configuration_keywords_are_checked(oqtopus_config):
+    with pytest.raises(ValueError, match="either config"):
+        qml.device(
+            "oqtopus.sampler", wires=1, device_id="qulacs", oqtopus_config=oqtopus_config, url="x"
+        )
+    with pytest.raises(ValueError, match="together"):
+        qml.device("oqtopus.sampler", wires=1, device_id="qulacs", url="http://x")
+    with pytest.raises(ValueError, match="device_id"):
+        qml.device("oqtopus.estimator", wires=1, device_id="", oqtopus_config=oqtopus_config)
+
+
+def test_device_keywords_reach_the_device(oqtopus_config):
+    dev = qml.device(
+        "oqtopus.sampler",
+        wires=["a"],
+        device_id="anemone",
+        url="http://127.0.0.1:1",
+        api_token="secret-token",
+        transpiler_info={"transpiler_lib": None},
+        multiprogramming=True,
+    )
+    assert dev.device_id == "anemone" and dev.multiprogramming
+    assert dev.config.url == "http://127.0.0.1:1"
+    assert dev.job_options["transpiler_info"] == {"transpiler_lib": None}
+    assert "secret-token" not in repr(dev.config)

@@ -1,0 +1,104 @@
+"""oqtopus.estimator against the LocalServer: within K returned stds of default.qubit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pennylane as qml
+import pytest
+from pennylane import numpy as pnp
+
+K = 5.0
+WIRES = ["a", "b", "c"]
+
+
+def _state(theta):
+    qml.RY(theta, "a")
+    qml.CNOT(["a", "c"])
+    qml.H("b")
+    qml.RX(0.5, "b")
+    qml.CRY(0.8, ["c", "b"])
+
+
+HAMILTONIAN = (
+    0.5 * qml.Z("a") @ qml.Z("c")
+    - 0.3 * qml.X("b")
+    + 0.2 * qml.Identity("a")
+    + 0.4 * qml.Y("b") @ qml.X("a")
+    - 0.6 * qml.Z("b")
+)
+
+
+def _exact(circuit, *args):
+    return qml.QNode(circuit, qml.device("default.qubit", wires=WIRES))(*args)
+
+
+@pytest.mark.parametrize("wires", [WIRES, ["c", "a", "b"]], ids=["str", "shuffled"])
+def test_hamiltonian_expectation_within_k_stds(wires, make_device):
+    dev = make_device("estimator", wires=wires)
+
+    def circuit(theta):
+        _state(theta)
+        return qml.expval(HAMILTONIAN), qml.var(2.0 * qml.X("b") + 1.0), qml.expval(qml.Z("c"))
+
+    with qml.Tracker(dev) as tracker:
+        actual = qml.set_shots(qml.QNode(circuit, dev), 4000)(0.7)
+    exact = _exact(circuit, 0.7)
+    stds = dev.last_stds[0]
+    assert len(stds) == 3 and all(s > 0 for s in stds)
+    for value, expected, std in zip(actual, exact, stds, strict=True):
+        assert abs(value - expected) <= K * std + 1e-9
+    assert tracker.history["stds"][-1] == stds
+    assert len(tracker.history["job_ids"][-1]) == 3
+
+
+def test_identity_only_observable_needs_no_job(make_device):
+    dev = make_device("estimator", wires=WIRES)
+
+    def circuit():
+        qml.H("a")
+        return qml.expval(3.0 * qml.Identity("b")), qml.var(qml.Identity("a"))
+
+    with qml.Tracker(dev) as tracker:
+        assert qml.set_shots(qml.QNode(circuit, dev), 100)() == (3.0, 0.0)
+    assert tracker.history["job_ids"][0] == []
+
+
+def test_shot_vector_and_broadcasting_shapes_match_default_qubit(make_device):
+    dev = make_device("estimator", wires=WIRES)
+
+    def circuit(theta):
+        _state(theta)
+        return qml.expval(qml.Z("a")), qml.expval(qml.X("b") @ qml.Z("c"))
+
+    thetas = np.array([0.0, np.pi])
+    actual = qml.set_shots(qml.QNode(circuit, dev), [500, 500])(thetas)
+    reference = qml.set_shots(qml.QNode(circuit, qml.device("default.qubit", seed=1)), [500, 500])(
+        thetas
+    )
+    assert np.shape(actual) == np.shape(reference)
+    np.testing.assert_allclose(np.asarray(actual)[:, 0], [[1.0, -1.0]] * 2, atol=1e-12)
+
+
+def test_parameter_shift_gradient_matches_analytic(make_device):
+    dev = make_device("estimator", wires=WIRES)
+    shots = 4000
+
+    def circuit(p):
+        qml.RY(p[0], "a")
+        qml.RX(p[1], "b")
+        qml.CNOT(["a", "b"])
+        qml.RY(p[2], "c")
+        qml.CRZ(p[3], ["b", "c"])
+        qml.H("c")
+        return qml.expval(0.5 * qml.Z("a") @ qml.Z("b") - 0.4 * qml.X("c") + 0.1 * qml.Y("b"))
+
+    params = pnp.array([0.4, -0.6, 1.0, 0.8], requires_grad=True)
+    node = qml.set_shots(qml.QNode(circuit, dev, diff_method="parameter-shift"), shots)
+    gradient = qml.grad(node)(params)
+    analytic = qml.grad(qml.QNode(circuit, qml.device("default.qubit"), diff_method="backprop"))(
+        params
+    )
+    # A value's std is at most sum|c| / sqrt(n) = 1 / sqrt(n). The two-term rule halves the
+    # difference of two values (sigma <= 1 / sqrt(2n)); CRZ's four-term rule weighs four values by
+    # 0.43 and 0.07 (sigma <= 0.61 / sqrt(n)).
+    np.testing.assert_array_less(np.abs(gradient - analytic), K * 1.0 / np.sqrt(2 * shots))
