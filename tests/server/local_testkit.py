@@ -10,7 +10,6 @@ from typing import Any
 
 import requests
 
-
 BELL = """OPENQASM 3;
 include "stdgates.inc";
 qubit[2] q;

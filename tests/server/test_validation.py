@@ -84,7 +84,7 @@ def test_not_a_zip_and_non_utf8_and_not_json_fail_the_job(api: Api) -> None:
         ({"program": []}, {}, "non-empty 'program'"),
         ({"program": [BELL, BELL]}, {}, "exactly one program"),
         ({"sse_program": "print(1)"}, {}, "non-empty 'program'"),
-        ({"program": [f"OPENQASM 3; qubit[17] q; bit[17] c; c = measure q;"]}, {}, "17 qubits"),
+        ({"program": ["OPENQASM 3; qubit[17] q; bit[17] c; c = measure q;"]}, {}, "17 qubits"),
         ({"program": [BELL]}, {"transpiler_info": {"transpiler_lib": None}}, "not native"),
         (
             {"program": [BELL]},
