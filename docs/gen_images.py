@@ -40,16 +40,17 @@ def generate(out_dir: Path, shots: int = 2000) -> list[Path]:
         The paths written.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
+    histogram = out_dir / "histogram.png"
+    device_map = out_dir / "device-map.png"
     with LocalServer() as server:
         device = OqtopusDeviceBackend(server.config).get_device("anemone")
         job = OqtopusSamplingBackend(server.config).sample_qasm(GHZ, "anemone", shots)
         result = job.result(wait=1.0)
-    histogram = out_dir / "histogram.png"
-    plot_histogram(result, title=f"GHZ state on anemone, {shots} shots").savefig(
-        histogram, dpi=110, bbox_inches="tight"
-    )
-    device_map = out_dir / "device-map.png"
-    plot_device(device).savefig(device_map, dpi=110, bbox_inches="tight")
+        plot_histogram(result, title=f"GHZ state on anemone, {shots} shots").savefig(
+            histogram, dpi=110, bbox_inches="tight"
+        )
+        # device_info is downloaded on first access, so draw the map while the server runs.
+        plot_device(device).savefig(device_map, dpi=110, bbox_inches="tight")
     return [histogram, device_map]
 
 
