@@ -135,8 +135,10 @@ class JobBatch:
         return results
 
     def cancel(self) -> bool:
-        """Cancel every unfinished child; return whether every request was accepted."""
+        """Cancel unfinished children; True if there were some and every request was accepted."""
         pending = [c for c in self.children if to_job_status(c.status) not in _FINAL]
+        if not pending:
+            return False
         outcomes = run_concurrently([lambda c=child: _try_cancel(c) for child in pending])
         return all(outcomes)
 
