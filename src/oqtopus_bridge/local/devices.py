@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import random
 import threading
 from pathlib import Path
@@ -17,6 +18,7 @@ CATALOG_NAME = "devices.json"
 BASIS_GATES = ["x", "sx", "rz", "cx"]
 INSTRUCTIONS = ["measure", "barrier", "delay"]
 _CALIBRATED_AT = "2025-04-20T10:03:16.755183Z"
+log = logging.getLogger("oqtopus_bridge.local")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -176,6 +178,20 @@ def default_catalog() -> list[dict[str, Any]]:
     ]
 
 
+def _parse_catalog(text: str) -> dict[str, Device]:
+    entries = json.loads(text)
+    if not isinstance(entries, list):
+        raise ValueError("the catalog must be a JSON list of devices")
+    names = {f.name for f in dataclasses.fields(Device)}
+    devices = {}
+    for entry in entries:
+        device = Device(**{k: v for k, v in entry.items() if k in names})
+        if not isinstance(device.device_info.get("qubits"), list):
+            raise ValueError(f"device {device.device_id}: device_info.qubits must be a list")
+        devices[device.device_id] = device
+    return devices
+
+
 class DeviceCatalog:
     """The catalog file, reloaded when it changes on disk.
 
@@ -197,12 +213,15 @@ class DeviceCatalog:
             mtime = self._path.stat().st_mtime
             if mtime == self._mtime:
                 return
-            entries = json.loads(self._path.read_text())
-            devices = {}
-            for entry in entries:
-                fields = {f.name for f in dataclasses.fields(Device)}
-                device = Device(**{k: v for k, v in entry.items() if k in fields})
-                devices[device.device_id] = device
+            try:
+                devices = _parse_catalog(self._path.read_text())
+            except (ValueError, TypeError, KeyError) as exc:
+                if not self._devices:
+                    raise ValueError(f"invalid device catalog {self._path}: {exc}") from exc
+                # Keep serving the last good catalog while the user fixes the file.
+                log.warning("ignoring invalid device catalog %s: %s", self._path, exc)
+                self._mtime = mtime
+                return
             self._devices, self._mtime = devices, mtime
 
     def all(self) -> list[Device]:

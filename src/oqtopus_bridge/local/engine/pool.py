@@ -135,8 +135,9 @@ class Engine:
         try:
             self.transition(job_id, "ready", ("submitted",))
             result, execution_time = self._execute(record)
-            if self.repo.get_job(job_id) is None:
-                return
+            current = self.repo.get_job(job_id)
+            if current is None or current.status != "running":
+                raise Cancelled(job_id)  # cancelled (and maybe deleted) while it ran
             self.store.put_json(job_id, "result", result)
             self.transition(job_id, "succeeded", ("running",), execution_time=execution_time)
         except Cancelled:
