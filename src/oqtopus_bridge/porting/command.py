@@ -22,14 +22,11 @@ def main_port(argv_paths: list[str], write: bool, backup: bool, out: TextIO) -> 
         out: Where to print.
 
     Returns:
-        The exit code:
-
-        * ``0``: nothing left to do: no file needed changing, or every change was written, and no
-          construct needs a human.
-        * ``1``: something is left for a person: changes were shown but not written (run again with
-          ``--write``), or constructs that need a human were reported.
-        * ``2``: a path does not exist or is not a ``.py``/``.ipynb`` file, or a file could not be
-          read, parsed or written. Other files are still processed.
+        The exit code. ``0``: nothing left to do (no file needed changing, or every change was
+        written, and no construct needs a human). ``1``: something is left for a person (changes
+        were shown but not written, or constructs that need a human were reported). ``2``: a path
+        does not exist or is not a ``.py``/``.ipynb`` file, or a file could not be read, parsed or
+        written; the other files are still processed.
     """
     if not argv_paths:
         out.write("oqtopus-bridge port: give at least one file or directory\n")
