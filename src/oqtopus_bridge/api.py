@@ -305,7 +305,10 @@ def _decode_inline(key: str, value: Any) -> Any:
 def _add_aliases(info: dict[str, Any]) -> None:
     """Copy ``program``/``operator`` to the top level, as the peer does for old user code."""
     source = info.get("input")
-    if isinstance(source, Mapping):
+    if source is None and "program" in info:
+        # Legacy servers inline program/operator; expose them under "input" like current servers.
+        info["input"] = {key: info[key] for key in ("program", "operator") if info.get(key)}
+    elif isinstance(source, Mapping):
         for key in ("program", "operator"):
             if key in source and key not in info:
                 info[key] = source[key]

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 import requests
 import requests.adapters
+import urllib3.exceptions
 from urllib3.util.retry import Retry
 
 from oqtopus_bridge._version import __version__
@@ -87,10 +88,31 @@ def map_requests_errors(context: str) -> Iterator[None]:
     try:
         yield
     except requests.exceptions.RequestException as exc:
+        refined = _exhausted_read_error(exc)
+        if refined is not None:
+            raise refined(f"{context}: {_describe(exc)}") from exc
         for foreign, ours, what in _EXCEPTION_MAP:
             if isinstance(exc, foreign):
                 raise ours(f"{what} {context}: {_describe(exc)}") from exc
         raise TransportError(f"{context}: {_describe(exc)}") from exc  # pragma: no cover
+
+
+def _exhausted_read_error(exc: BaseException) -> type[BackendError] | None:
+    """Refine requests' ``ConnectionError`` raised when read retries ran out.
+
+    requests reports a ``MaxRetryError`` as ``ConnectionError`` even when the cause was a read
+    timeout or a dropped response, which are not connection failures.
+    """
+    if not isinstance(exc, requests.exceptions.ConnectionError) or isinstance(
+        exc, (requests.exceptions.Timeout, requests.exceptions.ProxyError, requests.exceptions.SSLError)
+    ):
+        return None
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    if isinstance(reason, urllib3.exceptions.ReadTimeoutError):
+        return RequestTimeout
+    if isinstance(reason, urllib3.exceptions.ProtocolError):
+        return TransportError
+    return None
 
 
 def _describe(exc: BaseException) -> str:

@@ -1,0 +1,62 @@
+"""The legacy inline protocol: configured explicitly, or detected automatically."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+from quri_parts.core.operator import pauli_label
+
+from oqtopus_bridge import (
+    OqtopusConfig,
+    OqtopusEstimationBackend,
+    OqtopusSamplingBackend,
+    OqtopusSseBackend,
+)
+
+from .test_sampling import X0_QASM
+
+
+@pytest.mark.parametrize("protocol", ["auto", "legacy"])
+def test_sampling_on_legacy_server(legacy_server: Any, protocol: str) -> None:
+    config = OqtopusConfig(legacy_server.url, legacy_server.token, protocol=protocol)  # type: ignore[arg-type]
+    backend = OqtopusSamplingBackend(config)
+    job = backend.sample_qasm(X0_QASM, "qulacs", 10)
+    assert backend.api.protocol == "legacy"
+    assert job.result().counts == Counter({1: 10})
+    assert job.job_info["program"] == [X0_QASM]
+    assert job.job_info["input"]["program"] == [X0_QASM]
+    multi = backend.sample_qasm([X0_QASM, X0_QASM], "qulacs", 4).result()
+    assert multi.divided_counts == {0: Counter({1: 4}), 1: Counter({1: 4})}
+
+
+def test_storage_protocol_refused_by_legacy_server(legacy_server: Any) -> None:
+    from oqtopus_bridge.errors import BackendError
+
+    config = OqtopusConfig(legacy_server.url, legacy_server.token, protocol="storage")
+    with pytest.raises(BackendError):
+        OqtopusSamplingBackend(config).sample_qasm(X0_QASM, "qulacs", 10)
+
+
+def test_auto_detects_storage_on_current_server(oqtopus_config: Any) -> None:
+    backend = OqtopusSamplingBackend(oqtopus_config)
+    assert backend.api.protocol is None
+    backend.sample_qasm(X0_QASM, "qulacs", 1).result()
+    assert backend.api.protocol == "storage"
+
+
+def test_estimation_on_legacy_server(legacy_server: Any) -> None:
+    backend = OqtopusEstimationBackend(legacy_server.config)
+    result = backend.estimate_qasm(X0_QASM, pauli_label("Z0"), "qulacs", 100).result()
+    assert result.exp_value == pytest.approx(-1.0)
+
+
+def test_sse_on_legacy_server(legacy_server: Any, tmp_path: Path) -> None:
+    program = tmp_path / "p.py"
+    program.write_text("print('legacy log')\n")
+    job = OqtopusSseBackend(legacy_server.config).run_sse(str(program), "qulacs", "legacy")
+    job.wait_for_completion(timeout=120)
+    assert job.status == "succeeded"
+    assert "legacy log" in Path(job.download_log(save_dir=str(tmp_path))).read_text()
