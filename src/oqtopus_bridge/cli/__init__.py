@@ -12,6 +12,7 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
+from typing import NoReturn
 
 from oqtopus_bridge._version import __version__
 from oqtopus_bridge.cli import config, demo, devices, jobs, port, serve, submit
@@ -23,13 +24,20 @@ _PROG = "oqtopus-bridge"
 _COMMANDS = (demo, serve, config, devices, jobs, submit, port)
 
 
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors are one line on stderr (exit 2), like every other error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(ExitCode.USAGE, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser with every command.
 
     Returns:
         The top-level parser.
     """
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog=_PROG,
         description="Run quantum programs on OQTOPUS Cloud or the embedded local server.",
         epilog=EPILOG
@@ -44,10 +52,18 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(title="commands", dest="command", metavar="COMMAND")
     for module in _COMMANDS:
         module.add_parser(subparsers, [common])
-    for choice in subparsers.choices.values():
-        choice.epilog = choice.epilog or EPILOG
-        choice.formatter_class = argparse.RawDescriptionHelpFormatter
+    _add_epilogs(parser)
     return parser
+
+
+def _add_epilogs(parser: argparse.ArgumentParser) -> None:
+    """Give every (nested) command's help the exit-code table, unless it has its own."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for choice in action.choices.values():
+                choice.epilog = choice.epilog or EPILOG
+                choice.formatter_class = argparse.RawDescriptionHelpFormatter
+                _add_epilogs(choice)
 
 
 def _add_global_options(parser: argparse.ArgumentParser, default: object) -> None:

@@ -1,4 +1,4 @@
-"""The ``demo`` command: a Bell circuit run from QURI Parts, Qiskit and PennyLane on a local server."""
+"""The ``demo`` command: a Bell circuit from QURI Parts, Qiskit and PennyLane on a local server."""
 
 from __future__ import annotations
 
@@ -146,7 +146,7 @@ def _qiskit(config: OqtopusConfig, device: str, shots: int, timeout: float) -> d
 def _pennylane(config: OqtopusConfig, device: str, shots: int, timeout: float) -> dict[str, int]:
     import pennylane as qml
 
-    dev = qml.device("oqtopus.sampler", wires=2, device_id=device, config=config)
+    dev = qml.device("oqtopus.sampler", wires=2, device_id=device, oqtopus_config=config)
 
     @qml.set_shots(shots)  # type: ignore[untyped-decorator]
     @qml.qnode(dev)  # type: ignore[untyped-decorator]

@@ -29,12 +29,18 @@ def test_subcommand_help_carries_the_exit_codes(run_cli):
 
 @pytest.mark.parametrize(
     "argv",
-    [[], ["frobnicate"], ["jobs"], ["submit", "x.qasm"], ["devices", "--limit", "3"]],
+    [["frobnicate"], ["jobs"], ["submit", "x.qasm"], ["devices", "--limit", "3"]],
 )
 def test_usage_errors_exit_2(run_cli, argv):
     outcome = run_cli(*argv)
     assert outcome.code == ExitCode.USAGE
-    assert "Traceback" not in outcome.err
+    assert outcome.err.count("\n") == 1 and "Traceback" not in outcome.err
+
+
+def test_no_command_prints_the_help_to_stderr_and_exits_2(run_cli):
+    outcome = run_cli()
+    assert outcome.code == ExitCode.USAGE
+    assert outcome.out == "" and "commands:" in outcome.err
 
 
 def test_config_from_command_line_masks_the_token(run_cli):
