@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
+import numpy as np
 from pennylane.exceptions import DeviceError
 from pennylane.measurements import (
     CountsMP,
@@ -24,6 +26,7 @@ __all__ = [
     "fill_measurement_wires",
     "reject_mid_circuit_measurements",
     "require_shots",
+    "single_wire_sample_shape",
     "validate_estimator_measurements",
     "validate_qubit_count",
     "validate_sampler_measurements",
@@ -113,6 +116,36 @@ def validate_qubit_count(
             f"{available} qubits. Use at most {available} wires or a larger device."
         )
     return (tape,), _unchanged
+
+
+def _is_single_wire_sample(mp: MeasurementProcess) -> bool:
+    return isinstance(mp, SampleMP) and mp.obs is None and mp.mv is None and len(mp.wires) == 1
+
+
+@transform
+def single_wire_sample_shape(tape: QuantumScript) -> tuple[QuantumScriptBatch, PostprocessingFn]:
+    """Return ``qml.sample(wires=[w])`` with shape ``(shots, 1)``, as ``default.qubit`` does.
+
+    ``SampleMP.process_counts`` flattens single-wire samples to ``(shots,)`` although
+    ``SampleMP.shape`` says ``(shots, 1)`` (PennyLane 0.45). Place this before
+    ``measurements_from_counts`` so it reshapes that transform's output.
+    """
+    targets = {i for i, mp in enumerate(tape.measurements) if _is_single_wire_sample(mp)}
+    if not targets:
+        return (tape,), _unchanged
+    single = len(tape.measurements) == 1
+
+    def reshape_copy(result: Any) -> Any:
+        if single:
+            return np.reshape(result, (-1, 1))
+        return tuple(np.reshape(r, (-1, 1)) if i in targets else r for i, r in enumerate(result))
+
+    def postprocess(results: Sequence[Any]) -> Any:
+        if tape.shots.has_partitioned_shots:
+            return tuple(reshape_copy(copy) for copy in results[0])
+        return reshape_copy(results[0])
+
+    return (tape,), postprocess
 
 
 @transform

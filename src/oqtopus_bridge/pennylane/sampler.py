@@ -16,7 +16,10 @@ from pennylane.transforms.core import CompilePipeline
 from oqtopus_bridge import OqtopusSamplingBackend, bits
 from oqtopus_bridge.pennylane import _convert
 from oqtopus_bridge.pennylane.device import OqtopusDeviceBase
-from oqtopus_bridge.pennylane.preprocess import validate_sampler_measurements
+from oqtopus_bridge.pennylane.preprocess import (
+    single_wire_sample_shape,
+    validate_sampler_measurements,
+)
 
 __all__ = ["OqtopusSamplerDevice"]
 
@@ -124,6 +127,7 @@ class OqtopusSamplerDevice(OqtopusDeviceBase):
         pipeline = self._validation_transforms(validate_sampler_measurements)
         pipeline.add_transform(broadcast_expand)
         pipeline.add_transform(split_non_commuting)
+        pipeline.add_transform(single_wire_sample_shape)
         pipeline.add_transform(measurements_from_counts)
         pipeline.add_transform(
             decompose,

@@ -175,3 +175,14 @@ def test_wireless_sample_on_a_device_without_wires(make_device, assert_same):
     actual = _run(circuit, make_device(wires=None), 8)
     expected = _run(circuit, qml.device("default.qubit", seed=2), 8)
     assert_same(actual, expected)
+
+
+def test_single_wire_sample_has_default_qubit_shape(make_device, assert_same):
+    def circuit():
+        qml.X(1)
+        return qml.sample(wires=[1]), qml.sample(wires=0), qml.sample(qml.Z(1))
+
+    for shots in (6, [3, 4]):
+        actual = _run(circuit, make_device(wires=2), shots)
+        assert_same(actual, _run(circuit, qml.device("default.qubit", wires=2), shots))
+    assert _run(lambda: qml.sample(wires=[0]), make_device(wires=2), 3).shape == (3, 1)
