@@ -235,6 +235,9 @@ def serve(
     )
     try:
         server.run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass  # uvicorn re-raises Ctrl-C after its graceful shutdown; that is the normal exit
     finally:
         context.close()
         sock.close()
+        log.info("server stopped")
