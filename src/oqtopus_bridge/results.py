@@ -134,7 +134,7 @@ class OqtopusSamplingResult(SamplingResult):
 
 
 def _divided(value: Any) -> dict[int, dict[str, int]] | None:
-    if isinstance(value, str):
+    if isinstance(value, str) and value.strip():
         try:
             value = json.loads(value)
         except ValueError as exc:
