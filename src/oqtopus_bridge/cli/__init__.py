@@ -25,7 +25,7 @@ _COMMANDS = (demo, serve, config, devices, jobs, submit, port)
 
 
 class _Parser(argparse.ArgumentParser):
-    """An ArgumentParser whose usage errors are one line on stderr (exit 2), like every other error."""
+    """An ArgumentParser whose usage errors are one line on stderr (exit 2), like other errors."""
 
     def error(self, message: str) -> NoReturn:
         self.exit(ExitCode.USAGE, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")

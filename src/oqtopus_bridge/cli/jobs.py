@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 from typing import Any
 
@@ -125,8 +126,20 @@ def _list(args: argparse.Namespace) -> int:
     if args.json:
         print_json(jobs)
     else:
-        print_table(jobs, _LIST_COLUMNS)
+        print_table(
+            [{**job, "submitted_at": _when(job.get("submitted_at"))} for job in jobs], _LIST_COLUMNS
+        )
     return ExitCode.OK
+
+
+def _when(value: Any) -> Any:
+    """Show a server timestamp to the second (``2026-01-02 03:04:05``), else as given."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).strftime("%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        return value
 
 
 def list_jobs(config: OqtopusConfig, *, status: str | None, limit: int) -> list[dict[str, Any]]:

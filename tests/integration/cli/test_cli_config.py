@@ -6,8 +6,9 @@ import socket
 
 import pytest
 
+from oqtopus_bridge import errors
 from oqtopus_bridge.cli import main
-from oqtopus_bridge.cli.exit_codes import ExitCode
+from oqtopus_bridge.cli.exit_codes import ExitCode, describe_error
 
 TOKEN = "tok-" + "s3cr3t" * 4
 
@@ -144,3 +145,53 @@ def test_main_defaults_to_sys_argv(monkeypatch, capsys):
     monkeypatch.setattr("sys.argv", ["oqtopus-bridge", "--version"])
     assert main() == 0
     assert "oqtopus-bridge" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("error", "code"),
+    [
+        (errors.JobFailedError("Job j ended with status failed", "j", "bad gate"), 1),
+        (errors.JobCancelledError("Job j ended with status cancelled.", "j"), 1),
+        (errors.ConfigError("no url"), 2),
+        (errors.ConversionError("no QASM form"), 2),
+        (ImportError('pip install "oqtopus-bridge[qiskit]"'), 2),
+        (FileNotFoundError(2, "No such file", "x.qasm"), 2),
+        (errors.ConnectError("refused"), 3),
+        (errors.APIError.from_response(500, {"message": "boom"}), 3),
+        (errors.StorageError("bad zip"), 3),
+        (errors.ResultError("no counts"), 3),
+        (errors.JobTimeoutError("waited 1 s", "j"), 4),
+    ],
+)
+def test_every_error_class_has_its_exit_code(error, code):
+    got, message = describe_error(error, (TOKEN,))
+    assert got == code
+    assert "\n" not in message and message
+
+
+def test_error_messages_never_contain_the_token():
+    _, message = describe_error(errors.ConnectError(f"proxy http://u:{TOKEN}@p refused"), (TOKEN,))
+    assert TOKEN not in message and "***" in message
+    _, failed = describe_error(errors.JobFailedError("Job j failed", "j", "bad gate"))
+    assert failed.endswith("bad gate")  # the server's reason is always shown
+
+
+def test_port_shows_a_diff_then_writes_with_a_backup(run_cli, tmp_path):
+    script = tmp_path / "old.py"
+    original = "from quri_parts_oqtopus.backend import OqtopusSamplingBackend\n\nprint(1)\n"
+    script.write_text(original)
+    shown = run_cli("port", str(tmp_path))
+    assert shown.code == 1  # a diff was shown, nothing written
+    assert "+from oqtopus_bridge" in shown.out and script.read_text() == original
+    written = run_cli("port", str(script), "--write")
+    assert written.code == 0, written.out + written.err
+    assert script.read_text().startswith("from oqtopus_bridge import OqtopusSamplingBackend")
+    assert (tmp_path / "old.py.orig").read_text() == original
+
+
+def test_port_no_backup(run_cli, tmp_path):
+    script = tmp_path / "old.py"
+    script.write_text("import quri_parts_oqtopus.backend\n")
+    assert run_cli("port", str(script), "--write", "--no-backup").code in (0, 1)
+    assert "quri_parts_oqtopus" not in script.read_text()
+    assert not (tmp_path / "old.py.orig").exists()

@@ -116,7 +116,8 @@ def test_jobs_list_limit(run_cli, cli_user, bell_file):
 def test_submit_from_stdin_and_multi_manual(run_cli, cli_user, bell_file, monkeypatch, tmp_path):
     one = tmp_path / "one.qasm"
     one.write_text(
-        'OPENQASM 3;\ninclude "stdgates.inc";\nqubit[1] q;\nbit[1] c;\nx q[0];\nc[0] = measure q[0];\n'
+        'OPENQASM 3;\ninclude "stdgates.inc";\n'
+        "qubit[1] q;\nbit[1] c;\nx q[0];\nc[0] = measure q[0];\n"
     )
     monkeypatch.setattr("sys.stdin", io.StringIO(one.read_text()))
     single = json.loads(

@@ -1,0 +1,47 @@
+"""``oqtopus-bridge serve`` in a subprocess: it serves other commands and stops on Ctrl-C."""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+TOKEN = "serve-test-token-0123456789"
+
+
+def test_serve_answers_other_commands_and_stops_on_ctrl_c(tmp_path, run_cli):
+    script = Path(sys.executable).with_name("oqtopus-bridge")
+    process = subprocess.Popen(
+        [str(script), "serve", "--port", "0", "--data-dir", str(tmp_path), "--token", TOKEN],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = process.stdout.readline()  # printed once the port is bound
+        match = re.search(r"at (http://127\.0\.0\.1:\d+)", line)
+        assert match, line
+        url = match.group(1)
+        deadline = time.monotonic() + 30
+        while True:
+            outcome = run_cli("devices", "--json", "--url", url, "--token", TOKEN)
+            if outcome.code == 0 or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        assert outcome.code == 0, outcome.err
+        assert "qulacs" in [device["device_id"] for device in json.loads(outcome.out)]
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=30)
+    assert process.returncode == 0, err
+    assert "Traceback" not in err and TOKEN not in err
+    assert (tmp_path / "api_token").read_text().strip() == TOKEN
+
+
+def test_serve_rejects_a_bad_port(run_cli):
+    outcome = run_cli("serve", "--port", "70000")
+    assert outcome.code == 2 and "--port" in outcome.err
