@@ -62,6 +62,7 @@ class OqtopusDeviceBase(Device):
         simulator_info: Passed to every job.
         timeout: Seconds to wait for the jobs of one execution; None waits without limit.
         max_workers: Upper bound on concurrent submissions; None uses the core's default.
+        progress: Show a status line while waiting; None shows it in interactive sessions only.
         shots: Deprecated by PennyLane in favour of ``qml.set_shots``; accepted for compatibility.
 
     Raises:
@@ -85,6 +86,7 @@ class OqtopusDeviceBase(Device):
         simulator_info: dict[str, Any] | None = None,
         timeout: float | None = None,
         max_workers: int | None = None,
+        progress: bool | None = None,
         shots: Any = None,
     ) -> None:
         # Forward shots only when given: PennyLane warns on device-level shots, and users who follow
@@ -108,6 +110,7 @@ class OqtopusDeviceBase(Device):
         }
         self.timeout = timeout
         self.max_workers = max_workers
+        self.progress = progress
         self._device_qubits: int | None = None
 
     @property
@@ -151,7 +154,7 @@ class OqtopusDeviceBase(Device):
     def _submit_all(self, calls: Sequence[Callable[[], JobT]]) -> list[JobT]:
         """Submit every job before waiting for any, then wait for all with one poll loop."""
         jobs = run_concurrently(list(calls), max_workers=self.max_workers)
-        wait_all(jobs, timeout=self.timeout)
+        wait_all(jobs, timeout=self.timeout, progress=self.progress)
         return jobs
 
     def _track(self, per_tape: Sequence[dict[str, Any]], results: Sequence[Any]) -> None:

@@ -98,3 +98,18 @@ def test_device_keywords_reach_the_device(oqtopus_config):
     assert dev.config.url == "http://127.0.0.1:1"
     assert dev.job_options["transpiler_info"] == {"transpiler_lib": None}
     assert "secret-token" not in repr(dev.config)
+
+
+def test_device_class_takes_config_directly(oqtopus_config):
+    from oqtopus_bridge.pennylane import OqtopusSamplerDevice
+
+    dev = OqtopusSamplerDevice(wires=1, device_id="qulacs", config=oqtopus_config)
+    assert dev.config is oqtopus_config
+    assert (
+        int(qml.set_shots(qml.QNode(lambda: (qml.X(0), qml.sample(wires=0))[1], dev), 3)()[0, 0])
+        == 1
+    )
+    with pytest.raises(ValueError, match="once"):
+        OqtopusSamplerDevice(
+            wires=1, device_id="qulacs", config=oqtopus_config, oqtopus_config=oqtopus_config
+        )

@@ -125,9 +125,9 @@ def test_parameter_shift_gradient_submits_all_tapes_together(
     batches = []
     real_wait_all = device_module.wait_all
 
-    def spy_wait_all(jobs, timeout=None):
+    def spy_wait_all(jobs, timeout=None, progress=None):
         batches.append(len(jobs))  # every job of the batch exists (was submitted) at this point
-        return real_wait_all(jobs, timeout=timeout)
+        return real_wait_all(jobs, timeout=timeout, progress=progress)
 
     monkeypatch.setattr(device_module, "wait_all", spy_wait_all)
     params = pnp.array([0.3, -0.8, 1.2, 0.5], requires_grad=True)
