@@ -111,7 +111,7 @@ SSE_PROGRAM = textwrap.dedent(
     # OQTOPUS_API_TOKEN from the environment the server provides.
     from quri_parts_oqtopus.backend import OqtopusSamplingBackend
 
-    job = OqtopusSamplingBackend().sample_qasm({X1!r}, device_id="qulacs", shots=30, name="inner")
+    job = OqtopusSamplingBackend().sample_qasm({X1!r}, device_id="sse", shots=30, name="inner")
     print("inner counts", job.result(timeout=60, wait=0.1).counts)
     """
 )

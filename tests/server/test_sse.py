@@ -25,7 +25,8 @@ def run(program):
         z.writestr("input.json", json.dumps({"program": [program]}))
     form = reg["presigned_url"]
     requests.post(form["url"], data=form["fields"], files={"file": ("input.zip", buf.getvalue())})
-    body = {"device_id": "qulacs", "job_type": "sampling", "shots": 10}
+    # "sse" is the device id SSE programs use: the server maps it to the SSE job's device.
+    body = {"device_id": "sse", "job_type": "sampling", "shots": 10}
     requests.post(url + "/jobs/" + reg["job_id"] + "/submit", headers=headers, json=body)
     while requests.get(url + "/jobs/" + reg["job_id"] + "/status",
                        headers=headers).json()["status"] != "succeeded":
@@ -43,6 +44,9 @@ def test_sse_last_inner_job_becomes_the_result(server: LocalServer, api: Api) ->
     assert job["status"] == "succeeded", job
     assert result["sampling"]["counts"] == {"10": 10}
     assert "inner jobs done" in api.item(job, "sse_log")
+    inner = [j for j in api.get("/jobs").json() if j.get("shots") == 10]
+    assert len(inner) >= 2
+    assert {j["device_id"] for j in inner} == {"qulacs"}
     assert job["execution_time"] > 0
     # The inner jobs belong to the same user, and the job-scoped token is revoked afterwards.
     assert len(api.get("/jobs", params={"q": ""}).json()) >= 3

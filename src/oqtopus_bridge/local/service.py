@@ -86,6 +86,14 @@ class JobService:
         log.info("job %s registered", job_id)
         return {"job_id": job_id, "presigned_url": form}
 
+    def _resolve_device(self, who: Identity, device_id: str) -> str:
+        """Map ``"sse"`` (the id SSE programs use for their inner jobs) to the SSE job's device."""
+        if device_id == "sse" and who.scope_job_id is not None:
+            parent = self.repo.get_job(who.scope_job_id)
+            if parent is not None and parent.device_id:
+                return parent.device_id
+        return device_id
+
     def _check_device(self, device_id: str) -> Device:
         device = self.catalog.get(device_id)
         if device is None:
@@ -101,6 +109,9 @@ class JobService:
             raise BadRequest(
                 f"{job_id} job is not in valid status for submission (valid status: 'registered')"
             )
+        request = request.model_copy(
+            update={"device_id": self._resolve_device(who, request.device_id)}
+        )
         self._check_device(request.device_id)
         if not self.store.exists(f"{job_id}/input.zip"):
             raise BadRequest(f"job information input for {job_id} job not found")
@@ -112,6 +123,9 @@ class JobService:
 
     def create_legacy(self, who: Identity, request: LegacySubmitJobRequest) -> str:
         """Create and submit a job from a legacy inline ``POST /jobs`` body."""
+        request = request.model_copy(
+            update={"device_id": self._resolve_device(who, request.device_id)}
+        )
         self._check_device(request.device_id)
         payload = _legacy_input(request)
         job_id = new_job_id()
