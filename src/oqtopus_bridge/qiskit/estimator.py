@@ -149,6 +149,7 @@ class OqtopusEstimatorV2(BaseEstimatorV2):
             loc = locs[element]
             if loc not in programs:
                 bound = values.bind(circuit, loc)
+                bound.name = pub.circuit.name  # binding renames copies; keep equal programs equal
                 info = self._backend.transpiler_info_for(bound, self._run_options)
                 programs[loc] = (circuit_to_program(bound, self._backend.num_qubits), info)
             program, info = programs[loc]

@@ -89,7 +89,7 @@ class OqtopusSamplerV2(BaseSamplerV2):
         for pub in coerced:
             self._backend.run_options({"shots": pub.shots})  # validates the PUB's shots
             bound = np.asarray(pub.parameter_values.bind_all(pub.circuit), dtype=object)
-            plan.add(pub, [self._entry(c, pub.shots) for c in bound.ravel()])
+            plan.add(pub, [self._entry(c, pub) for c in bound.ravel()])
         children = self._backend.submit_programs(
             [[program] for program, _, _ in plan.unique],
             self._run_options,
@@ -99,9 +99,10 @@ class OqtopusSamplerV2(BaseSamplerV2):
         )
         return OqtopusPrimitiveJob(JobBatch(children), plan.translate)
 
-    def _entry(self, circuit: Any, shots: int) -> tuple[str, int, Any]:
+    def _entry(self, circuit: Any, pub: SamplerPub) -> tuple[str, int, Any]:
+        circuit.name = pub.circuit.name  # binding renames copies; equal programs must stay equal
         program = circuit_to_program(circuit, self._backend.num_qubits)
-        return program, shots, self._backend.transpiler_info_for(circuit, self._run_options)
+        return program, pub.shots, self._backend.transpiler_info_for(circuit, self._run_options)
 
 
 class _Plan:
