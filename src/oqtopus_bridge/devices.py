@@ -134,5 +134,23 @@ class OqtopusDevice:
         data["device_info"] = self.device_info
         return json.dumps(data, cls=JsonEncoder)
 
+    def plot(self, ax: Any = None, *, title: str | None = None) -> Any:
+        """Draw the coupling map, qubits and couplings coloured by fidelity (the ``plot`` extra).
+
+        Args:
+            ax: Matplotlib axes to draw on; a new figure when None.
+            title: Figure title; defaults to the device id.
+
+        Returns:
+            The matplotlib figure.
+
+        Raises:
+            ImportError: If matplotlib is not installed.
+            ValueError: If ``device_info`` lists no qubits.
+        """
+        from oqtopus_bridge.plotting import plot_device
+
+        return plot_device(self, ax=ax, title=title)
+
     def __repr__(self) -> str:
         return f"OqtopusDevice(device_id={self.device_id!r}, status={self.status!r})"
