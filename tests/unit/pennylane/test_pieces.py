@@ -1,0 +1,71 @@
+"""Pure pieces of the PennyLane devices: packing, variance errors, preprocessing transforms."""
+
+from __future__ import annotations
+
+import numpy as np
+import pennylane as qml
+import pytest
+from pennylane.exceptions import DeviceError
+
+from oqtopus_bridge.pennylane import estimator, preprocess, sampler
+
+
+def _program(index, shots, qubits):
+    return sampler._Program(index, shots, "", qubits, qubits)
+
+
+def test_pack_programs_fills_first_fit_and_never_mixes_shots():
+    programs = [
+        _program(0, 100, 6),
+        _program(1, 100, 6),
+        _program(2, 200, 2),
+        _program(3, 100, 6),
+        _program(4, 100, 4),
+    ]
+    assert sampler.pack_programs(programs, 16) == [[0, 1, 4], [2], [3]]
+    assert sampler.pack_programs(programs, 5) == [[0], [1], [2], [3], [4]]
+
+
+def test_variance_and_its_error_follow_from_the_expectation():
+    request = estimator._Request("", 10, [("Z0", 2.0), ("I", 1.0)], variance=True)
+    # <O> = 2 <Z> + 1 with <Z> = 0.5: Var = 4 (1 - 0.25) = 3; dVar/d<O> = -2 (<O> - 1) = -2.
+    value, std = estimator._value_and_std(request, 2.0, 0.1)
+    assert value == pytest.approx(3.0)
+    assert std == pytest.approx(0.2)
+    plain = estimator._Request("", 10, [("Z0", 2.0)], variance=False)
+    assert estimator._value_and_std(plain, 0.3, 0.1) == (0.3, 0.1)
+
+
+def test_single_wire_samples_are_reshaped_for_every_shot_copy():
+    tape = qml.tape.QuantumScript(
+        [], [qml.sample(wires=[0]), qml.sample(wires=[0, 1]), qml.expval(qml.Z(0))], shots=[3, 3]
+    )
+    (out,), post = preprocess.single_wire_sample_shape(tape)
+    assert out is tape
+    copy = (np.zeros(3), np.zeros((3, 2)), 0.0)
+    result = post([(copy, copy)])
+    assert [r[0].shape for r in result] == [(3, 1), (3, 1)]
+    assert [r[1].shape for r in result] == [(3, 2), (3, 2)]
+
+
+def test_wireless_measurements_get_the_tape_wires():
+    tape = qml.tape.QuantumScript(
+        [qml.X("a"), qml.X(3)], [qml.sample(), qml.counts(all_outcomes=True)], shots=5
+    )
+    (out,), _ = preprocess.fill_measurement_wires(tape)
+    assert [list(mp.wires) for mp in out.measurements] == [["a", 3], ["a", 3]]
+    assert out.measurements[1].all_outcomes
+
+
+def test_qubit_count_is_only_asked_for_when_needed():
+    calls = []
+
+    def qubits():
+        calls.append(1)
+        return 4
+
+    tape = qml.tape.QuantumScript([qml.X(0)], [qml.expval(qml.Z(0))], shots=5)
+    preprocess.validate_qubit_count(tape, 4, qubits, "dev", "oqtopus.sampler")
+    with pytest.raises(DeviceError, match="has 4 qubits"):
+        preprocess.validate_qubit_count(tape, 5, qubits, "dev", "oqtopus.sampler")
+    assert len(calls) == 2
