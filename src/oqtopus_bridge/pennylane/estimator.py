@@ -158,7 +158,8 @@ class OqtopusEstimatorDevice(OqtopusDeviceBase):
 
     def _submission(self, request: _Request) -> Callable[[], Any]:
         """A zero-argument call that submits the estimation job of ``request``."""
-        return lambda: self.backend.estimate_qasm(
+        backend = self.backend  # created here, not lazily inside the worker threads
+        return lambda: backend.estimate_qasm(
             request.qasm,
             request.terms,
             device_id=self.device_id,

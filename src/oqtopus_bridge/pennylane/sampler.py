@@ -193,8 +193,9 @@ class OqtopusSamplerDevice(OqtopusDeviceBase):
 
     def _submission(self, group: Sequence[_Program]) -> Callable[[], Any]:
         """A zero-argument call that submits one job for ``group``."""
+        backend = self.backend  # created here, not lazily inside the worker threads
         options = {"device_id": self.device_id, "shots": group[0].shots, **self.job_options}
         if len(group) == 1:
-            return lambda: self.backend.sample_qasm(group[0].qasm, **options)
+            return lambda: backend.sample_qasm(group[0].qasm, **options)
         programs = [p.qasm for p in group]
-        return lambda: self.backend.sample_qasm(programs, job_type="multi_manual", **options)
+        return lambda: backend.sample_qasm(programs, job_type="multi_manual", **options)
