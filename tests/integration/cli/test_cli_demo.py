@@ -62,3 +62,11 @@ def test_demo_reports_a_missing_extra_as_skipped(run_cli, monkeypatch):
         'PennyLane: skipped, not installed (pip install "oqtopus-bridge[pennylane]"' in outcome.out
     )
     assert "Ran 2 of 3 frameworks" in outcome.out
+
+
+@pytest.mark.parametrize("command", [["demo"], ["serve", "--port", "0"]])
+def test_missing_server_extra_is_exit_2_with_the_install_line(run_cli, monkeypatch, command):
+    monkeypatch.setitem(sys.modules, "oqtopus_bridge.local", None)
+    outcome = run_cli(*command)
+    assert outcome.code == 2
+    assert 'pip install "oqtopus-bridge[server]"' in outcome.err and outcome.err.count("\n") == 1

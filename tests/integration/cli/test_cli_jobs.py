@@ -216,25 +216,30 @@ def test_failed_job_is_exit_1_with_the_servers_message(run_cli, cli_user, tmp_pa
     assert "not_a_gate" in shown.out  # the server's message
 
 
-def _slow_program(qubits: int = 8, layers: int = 10) -> str:
-    """A circuit the noisy device needs seconds for (per-shot noisy simulation)."""
-    lines = ["OPENQASM 3;", 'include "stdgates.inc";', f"qubit[{qubits}] q;", f"bit[{qubits}] c;"]
-    for layer in range(layers):
-        lines += [f"rx(0.{layer + i + 1}) q[{i}];" for i in range(qubits)]
-        lines += [f"cx q[{i}], q[{i + 1}];" for i in range(qubits - 1)]
-    return "\n".join([*lines, "c = measure q;", ""])
+def _running_job(config, tmp_path) -> str:
+    """A job that stays running until cancelled: an SSE user program that sleeps."""
+    from oqtopus_bridge import OqtopusSseBackend
+
+    program = tmp_path / "sleeper.py"
+    program.write_text("import time\n\ntime.sleep(120)\n")
+    return (
+        OqtopusSseBackend(config).run_sse(str(program), device_id="qulacs", name="sleeper").job_id
+    )
 
 
-def test_timeout_is_exit_4_then_cancel_is_exit_1(run_cli, cli_user, tmp_path):
-    slow = tmp_path / "slow.qasm"
-    slow.write_text(_slow_program())
-    job_id = _submit(
-        run_cli, cli_user, str(slow), "--device", "anemone", "--shots", "300"
-    ).out.strip()
+def test_timeout_is_exit_4_then_cancel_is_exit_1(run_cli, cli_user, local_server, tmp_path):
+    from oqtopus_bridge import OqtopusConfig
 
-    timed_out = run_cli("jobs", "wait", job_id, "--timeout", "0.3", "--interval", "0.1", *cli_user)
+    job_id = _running_job(OqtopusConfig(cli_user[1], cli_user[3]), tmp_path)
+
+    timed_out = run_cli(
+        "jobs", "wait", job_id, "--timeout", "0.3", "--interval", "0.1", "--progress", *cli_user
+    )
     assert timed_out.code == ExitCode.TIMEOUT, timed_out.err
     assert "jobs status" in timed_out.err  # says how to check on it later
+    assert f"job {job_id}: " in timed_out.err  # the forced status line (tqdm, on stderr)
+    quiet = run_cli("jobs", "wait", job_id, "--timeout", "0.2", *cli_user)
+    assert quiet.code == ExitCode.TIMEOUT and f"job {job_id}: " not in quiet.err  # not a TTY
 
     cancelled = run_cli("jobs", "cancel", job_id, "--json", *cli_user)
     assert cancelled.code == 0, cancelled.err
