@@ -159,3 +159,11 @@ def test_estimator_per_pub_precision_and_shot_cap(qulacs: OqtopusBackend) -> Non
 def test_estimator_rejects_observables_on_missing_qubits(qulacs: OqtopusBackend) -> None:
     with pytest.raises(ValueError, match="number of qubits"):
         OqtopusEstimatorV2(qulacs).run([(_state(), "ZIII", [0.1, 0.2])])
+
+
+def test_qiskit_backend_estimator_runs_on_the_backend(qulacs: OqtopusBackend) -> None:
+    from qiskit.primitives import BackendEstimatorV2
+
+    pubs = [(_state(), SparsePauliOp.from_list([("ZZI", 1.0), ("XII", 0.3)]), [0.4, 0.9])]
+    estimator = BackendEstimatorV2(backend=qulacs, options={"default_precision": PRECISION})
+    _assert_close(estimator.run(pubs).result(), StatevectorEstimator().run(pubs).result())
