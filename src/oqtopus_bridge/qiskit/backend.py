@@ -126,7 +126,7 @@ class OqtopusBackend(BackendV2):
         _validate(fields)
         super().set_options(**fields)
 
-    def status_text(self) -> str:
+    def device_status(self) -> str:
         """The device's status on the service (``"available"``, ``"unavailable"``...), refreshed."""
         self._device.refresh()
         return str(self._device.status)
