@@ -67,7 +67,5 @@ def test_every_oqtopus_bridge_command_in_the_readme_exists(capsys: pytest.Captur
     for command in commands:
         argv = shlex.split(command)[1:]
         subcommand = [arg for arg in argv if not arg.startswith("-")][:1]
-        with pytest.raises(SystemExit) as exit_info:
-            main([*subcommand, "--help"])
-        assert exit_info.value.code == 0, command
-    capsys.readouterr()
+        assert main([*subcommand, "--help"]) == 0, command
+        assert "usage: oqtopus-bridge" in capsys.readouterr().out
