@@ -4,7 +4,9 @@ from oqtopus_bridge import OqtopusDeviceBackend
 
 for device in OqtopusDeviceBackend().get_devices():
     print(device.to_json()[:200], "...")
-    print("  device_id:", device.device_id, "| type:", device.device_type, "| status:", device.status)
+    print(
+        "  device_id:", device.device_id, "| type:", device.device_type, "| status:", device.status
+    )
     print("  n_qubits:", device.n_qubits, "| n_pending_jobs:", device.n_pending_jobs)
     print("  basis_gates:", device.basis_gates)
     print("  supported_instructions:", device.supported_instructions)

@@ -16,9 +16,23 @@ else:
 job = OqtopusJobBackendBase().retrieve_job(job_id)
 job.wait_for_completion(timeout=300)
 print(job.to_json())
-for name in ("job_id", "name", "description", "job_type", "status", "device_id", "shots",
-             "transpiler_info", "simulator_info", "mitigation_info", "execution_time",
-             "submitted_at", "ready_at", "running_at", "ended_at"):
+for name in (
+    "job_id",
+    "name",
+    "description",
+    "job_type",
+    "status",
+    "device_id",
+    "shots",
+    "transpiler_info",
+    "simulator_info",
+    "mitigation_info",
+    "execution_time",
+    "submitted_at",
+    "ready_at",
+    "running_at",
+    "ended_at",
+):
     print(f"{name}: {getattr(job, name)}")
 print("program:", job.job_info.get("program"))
 print("transpiled:", (job.job_info.get("transpile_result") or {}).get("transpiled_program"))

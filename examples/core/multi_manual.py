@@ -22,4 +22,7 @@ programs = [
     'OPENQASM 3;\ninclude "stdgates.inc";\nqubit[1] q;\nbit[1] c;\nx q[0];\nc = measure q;',
     'OPENQASM 3;\ninclude "stdgates.inc";\nqubit[2] q;\nbit[2] c;\nx q[1];\nc = measure q;',
 ]
-print("divided (qasm):", backend.sample_qasm(programs, "qulacs", 100).result(timeout=300).divided_counts)
+print(
+    "divided (qasm):",
+    backend.sample_qasm(programs, "qulacs", 100).result(timeout=300).divided_counts,
+)

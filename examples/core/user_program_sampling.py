@@ -1,4 +1,4 @@
-"""SSE user program: runs on the server, sampling three times (no config: the server provides it)."""
+"""SSE user program: runs on the server, sampling three times (config from the server)."""
 
 from quri_parts.circuit import QuantumCircuit
 

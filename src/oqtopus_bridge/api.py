@@ -1,9 +1,10 @@
 """The OQTOPUS user API: one method per endpoint, job submission on both wire protocols, job_info.
 
-Submission (spec section 3.3): register (``POST /jobs``), upload ``input.zip`` to the presigned form,
-submit (``POST /jobs/{id}/submit``). It never duplicates a job and never leaves an orphan ``registered``
-job: a failed upload or submit cancels it. The legacy inline protocol (``POST /jobs`` with ``job_info``)
-is used when configured, or detected when the server refuses a bodiless ``POST /jobs``.
+Submission (spec section 3.3): register (``POST /jobs``), upload ``input.zip`` to the presigned
+form, submit (``POST /jobs/{id}/submit``). It never duplicates a job and never leaves an orphan
+``registered`` job: a failed upload or submit cancels it. The legacy inline protocol (``POST /jobs``
+with ``job_info``) is used when configured, or detected when the server refuses a bodiless
+``POST /jobs``.
 """
 
 from __future__ import annotations
@@ -239,7 +240,7 @@ class OqtopusApi:
         """Return job_info with storage URLs replaced by their decoded content.
 
         Args:
-            job_info: The server's ``job_info`` (URLs on the storage protocol, inline dicts on legacy).
+            job_info: The server's ``job_info`` (storage URLs, or inline dicts on legacy servers).
             only: Members to resolve (others are left out); all of :data:`JOB_INFO_OBJECTS` if None.
             cache: Already-downloaded members, reused and filled in.
 

@@ -10,15 +10,15 @@ __all__ = ["DEFAULT_MAX_WORKERS", "run_concurrently"]
 
 T = TypeVar("T")
 
-#: Submissions are I/O bound (3 HTTP requests each); more threads than this only queue at the server.
+#: Submissions are I/O bound (3 requests each); more threads than this only queue at the server.
 DEFAULT_MAX_WORKERS = 8
 
 
 def run_concurrently(calls: Sequence[Callable[[], T]], max_workers: int | None = None) -> list[T]:
     """Run zero-argument callables concurrently and return their results in input order.
 
-    Every call runs to completion even if another fails; then the first exception, in input order, is
-    re-raised (so no submission is left half-observed).
+    Every call runs to completion even if another fails; then the first exception, in input order,
+    is re-raised (so no submission is left half-observed).
 
     Args:
         calls: The callables.

@@ -38,8 +38,8 @@ class OqtopusConfig:
         read_timeout: Seconds to wait for each response.
 
     Raises:
-        ValueError: If ``url`` or ``api_token`` is None (a :class:`~oqtopus_bridge.errors.ConfigError`),
-            or ``protocol``/timeouts are invalid.
+        ValueError: If ``url`` or ``api_token`` is None (a ``ConfigError``), or ``protocol`` or
+            a timeout is invalid.
     """
 
     def __init__(
@@ -169,7 +169,8 @@ def _read_section(file: Path, section: str) -> dict[str, str]:
     for key in ("url", "api_token"):
         if key not in values:
             raise ConfigError(
-                f"key '{key}' missing in section [{section}] of {file}. The section needs:\n{example}"
+                f"key '{key}' missing in section [{section}] of {file}. "
+                f"The section needs:\n{example}"
             )
     return values
 

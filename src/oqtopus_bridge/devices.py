@@ -121,7 +121,7 @@ class OqtopusDevice:
         """Retrieve the device information from OQTOPUS Cloud.
 
         Raises:
-            BackendError: If the device cannot be found, authentication failed, a timeout occurred, etc.
+            BackendError: If the device cannot be found, authentication failed, a timeout occurred.
         """
         data = self._api.get_device(self.device_id)
         with self._lock:

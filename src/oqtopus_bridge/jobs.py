@@ -1,7 +1,8 @@
 """Job handles: the documented sampling, estimation and SSE jobs, waiting, results and ``wait_all``.
 
-Waiting polls the cheap ``GET /jobs/{id}/status`` with a growing interval (:mod:`oqtopus_bridge.polling`);
-the full job and the result zip are fetched once, at the end, and cached.
+Waiting polls the cheap ``GET /jobs/{id}/status`` with a growing interval
+(:mod:`oqtopus_bridge.polling`); the full job and the result zip are fetched once, at the end, and
+cached.
 """
 
 from __future__ import annotations
@@ -36,14 +37,14 @@ class OqtopusJobBase:
     """Common behaviour of OQTOPUS jobs: properties, refresh, waiting, cancel, JSON.
 
     Args:
-        job: The job as returned by the server (a dict, or a :class:`~oqtopus_bridge.models.JobRecord`).
+        job: The job as returned by the server (a dict or a ``JobRecord``).
         job_api: The API the job was created through.
 
     Raises:
         ValueError: If ``job`` or ``job_api`` is None.
     """
 
-    #: How waiting polls; replace on an instance (or pass a policy) to tune or to test without sleeping.
+    #: How waiting polls; replace it on an instance to tune polling, or to test without sleeping.
     poll_policy: PollPolicy = DEFAULT_POLICY
 
     def __init__(self, job: Mapping[str, Any] | JobRecord, job_api: OqtopusApi) -> None:
@@ -138,8 +139,8 @@ class OqtopusJobBase:
     def job_info(self) -> dict[str, Any]:
         """The detail information of the job, with storage objects downloaded (once) and decoded.
 
-        Keys: ``input``, ``result``, ``transpile_result``, ``combined_program``, ``message`` (those the
-        server has), plus the legacy aliases ``program`` and ``operator``.
+        Keys: ``input``, ``result``, ``transpile_result``, ``combined_program``, ``message`` (those
+        the server has), plus the legacy aliases ``program`` and ``operator``.
         """
         with self._lock:
             if self._job_info is None:
@@ -155,7 +156,7 @@ class OqtopusJobBase:
         """Retrieve the latest job information from OQTOPUS Cloud.
 
         Raises:
-            BackendError: If the job cannot be found, authentication failed, a timeout occurred, etc.
+            BackendError: If the job cannot be found, authentication failed, a timeout occurred.
         """
         data = self._api.get_job(self.job_id)
         with self._lock:
@@ -356,7 +357,7 @@ class OqtopusEstimationJob(OqtopusJobBase):
 def wait_all(
     jobs: Sequence[OqtopusJobBase], timeout: float | None = None, *, progress: bool | None = None
 ) -> None:
-    """Wait for every job with one shared poll loop (one status request per unfinished job per tick).
+    """Wait for every job with one shared poll loop (one status request per pending job per tick).
 
     Args:
         jobs: The jobs to wait for (their results are fetched later, by ``result()``).

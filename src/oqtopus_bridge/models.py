@@ -1,7 +1,7 @@
 """Wire objects of the OQTOPUS user API: job statuses, job and device records, tolerant parsing.
 
-Records keep the server's raw dict (unknown fields survive) and expose typed, defaulted views; a missing
-``name`` or ``description`` is ``""`` rather than a crash (a peer weakness, spec section 11).
+Records keep the server's raw dict (unknown fields survive) and expose typed, defaulted views; a
+missing ``name`` or ``description`` is ``""``, not a crash (a peer weakness, spec section 11).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ __all__ = [
 
 
 class JobStatus(str, enum.Enum):
-    """Every job status the service is known to report; unknown values are accepted as plain strings."""
+    """Every job status the service reports; unknown values are kept as plain strings."""
 
     REGISTERED = "registered"
     SUBMITTED = "submitted"

@@ -3,8 +3,8 @@
 ``quri_parts.openqasm.circuit.convert_to_qasm_str`` does the writing; gates it cannot emit are first
 decomposed (Pauli, PauliRotation, SqrtXdag, SqrtY, SqrtYdag, 1- and 2-qubit UnitaryMatrix) and
 singly-controlled gates are written with their ``stdgates.inc`` names. ``Measurement`` gates become
-``c[j] = measure q[i];`` over ``bit[cbit_count] c`` (counts are then keyed by classical bit); a circuit
-without them is measured entirely (``c = measure q;``), as the documented API does.
+``c[j] = measure q[i];`` over ``bit[cbit_count] c`` (counts are then keyed by classical bit); a
+circuit without them is measured entirely (``c = measure q;``), as the documented API does.
 """
 
 from __future__ import annotations
@@ -90,7 +90,7 @@ def _check_circuit(circuit: Any) -> ImmutableQuantumCircuit:
                 f"UnitaryMatrix on {len(gate.target_indices)} qubits cannot be converted to "
                 "OpenQASM 3; decompose it into 1- and 2-qubit gates first"
             )
-    return circuit  # type: ignore[no-any-return]  # quri_parts is untyped for mypy
+    return circuit
 
 
 def _gate_lines(qubit_count: int, gates: list[QuantumGate]) -> list[str]:
@@ -114,7 +114,7 @@ def _gate_lines(qubit_count: int, gates: list[QuantumGate]) -> list[str]:
     return lines
 
 
-def _statements(circuit: QuantumCircuit) -> list[str]:
+def _statements(circuit: ImmutableQuantumCircuit) -> list[str]:
     if not circuit.gates:
         return []
     if any(gate.name in _DECOMPOSED for gate in circuit.gates):
@@ -163,7 +163,7 @@ def circuit_to_qasm(circuit: NonParametricQuantumCircuit, *, measure: bool = Tru
             pending = []
             body.extend(
                 f"c[{c}] = measure q[{q}];"
-                for q, c in zip(gate.target_indices, gate.classical_indices)
+                for q, c in zip(gate.target_indices, gate.classical_indices, strict=True)
             )
         else:
             pending.append(gate)

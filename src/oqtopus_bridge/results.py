@@ -31,7 +31,7 @@ def _wire_counts(counts: Any) -> tuple[dict[str, int], int | None]:
 
     Accepted: a JSON string (legacy), bitstring keys (with spaces, ``_`` or ``0b``), int keys, or
     decimal-string keys such as the documented example ``{"0": 600, "1": 300, "3": 100}`` (used only
-    when some key is not a bitstring). The width is None when the keys carried none (ints, decimals).
+    when some key is not a bitstring). The width is None when the keys carry none (ints, decimals).
     """
     if isinstance(counts, str):
         try:
@@ -64,8 +64,8 @@ class OqtopusSamplingResult(SamplingResult):
     """A result of a sampling job.
 
     Args:
-        result: A dict with the key ``counts`` (``{bitstring: count}``, classical bit 0 rightmost; int
-            keys are taken as already decoded) and optionally ``divided_counts`` (multi_manual:
+        result: A dict with the key ``counts`` (``{bitstring: count}``, classical bit 0 rightmost;
+            int keys are taken as already decoded) and optionally ``divided_counts`` (multi_manual:
             ``{"0": {...}, "1": {...}}``, each in its own program's width).
 
     Raises:
@@ -97,7 +97,7 @@ class OqtopusSamplingResult(SamplingResult):
 
     @property
     def raw_counts(self) -> dict[str, int]:
-        """The wire counts, keys normalized (no spaces, ``_`` or ``0b``), classical bit 0 rightmost."""
+        """The wire counts (keys normalized: no spaces, ``_`` or ``0b``; bit 0 rightmost)."""
         return dict(self._raw)
 
     @property

@@ -1,4 +1,4 @@
-"""Presigned object storage: upload ``input.zip`` by form POST and download single-entry result zips.
+"""Presigned storage: upload ``input.zip`` by form POST, download single-entry result zips.
 
 Storage requests use their own session that never carries the API token (the URL itself is the
 credential; the token must not leak to a storage host). Every presigned form field is forwarded
@@ -54,8 +54,8 @@ def read_single_entry(data: bytes, what: str = "object") -> tuple[str, bytes]:
 def decode_object(name: str, content: bytes) -> Any:
     """Decode a storage entry: JSON when it parses, else UTF-8 text.
 
-    A root that is a single key equal to the entry's stem (``{"result": {...}}`` in ``result.json``) is
-    unwrapped, a variant discussed server-side (oqtopus-cloud #275).
+    A root that is a single key equal to the entry's stem (``{"result": {...}}`` in
+    ``result.json``) is unwrapped, a variant discussed server-side (oqtopus-cloud #275).
     """
     text = content.decode("utf-8", errors="replace")
     try:

@@ -1,10 +1,10 @@
-"""HTTP transport for the OQTOPUS user API: one keep-alive session, retries, timeouts, error mapping.
+"""HTTP transport for the OQTOPUS API: one keep-alive session, retries, timeouts, error mapping.
 
-Every ``requests`` exception is translated to this package's errors in :func:`map_requests_errors`, the
-one place that does so (``raise ... from exc``). The retry policy is a mounted ``urllib3.Retry``
-(:func:`default_retry`): separate connect/read/status budgets, capped exponential backoff, ``Retry-After``
-honoured, statuses 429/502/503/504, and POST retried only on connection errors (the server never saw the
-request), never after the server may have acted.
+Every ``requests`` exception is translated to this package's errors in :func:`map_requests_errors`,
+the one place that does so (``raise ... from exc``). The retry policy is a mounted ``urllib3.Retry``
+(:func:`default_retry`): separate connect/read/status budgets, capped exponential backoff,
+``Retry-After`` honoured, statuses 429/502/503/504, and POST retried only on connection errors (the
+server never saw the request), never after the server may have acted.
 """
 
 from __future__ import annotations
@@ -47,8 +47,8 @@ TOKEN_HEADER = "q-api-token"
 USER_AGENT = f"oqtopus-bridge/{__version__}"
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 
-# Most specific first: the first isinstance match wins. Every class of requests.exceptions that is an
-# exception appears here (a unit test enforces it), so no foreign error escapes our hierarchy.
+# Most specific first: the first isinstance match wins. Every class of requests.exceptions that is
+# an exception appears here (a unit test enforces it), so no foreign error escapes our hierarchy.
 _EXCEPTION_MAP: tuple[tuple[type[Exception], type[BackendError], str], ...] = (
     (requests.exceptions.ConnectTimeout, ConnectError, "timed out connecting to"),
     (requests.exceptions.ReadTimeout, RequestTimeout, "no response in time from"),
@@ -104,7 +104,8 @@ def _exhausted_read_error(exc: BaseException) -> type[BackendError] | None:
     timeout or a dropped response, which are not connection failures.
     """
     if not isinstance(exc, requests.exceptions.ConnectionError) or isinstance(
-        exc, (requests.exceptions.Timeout, requests.exceptions.ProxyError, requests.exceptions.SSLError)
+        exc,
+        (requests.exceptions.Timeout, requests.exceptions.ProxyError, requests.exceptions.SSLError),
     ):
         return None
     reason = getattr(exc.args[0], "reason", None) if exc.args else None
@@ -155,7 +156,7 @@ class _TokenSession(requests.Session):
     """A session that drops the API token when a redirect leaves the original host."""
 
     def rebuild_auth(self, prepared_request: requests.PreparedRequest, response: Any) -> None:
-        super().rebuild_auth(prepared_request, response)
+        super().rebuild_auth(prepared_request, response)  # type: ignore[no-untyped-call]
         old = urlsplit(response.request.url).netloc
         new = urlsplit(prepared_request.url).netloc
         if old != new:
@@ -187,8 +188,8 @@ def build_session(retry: Retry | None = None, *, token: str | None = None) -> re
 class Transport:
     """Sends requests to the OQTOPUS user API and returns parsed JSON.
 
-    Thread-safe for concurrent requests (``requests.Session`` connection pools are), so one transport
-    can serve a thread pool of submissions.
+    Thread-safe for concurrent requests (``requests.Session`` connection pools are), so one
+    transport can serve a thread pool of submissions.
 
     Args:
         config: The connection settings.
@@ -198,7 +199,8 @@ class Transport:
     def __init__(self, config: OqtopusConfig, *, retry: Retry | None = None) -> None:
         if not config.url:
             raise ConfigError(
-                "the OQTOPUS url is empty; set url in ~/.oqtopus, OQTOPUS_URL, or OqtopusConfig(url=...)"
+                "the OQTOPUS url is empty; set url in ~/.oqtopus, OQTOPUS_URL, "
+                "or OqtopusConfig(url=...)"
             )
         self.base_url = config.url.rstrip("/")
         self.session = build_session(retry, token=config.api_token)

@@ -1,4 +1,4 @@
-"""Bit order, end to end: random classical QURI Parts circuits through LocalServer decode exactly."""
+"""Bit order, end to end: random classical circuits through LocalServer decode exactly."""
 
 from __future__ import annotations
 
@@ -23,7 +23,9 @@ def classical_circuits(draw: Any, max_qubits: int = MAX_QUBITS) -> tuple[Quantum
     bits = [0] * n
     for _ in range(draw(st.integers(0, 8))):
         if n > 1 and draw(st.booleans()):
-            control, target = draw(st.lists(st.integers(0, n - 1), min_size=2, max_size=2, unique=True))
+            control, target = draw(
+                st.lists(st.integers(0, n - 1), min_size=2, max_size=2, unique=True)
+            )
             circuit.add_CNOT_gate(control, target)
             bits[target] ^= bits[control]
         else:

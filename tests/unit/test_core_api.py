@@ -63,7 +63,7 @@ def test_zip_round_trip_and_unwrapping() -> None:
 
 
 def test_statuses() -> None:
-    assert FINAL_STATUSES == {"succeeded", "failed", "cancelled"}
+    assert {"succeeded", "failed", "cancelled"} == FINAL_STATUSES
     assert all(is_final(s.value) == s.is_final for s in JobStatus)
     assert not is_final("cancelling")
     assert not is_final("some-future-status")

@@ -50,7 +50,10 @@ def test_multi_manual_divided_counts_peer_example() -> None:
 
 @pytest.mark.parametrize("divided", [{}, None, ""])
 def test_empty_divided_counts_is_none(divided: object) -> None:
-    assert OqtopusSamplingResult({"counts": {"1": 1}, "divided_counts": divided}).divided_counts is None
+    assert (
+        OqtopusSamplingResult({"counts": {"1": 1}, "divided_counts": divided}).divided_counts
+        is None
+    )
 
 
 def test_missing_counts_is_value_error() -> None:

@@ -66,11 +66,15 @@ def test_specific_mappings() -> None:
 
 def test_exhausted_read_retries_are_timeouts_not_connect_errors() -> None:
     reason = urllib3.exceptions.ReadTimeoutError(None, "/x", "read timed out")  # type: ignore[arg-type]
-    wrapped = requests.exceptions.ConnectionError(urllib3.exceptions.MaxRetryError(None, "/x", reason))  # type: ignore[arg-type]
+    wrapped = requests.exceptions.ConnectionError(
+        urllib3.exceptions.MaxRetryError(None, "/x", reason)
+    )  # type: ignore[arg-type]
     with pytest.raises(RequestTimeout), map_requests_errors("GET /x"):
         raise wrapped
     dropped = urllib3.exceptions.ProtocolError("aborted")
-    wrapped = requests.exceptions.ConnectionError(urllib3.exceptions.MaxRetryError(None, "/x", dropped))  # type: ignore[arg-type]
+    wrapped = requests.exceptions.ConnectionError(
+        urllib3.exceptions.MaxRetryError(None, "/x", dropped)
+    )  # type: ignore[arg-type]
     with pytest.raises(TransportError) as info, map_requests_errors("GET /x"):
         raise wrapped
     assert not isinstance(info.value, ConnectError)

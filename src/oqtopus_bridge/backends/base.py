@@ -84,7 +84,7 @@ class OqtopusBackendBase:
         return record
 
     def close(self) -> None:
-        """Close the HTTP sessions (they are also released when the backend is garbage-collected)."""
+        """Close the HTTP sessions (also released on garbage collection)."""
         self._api.close()
 
 

@@ -1,4 +1,4 @@
-"""The documented ``OqtopusEstimationBackend`` and the operator wire form ``[{"pauli", "coeff"}]``."""
+"""The documented ``OqtopusEstimationBackend`` and the operator wire form."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from oqtopus_bridge.qasm import circuits_to_qasm
 
 __all__ = ["OperatorLike", "OqtopusEstimationBackend", "operator_to_wire"]
 
-#: A QURI Parts Operator or PauliLabel, or (service label, coeff) pairs such as ``[("X0 Z2", 0.5)]``.
+#: A QURI Parts Operator or PauliLabel, or (label, coeff) pairs such as ``[("X0 Z2", 0.5)]``.
 OperatorLike = Operator | PauliLabel | Iterable[tuple[str, complex | float]]
 _IMAG_TOLERANCE = 1e-9
 _LETTERS = "IXYZ"
@@ -44,7 +44,7 @@ def operator_to_wire(operator: OperatorLike) -> list[dict[str, Any]]:
     """Serialize an observable to the service form ``[{"pauli": "X0 Z2", "coeff": 0.5}, ...]``.
 
     Args:
-        operator: A QURI Parts ``Operator`` or ``PauliLabel``, a sequence of ``(label, coeff)`` pairs in
+        operator: A QURI Parts ``Operator`` or ``PauliLabel``, ``(label, coeff)`` pairs in
             the service form, or an already-serialized list of ``{"pauli", "coeff"}`` dicts.
 
     Returns:
@@ -162,8 +162,8 @@ class OqtopusEstimationBackend(OqtopusJobBackendBase):
             The submitted job.
 
         Raises:
-            ValueError: If ``shots`` is not a positive integer, or a coefficient has an imaginary part
-                ("Imaginary part of coefficient is not supported").
+            ValueError: If ``shots`` is not a positive integer, or a coefficient has an imaginary
+                part ("Imaginary part of coefficient is not supported").
             BackendError: If the job is refused, authentication failed, etc.
         """
         check_shots(shots)

@@ -1,4 +1,4 @@
-"""The documented ``OqtopusSamplingBackend``: sampling and multi_manual jobs from circuits or QASM."""
+"""The documented ``OqtopusSamplingBackend``: sampling and multi_manual jobs."""
 
 from __future__ import annotations
 
@@ -56,8 +56,8 @@ class OqtopusSamplingBackend(OqtopusJobBackendBase):
             The submitted job.
 
         Raises:
-            ValueError: If ``shots`` is not a positive integer, the list is empty, or a circuit cannot
-                be converted (parametric gates, for example).
+            ValueError: If ``shots`` is not a positive integer, the list is empty, or a circuit
+                cannot be converted (parametric gates, for example).
             BackendError: If the job is refused, authentication failed, etc.
         """
         check_shots(shots)
@@ -89,7 +89,7 @@ class OqtopusSamplingBackend(OqtopusJobBackendBase):
         """Execute sampling measurement of the program.
 
         Args:
-            program: An OpenQASM 3 program, or a list of them (a ``multi_manual`` job, even for one).
+            program: An OpenQASM 3 program, or a list of them (a ``multi_manual`` job, even of one).
             device_id: The device id to be executed.
             shots: Number of repetitions of each circuit (1 to 10,000,000).
             name: The name to be assigned to the job.
@@ -97,7 +97,7 @@ class OqtopusSamplingBackend(OqtopusJobBackendBase):
             transpiler_info: The transpiler information.
             simulator_info: The simulator information.
             mitigation_info: The mitigation information.
-            job_type: Force the job type (default: ``sampling`` for a str, ``multi_manual`` for a list).
+            job_type: Force the job type (default: ``sampling`` for a str, else ``multi_manual``).
 
         Returns:
             The submitted job.

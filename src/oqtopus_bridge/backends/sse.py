@@ -78,7 +78,7 @@ class OqtopusSseBackend(OqtopusJobBackendBase):
             The path of the saved text file ``sselog_<job_id>.log``.
 
         Raises:
-            ValueError: No job id and no job run yet; or an invalid ``save_dir``; or the file exists.
+            ValueError: No job id and no job run yet, an invalid ``save_dir``, or the file exists.
             TypeError: If the job is not an SSE job.
             BackendError: If an error is returned from OQTOPUS Cloud.
         """

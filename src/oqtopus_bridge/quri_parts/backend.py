@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -22,17 +23,15 @@ JOB_OPTIONS = frozenset(
 
 
 def check_job_options(options: Mapping[str, Any]) -> dict[str, Any]:
-    """Return ``options`` if every key is a job option, else raise ``ValueError`` naming the typo."""
+    """Return ``options`` if every key is a job option, else raise ``ValueError``."""
     unknown = set(options) - JOB_OPTIONS
     if unknown:
-        raise ValueError(
-            f"unknown job option(s) {sorted(unknown)}; allowed: {sorted(JOB_OPTIONS)}"
-        )
+        raise ValueError(f"unknown job option(s) {sorted(unknown)}; allowed: {sorted(JOB_OPTIONS)}")
     return dict(options)
 
 
 class OqtopusQuriBackend(SamplingBackend):
-    """One OQTOPUS device as a QURI Parts ``SamplingBackend``: ``sample(circuit, shots)`` returns a job.
+    """One OQTOPUS device as a QURI Parts ``SamplingBackend``.
 
     The job is submitted at once; ``job.result()`` waits (QURI Parts' ``SamplingJob`` contract), and
     ``job.result().counts`` is a ``Counter[int, int]`` whose key bit ``i`` is classical bit ``i``.
@@ -40,7 +39,7 @@ class OqtopusQuriBackend(SamplingBackend):
     Args:
         device_id: The device to run on, e.g. ``"qulacs"``.
         config: Connection settings; resolved from the environment or ``~/.oqtopus`` when None.
-        backend: An existing sampling backend to share (its session and config); overrides ``config``.
+        backend: An existing sampling backend to share (session and config); overrides ``config``.
         **job_options: ``name``, ``description``, ``transpiler_info``, ``simulator_info`` or
             ``mitigation_info``, sent with every job.
 
@@ -63,17 +62,14 @@ class OqtopusQuriBackend(SamplingBackend):
         self.backend = backend if backend is not None else OqtopusSamplingBackend(config)
 
     def sample(self, circuit: ImmutableQuantumCircuit, shots: int) -> OqtopusSamplingJob:
-        """Submit a sampling job of ``circuit`` with ``shots`` shots and return it (without waiting)."""
+        """Submit a sampling job of ``circuit`` and return it without waiting."""
         return self.backend.sample(circuit, self.device_id, shots, **self.job_options)
 
     def sample_all(
         self, pairs: Iterable[tuple[ImmutableQuantumCircuit, int]], max_workers: int | None = None
     ) -> list[OqtopusSamplingJob]:
-        """Submit one job per ``(circuit, shots)`` pair concurrently; return the jobs in input order."""
-        calls = [
-            (lambda circuit=circuit, shots=shots: self.sample(circuit, shots))
-            for circuit, shots in pairs
-        ]
+        """Submit one job per ``(circuit, shots)`` pair concurrently, in input order."""
+        calls = [functools.partial(self.sample, circuit, shots) for circuit, shots in pairs]
         return run_concurrently(calls, max_workers)
 
     def __repr__(self) -> str:

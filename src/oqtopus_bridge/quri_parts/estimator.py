@@ -1,13 +1,14 @@
 """QURI Parts ``QuantumEstimator`` factories built on OQTOPUS estimation jobs.
 
-Complex coefficients are allowed here (QURI Parts operators may be non-Hermitian): because every Pauli
-expectation is real, ``<Σ c_k P_k> = Σ Re(c_k) <P_k> + i Σ Im(c_k) <P_k>``, so the real and imaginary
-parts run as two jobs and combine; errors add in quadrature.
+Complex coefficients are allowed here (QURI Parts operators may be non-Hermitian): because every
+Pauli expectation is real, ``<Σ c_k P_k> = Σ Re(c_k) <P_k> + i Σ Im(c_k) <P_k>``, so the real and
+imaginary parts run as two jobs and combine; errors add in quadrature.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -46,7 +47,7 @@ def _split(operator: Estimatable) -> tuple[Operator, Operator]:
 
 
 class _Runner:
-    """Submits the real/imaginary part jobs of (operator, state) pairs and combines their results."""
+    """Submits the real and imaginary part jobs of a pair and combines their results."""
 
     def __init__(
         self, backend: OqtopusEstimationBackend, device_id: str, shots: int, options: dict[str, Any]
@@ -60,9 +61,7 @@ class _Runner:
     def _job(self, op: Operator, state: CircuitQuantumState) -> OqtopusEstimationJob | None:
         if not op:
             return None
-        return self.backend.estimate(
-            state.circuit, op, self.device_id, self.shots, **self.options
-        )
+        return self.backend.estimate(state.circuit, op, self.device_id, self.shots, **self.options)
 
     @staticmethod
     def combine(parts: _Parts, timeout: float | None, wait: float) -> OqtopusEstimate:
@@ -96,7 +95,7 @@ def create_oqtopus_estimator(
     Args:
         device_id: The device to run on.
         shots: Shots per estimation job.
-        config: Connection settings (resolved now, from the environment or ``~/.oqtopus``, when None).
+        config: Connection settings (resolved now from the environment or ``~/.oqtopus`` if None).
         timeout: Seconds to wait for each job; None waits forever.
         wait: Largest time in seconds between status queries.
         **job_options: ``name``, ``description``, ``transpiler_info``, ``simulator_info``,
@@ -146,7 +145,7 @@ def create_oqtopus_concurrent_estimator(
     ) -> list[OqtopusEstimate]:
         pairs = _broadcast(operators, states)
         calls: list[Callable[[], _Parts]] = [
-            (lambda op=op, st=st: runner.submit(op, st)) for op, st in pairs
+            functools.partial(runner.submit, op, st) for op, st in pairs
         ]
         submitted = run_concurrently(calls, max_workers)
         wait_all([job for parts in submitted for job in parts if job is not None], timeout)

@@ -59,7 +59,7 @@ def create_oqtopus_concurrent_sampler(
     Args:
         device_id: The device to run on.
         config: Connection settings (resolved now when None).
-        max_workers: Threads used to submit; see :func:`oqtopus_bridge.concurrency.run_concurrently`.
+        max_workers: Threads used to submit (see ``oqtopus_bridge.concurrency.run_concurrently``).
         timeout: Seconds to wait for the whole batch; None waits forever.
         wait: Largest time in seconds between status queries.
         **job_options: Options sent with every job.

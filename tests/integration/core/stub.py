@@ -1,4 +1,4 @@
-"""A scripted HTTP server for faults LocalServer cannot produce (drops, 503s, bad bodies, delays)."""
+"""A scripted HTTP server for faults LocalServer cannot produce (drops, 503s, delays)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Faults LocalServer cannot produce, against a scripted stub: retries, drops, bad bodies, timeouts."""
+"""Faults LocalServer cannot produce: retries, drops, bad bodies, timeouts."""
 
 from __future__ import annotations
 
@@ -46,7 +46,9 @@ def _stub_service(stub_url: Callable[[], str], overrides: dict[str, Callable[[Re
         if key in overrides:
             return overrides[key](request)
         if key == "POST /jobs":
-            return Reply(body={"job_id": "j1", "presigned_url": {"url": "/upload", "fields": fields}})
+            return Reply(
+                body={"job_id": "j1", "presigned_url": {"url": "/upload", "fields": fields}}
+            )
         if key in ("POST /upload", "POST /jobs/j1/submit", "POST /jobs/j1/cancel"):
             return Reply(status=204 if key == "POST /upload" else 200, body={"message": "ok"})
         if key == "GET /jobs/j1/status":
@@ -221,7 +223,9 @@ def test_proxy_is_used_for_api_and_storage() -> None:
 
     def proxy(request: Request) -> Reply:
         seen.append(request.path)  # a forward proxy receives absolute URLs
-        path = "/" + request.path.split("/", 3)[3] if request.path.startswith("http") else request.path
+        path = (
+            "/" + request.path.split("/", 3)[3] if request.path.startswith("http") else request.path
+        )
         return original(Request(request.method, path, request.headers, request.body))
 
     stub.handler = proxy

@@ -1,4 +1,4 @@
-"""Sampling over real HTTP against LocalServer: documented signatures, defaults, errors, bit order."""
+"""Sampling over real HTTP against LocalServer: signatures, defaults, errors, bits."""
 
 from __future__ import annotations
 
@@ -103,9 +103,7 @@ def test_infos_are_sent_and_reported(sampling_backend: Any) -> None:
 
 
 @pytest.mark.parametrize("shots", [0, -1, 10_000_001, 1.5, True])
-def test_bad_shots_raise_value_error_before_any_request(
-    sampling_backend: Any, shots: Any
-) -> None:
+def test_bad_shots_raise_value_error_before_any_request(sampling_backend: Any, shots: Any) -> None:
     counter = RequestCounter(sampling_backend)
     with pytest.raises(ValueError, match="shots should be a positive integer"):
         sampling_backend.sample_qasm(X0_QASM, "qulacs", shots)
