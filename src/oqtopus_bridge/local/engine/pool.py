@@ -106,8 +106,11 @@ class Engine:
             try:
                 self.run(job_id)
             except Exception:  # last line of defence: a worker never dies
+                if self.stopping.is_set():
+                    return  # the database closed under a job that outlived shutdown
                 log.exception("job %s: unexpected engine error", job_id)
-                self.fail(job_id, "internal server error")
+                with contextlib.suppress(Exception):
+                    self.fail(job_id, "internal server error")
 
     # -- transitions ------------------------------------------------------------------------------
 
