@@ -45,3 +45,14 @@ def test_serve_answers_other_commands_and_stops_on_ctrl_c(tmp_path, run_cli):
 def test_serve_rejects_a_bad_port(run_cli):
     outcome = run_cli("serve", "--port", "70000")
     assert outcome.code == 2 and "--port" in outcome.err
+
+
+def test_python_dash_m_runs_the_cli():
+    completed = subprocess.run(
+        [sys.executable, "-m", "oqtopus_bridge.cli", "--version"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert completed.returncode == 0 and completed.stdout.startswith("oqtopus-bridge ")
