@@ -13,6 +13,8 @@ import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from quri_parts.backend import SamplingJob
+
 from oqtopus_bridge.api import OqtopusApi
 from oqtopus_bridge.errors import (
     JobCancelledError,
@@ -287,7 +289,7 @@ def _estimation_result(payload: Mapping[str, Any], job_id: str) -> OqtopusEstima
     return OqtopusEstimationResult({"estimation": dict(estimation)})
 
 
-class OqtopusSamplingJob(OqtopusJobBase):
+class OqtopusSamplingJob(OqtopusJobBase, SamplingJob):
     """A job for a sampling measurement (job_type ``sampling`` or ``multi_manual``).
 
     Also a ``quri_parts.backend.SamplingJob``: ``result()`` blocks until the counts are available.
