@@ -60,6 +60,8 @@ class OqtopusDeviceBase(Device):
         transpiler_info: Passed to every job, e.g. ``{"transpiler_lib": None}``.
         mitigation_info: Passed to every job, e.g. ``{"ro_error_mitigation": "pseudo_inverse"}``.
         simulator_info: Passed to every job.
+        job_name: Name given to every job (shown by ``oqtopus-bridge jobs list``); defaults to
+            ``"pennylane <device name>"``.
         timeout: Seconds to wait for the jobs of one execution; None waits without limit.
         max_workers: Upper bound on concurrent submissions; None uses the core's default.
         progress: Show a status line while waiting; None shows it in interactive sessions only.
@@ -84,6 +86,7 @@ class OqtopusDeviceBase(Device):
         transpiler_info: dict[str, Any] | None = None,
         mitigation_info: dict[str, Any] | None = None,
         simulator_info: dict[str, Any] | None = None,
+        job_name: str | None = None,
         timeout: float | None = None,
         max_workers: int | None = None,
         progress: bool | None = None,
@@ -104,6 +107,7 @@ class OqtopusDeviceBase(Device):
             raise ValueError("pass the configuration once: config= or oqtopus_config=, not both")
         self._config = _make_config(config or oqtopus_config, url, api_token, proxy)
         self.job_options: dict[str, Any] = {
+            "name": job_name or f"pennylane {self.name}",
             "transpiler_info": transpiler_info,
             "mitigation_info": mitigation_info,
             "simulator_info": simulator_info,

@@ -186,3 +186,15 @@ def test_single_wire_sample_has_default_qubit_shape(make_device, assert_same):
         actual = _run(circuit, make_device(wires=2), shots)
         assert_same(actual, _run(circuit, qml.device("default.qubit", wires=2), shots))
     assert _run(lambda: qml.sample(wires=[0]), make_device(wires=2), 3).shape == (3, 1)
+
+
+def test_jobs_carry_the_device_name(make_device, fresh_user, submitted_jobs):
+    config = fresh_user("pennylane-names")
+    _run(lambda: qml.probs(wires=0), make_device(wires=1, oqtopus_config=config), 5)
+    _run(
+        lambda: qml.probs(wires=0), make_device(wires=1, oqtopus_config=config, job_name="mine"), 5
+    )
+    assert sorted(job["name"] for job in submitted_jobs(config)) == [
+        "mine",
+        "pennylane oqtopus.sampler",
+    ]
