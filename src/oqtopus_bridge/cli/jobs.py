@@ -156,18 +156,25 @@ def list_jobs(config: OqtopusConfig, *, status: str | None, limit: int) -> list[
     Returns:
         Job summaries, newest first.
     """
-    from oqtopus_bridge.transport import Transport
-
     params: dict[str, Any] = {"page": 1, "size": limit, "order": "DESC"}
     params["fields"] = ",".join(key for key, _ in _LIST_COLUMNS)
     if status:
         params["status"] = status
+    body = _request(config, "GET", "/jobs", params)
+    return [dict(job) for job in body or [] if isinstance(job, dict)][:limit]
+
+
+def _request(
+    config: OqtopusConfig, method: str, path: str, params: dict[str, Any] | None = None
+) -> Any:
+    """One call to an endpoint the documented API does not cover (job listing and deletion)."""
+    from oqtopus_bridge.transport import Transport
+
     transport = Transport(config)
     try:
-        body = transport.request("GET", "/jobs", params=params)
+        return transport.request(method, path, params=params)
     finally:
         transport.close()
-    return [dict(job) for job in body or [] if isinstance(job, dict)][:limit]
 
 
 def _show(args: argparse.Namespace) -> int:
@@ -180,11 +187,8 @@ def _show(args: argparse.Namespace) -> int:
         value = view.get(key)
         text = json.dumps(value) if isinstance(value, (dict, list)) else value
         print(f"{key + ':':<17}{'-' if text in (None, '') else text}")
-    message = (
-        (view.get("job_info") or {}).get("message")
-        if isinstance(view.get("job_info"), dict)
-        else None
-    )
+    info = view.get("job_info")
+    message = info.get("message") if isinstance(info, dict) else None
     print(f"{'message:':<17}{message or '-'}")
     return ExitCode.OK
 
@@ -209,14 +213,7 @@ def _cancel(args: argparse.Namespace) -> int:
 
 
 def _delete(args: argparse.Namespace) -> int:
-    from oqtopus_bridge.transport import Transport
-
-    config = resolve_connection(args).config
-    transport = Transport(config)
-    try:
-        transport.request("DELETE", f"/jobs/{args.job_id}")
-    finally:
-        transport.close()
+    _request(resolve_connection(args).config, "DELETE", f"/jobs/{args.job_id}")
     if args.json:
         print_json({"job_id": args.job_id, "deleted": True})
     else:
