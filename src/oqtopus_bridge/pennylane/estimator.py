@@ -130,6 +130,7 @@ class OqtopusEstimatorDevice(OqtopusDeviceBase):
         requests = [_requests(tape, self._wire_map(tape)) for tape in circuits]
         flat = [r for per_tape in requests for row in per_tape for r in row if not r.identity_only]
         jobs = self._submit_all([self._submission(request) for request in flat])
+        # Keyed by identity: two equal requests (same circuit and observable) are two jobs.
         answers = {id(request): job for request, job in zip(flat, jobs, strict=True)}
         results: list[Any] = []
         stds: list[Any] = []
