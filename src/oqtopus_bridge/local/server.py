@@ -51,7 +51,9 @@ def _default_token(context: ServerContext, token: str | None) -> tuple[str, bool
 
 def _bind(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # proto must be IPPROTO_TCP: asyncio sets TCP_NODELAY only on accepted sockets whose proto
+    # says TCP. With proto 0, Nagle + delayed ACK stalled responses by ~40 ms (issue 10).
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     sock.listen(128)
