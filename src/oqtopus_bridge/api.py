@@ -141,6 +141,17 @@ class OqtopusApi:
         body = _as_dict(self.transport.request("GET", f"/jobs/{job_id}/status"), "job status")
         return str(body.get("status") or "")
 
+    def list_jobs(self, params: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """``GET /jobs`` with the given query (fields, status, q, page, size, order, ...)."""
+        body = self.transport.request("GET", "/jobs", params=dict(params))
+        if not isinstance(body, list):
+            raise ResultError(f"GET /jobs returned {type(body).__name__}, expected a list")
+        return [_as_dict(item, "job") for item in body]
+
+    def delete_job(self, job_id: str) -> None:
+        """``DELETE /jobs/{id}`` (only finished jobs can be deleted)."""
+        self.transport.request("DELETE", f"/jobs/{job_id}")
+
     def cancel_job(self, job_id: str) -> None:
         """``POST /jobs/{id}/cancel``."""
         self.transport.request("POST", f"/jobs/{job_id}/cancel")

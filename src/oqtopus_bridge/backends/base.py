@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from oqtopus_bridge.api import JobSpec, OqtopusApi
@@ -105,3 +105,56 @@ class OqtopusJobBackendBase(OqtopusBackendBase):
             BackendError: If the job cannot be found, authentication failed, or its type is unknown.
         """
         return make_job(self._api.get_job(job_id), self._api)
+
+    def list_jobs(
+        self,
+        *,
+        status: str | None = None,
+        limit: int = 10,
+        query: str | None = None,
+        fields: Sequence[str] | None = None,
+        newest_first: bool = True,
+    ) -> list[dict[str, Any]]:
+        """List your jobs as the service summarizes them (one ``GET /jobs``; no result downloads).
+
+        Not part of the documented API; the CLI and the Qiskit provider use it.
+
+        Args:
+            status: Only jobs in this status (e.g. ``"succeeded"``).
+            limit: Most jobs to return (1 to 65,535).
+            query: Only jobs whose id, name or description contains this text.
+            fields: Only these job fields (e.g. ``["job_id", "status"]``); all when None.
+            newest_first: Order by creation time, newest first (default) or oldest first.
+
+        Returns:
+            Job dicts as the server sends them (a ``registered`` job has only ``job_id`` and
+            ``status``); use :meth:`retrieve_job` for a full job object.
+
+        Raises:
+            ValueError: If ``limit`` is out of range.
+            BackendError: If the request fails.
+        """
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 65_535:
+            raise ValueError(f"limit must be an integer from 1 to 65535, not {limit!r}")
+        params: dict[str, Any] = {
+            "page": 1,
+            "size": limit,
+            "order": "DESC" if newest_first else "ASC",
+        }
+        if status:
+            params["status"] = status
+        if query:
+            params["q"] = query
+        if fields:
+            params["fields"] = ",".join(fields)
+        return self._api.list_jobs(params)[:limit]
+
+    def delete_job(self, job_id: str) -> None:
+        """Delete a finished (succeeded, failed or cancelled) job and its stored data.
+
+        Not part of the documented API.
+
+        Raises:
+            BackendError: If the job does not exist, is not finished, or the request fails.
+        """
+        self._api.delete_job(job_id)

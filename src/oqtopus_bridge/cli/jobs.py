@@ -7,6 +7,7 @@ import datetime as dt
 import json
 from typing import Any
 
+from oqtopus_bridge import OqtopusJobBackendBase
 from oqtopus_bridge.cli.config import resolve_connection
 from oqtopus_bridge.cli.exit_codes import ExitCode
 from oqtopus_bridge.cli.output import print_json, print_result, print_table, result_to_dict
@@ -114,8 +115,6 @@ def add_wait_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _retrieve(args: argparse.Namespace) -> Any:
-    from oqtopus_bridge import OqtopusJobBackendBase
-
     return OqtopusJobBackendBase(resolve_connection(args).config).retrieve_job(args.job_id)
 
 
@@ -143,10 +142,7 @@ def _when(value: Any) -> Any:
 
 
 def list_jobs(config: OqtopusConfig, *, status: str | None, limit: int) -> list[dict[str, Any]]:
-    """Return the caller's newest jobs as the server describes them (``GET /jobs``).
-
-    The documented API has no job listing, so this asks the endpoint directly through the core's
-    transport (user API: ``page``, ``size``, ``order``, ``status``, ``fields`` query parameters).
+    """Return the caller's newest jobs as the server describes them (one ``GET /jobs``).
 
     Args:
         config: The connection.
@@ -156,25 +152,12 @@ def list_jobs(config: OqtopusConfig, *, status: str | None, limit: int) -> list[
     Returns:
         Job summaries, newest first.
     """
-    params: dict[str, Any] = {"page": 1, "size": limit, "order": "DESC"}
-    params["fields"] = ",".join(key for key, _ in _LIST_COLUMNS)
-    if status:
-        params["status"] = status
-    body = _request(config, "GET", "/jobs", params)
-    return [dict(job) for job in body or [] if isinstance(job, dict)][:limit]
-
-
-def _request(
-    config: OqtopusConfig, method: str, path: str, params: dict[str, Any] | None = None
-) -> Any:
-    """One call to an endpoint the documented API does not cover (job listing and deletion)."""
-    from oqtopus_bridge.transport import Transport
-
-    transport = Transport(config)
+    backend = OqtopusJobBackendBase(config)
     try:
-        return transport.request(method, path, params=params)
+        fields = [key for key, _ in _LIST_COLUMNS]
+        return backend.list_jobs(status=status, limit=limit, fields=fields)
     finally:
-        transport.close()
+        backend.close()
 
 
 def _show(args: argparse.Namespace) -> int:
@@ -213,7 +196,11 @@ def _cancel(args: argparse.Namespace) -> int:
 
 
 def _delete(args: argparse.Namespace) -> int:
-    _request(resolve_connection(args).config, "DELETE", f"/jobs/{args.job_id}")
+    backend = OqtopusJobBackendBase(resolve_connection(args).config)
+    try:
+        backend.delete_job(args.job_id)
+    finally:
+        backend.close()
     if args.json:
         print_json({"job_id": args.job_id, "deleted": True})
     else:

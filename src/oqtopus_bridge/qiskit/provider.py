@@ -215,11 +215,8 @@ class OqtopusProvider:
             limit: Most jobs to return.
             status: Only jobs with this OQTOPUS status (e.g. ``"succeeded"``).
         """
-        params: dict[str, Any] = {"size": max(1, int(limit)), "order": "DESC"}
-        if status is not None:
-            params["status"] = status
-        # The documented core API has no job listing; this is GET /jobs through its transport.
-        records = self._jobs.api.transport.request("GET", "/jobs", params=params) or []
+        size = min(max(1, int(limit)), 65_535)
+        records = self._jobs.list_jobs(status=status, limit=size)
         ids = [str(r["job_id"]) for r in records if r.get("job_type") in _SAMPLING_TYPES]
         return [self.retrieve_job(job_id) for job_id in ids[:limit]]
 
