@@ -1,4 +1,4 @@
-"""Shared fixtures: an isolated environment for every test and one local OQTOPUS server per session."""
+"""Shared fixtures: an isolated environment per test and one local OQTOPUS server per session."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, settings
 
-# Hypothesis profiles: "ci" (default) keeps the property suite within minutes; OQTOPUS_HYPOTHESIS=thorough
-# runs many more examples locally.
+# Hypothesis profiles: "ci" (default) keeps the property suite within minutes;
+# OQTOPUS_HYPOTHESIS=thorough runs many more examples locally.
 settings.register_profile(
     "ci",
     max_examples=25,
@@ -42,7 +42,9 @@ _CLEARED_ENV = (
 
 
 @pytest.fixture(autouse=True)
-def isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+def isolated_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     """No test reads the developer's ~/.oqtopus, OQTOPUS_* variables or proxy settings."""
     for name in _CLEARED_ENV:
         monkeypatch.delenv(name, raising=False)
@@ -52,7 +54,7 @@ def isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pyte
 
 @pytest.fixture(scope="session")
 def local_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """A running LocalServer speaking the current (storage-offload) protocol, shared by the session."""
+    """A running LocalServer speaking the current (storage-offload) protocol, for the session."""
     from oqtopus_bridge.local import LocalServer
 
     with LocalServer(data_dir=tmp_path_factory.mktemp("server")) as server:

@@ -2,28 +2,26 @@
 
 The convention of the service, stated once
 ------------------------------------------
-A counts key is a bitstring over **all** classical bits of the submitted program, with **classical bit 0
-rightmost**; its length is the number of classical bits; no spaces. A program with ``bit[3] c`` whose
-shot gave ``c[0] = 1, c[1] = 0, c[2] = 0`` is counted under the key::
+A counts key is a bitstring over **all** classical bits of the submitted program, with
+**classical bit 0 rightmost**; its length is the number of classical bits; no spaces. A program
+with ``bit[3] c`` whose shot gave ``c[0] = 1``, ``c[1] = 0`` and ``c[2] = 0`` is counted under::
 
     classical bit:   c[2] c[1] c[0]
     key:              "0    0    1"   ->  "001"
 
 Each framework sees the same outcome differently:
 
-======================  ==========================================  ===========================
-framework               representation of c[0]=1, c[1]=0, c[2]=0    function
-======================  ==========================================  ===========================
-OQTOPUS (wire)          ``"001"``                                   -
-QURI Parts              ``1`` (bit i of the int is c[i])            :func:`key_to_int`
-Qiskit, 2 registers     ``"0 01"`` for ``a = c[0:2]``, ``b = c[2]``  :func:`to_qiskit_key`
-                        (registers joined by spaces, first rightmost)
-PennyLane               ``"100"`` (first measured wire leftmost)    :func:`to_first_bit_leftmost`
-======================  ==========================================  ===========================
+| framework | the outcome above | function |
+| --- | --- | --- |
+| OQTOPUS (wire) | ``"001"`` | - |
+| QURI Parts | ``1`` (bit i of the integer is ``c[i]``) | :func:`key_to_int` |
+| Qiskit, ``a = c[0:2]``, ``b = c[2]`` | ``"0 01"`` (first register rightmost) | :func:`to_qiskit_key` |
+| PennyLane | ``"100"`` (first measured wire leftmost) | :func:`to_first_bit_leftmost` |
 
 multi_manual jobs run several programs side by side: program 0 occupies the rightmost bits of the
-combined key (:func:`split_multi_manual`). Pauli labels differ too: the service writes explicit indices
-(``"X0 Z2"``, identity ``"I"``) while a Qiskit label's rightmost character is qubit 0 (``"ZIX"``).
+combined key (:func:`split_multi_manual`). Pauli labels differ too: the service writes explicit
+indices (``"X0 Z2"``, identity ``"I"``) while a Qiskit label's rightmost character is qubit 0
+(``"ZIX"``).
 
 No other module of this package reverses or slices a bitstring; adapters call these functions.
 """
@@ -61,7 +59,7 @@ _PAULI_LETTERS = frozenset("IXYZ")
 
 
 def normalize_key(key: str) -> str:
-    """Return a counts key in the wire form: only ``0``/``1``, no spaces, underscores or ``0b`` prefix.
+    """Return a counts key in wire form: only ``0``/``1``; no spaces, underscores or ``0b``.
 
     Args:
         key: A bitstring such as ``"0b1_01"`` or ``"1 01"`` (Qiskit's multi-register style).
@@ -81,12 +79,12 @@ def normalize_key(key: str) -> str:
 
 
 def key_to_int(key: str) -> int:
-    """Return the integer whose bit ``i`` is classical bit ``i`` of ``key`` (QURI Parts' convention)."""
+    """Return the integer whose bit ``i`` is classical bit ``i`` of ``key`` (QURI Parts' order)."""
     return int(normalize_key(key), 2)
 
 
 def int_to_key(value: int, width: int) -> str:
-    """Return the ``width``-bit wire key of ``value``: bit ``i`` of ``value`` becomes classical bit ``i``.
+    """Return the ``width``-bit wire key of ``value``: its bit ``i`` becomes classical bit ``i``.
 
     Raises:
         ValueError: If ``value`` is negative or does not fit in ``width`` bits.
@@ -148,7 +146,7 @@ def marginal_counts(counts: Mapping[str, int], clbits: Sequence[int]) -> dict[st
 
 
 def split_registers(key: str, sizes: Sequence[int]) -> list[str]:
-    """Split a wire key into one key per register, register 0 holding classical bits ``0..sizes[0]-1``.
+    """Split a wire key into per-register keys; register 0 holds classical bits ``0..sizes[0]-1``.
 
     Each returned key follows the wire convention within its register (register bit 0 rightmost).
     Example: ``split_registers("011", [2, 1])`` returns ``["11", "0"]``.
@@ -167,12 +165,12 @@ def split_registers(key: str, sizes: Sequence[int]) -> list[str]:
 
 
 def to_qiskit_key(key: str, sizes: Sequence[int]) -> str:
-    """Return Qiskit's ``get_counts()`` key: registers joined by spaces, the first register rightmost.
+    """Return Qiskit's ``get_counts()`` key: registers joined by spaces, the first one rightmost.
 
-    Registers of size zero are skipped, as Qiskit does. Example: ``to_qiskit_key("011", [2, 1])`` returns
-    ``"0 11"``.
+    Registers of size zero are skipped, as Qiskit does. Example: ``to_qiskit_key("011", [2, 1])``
+    returns ``"0 11"``.
     """
-    parts = [part for part, size in zip(split_registers(key, sizes), sizes) if size]
+    parts = [part for part, size in zip(split_registers(key, sizes), sizes, strict=True) if size]
     return " ".join(reversed(parts))
 
 
@@ -189,8 +187,8 @@ def counts_first_bit_leftmost(counts: Mapping[str, int]) -> dict[str, int]:
 def split_multi_manual(counts: Mapping[str, int], widths: Sequence[int]) -> list[dict[str, int]]:
     """Divide combined multi_manual counts into one counts mapping per program.
 
-    Program 0 occupies the rightmost ``widths[0]`` bits of each combined key, as the OQTOPUS combiner
-    lays programs out. Counts whose program-``k`` bits coincide are summed.
+    Program 0 occupies the rightmost ``widths[0]`` bits of each combined key, as the OQTOPUS
+    combiner lays programs out. Counts whose program-``k`` bits coincide are summed.
 
     Raises:
         ResultError: If a key's width differs from ``sum(widths)``.
@@ -209,7 +207,7 @@ def split_multi_manual(counts: Mapping[str, int], widths: Sequence[int]) -> list
 
 
 def join_multi_manual(keys: Sequence[str]) -> str:
-    """Combine per-program keys into one multi_manual key, program 0 rightmost (inverse of splitting)."""
+    """Combine per-program keys into one multi_manual key, program 0 rightmost (inverse split)."""
     return "".join(reversed([normalize_key(key) if key else "" for key in keys]))
 
 
@@ -219,7 +217,7 @@ def pauli_to_service(ops: Mapping[int, str]) -> str:
     Identity factors are dropped; the identity word is ``"I"``.
 
     Raises:
-        ConversionError: If a letter is not one of ``I``, ``X``, ``Y``, ``Z`` or an index is negative.
+        ConversionError: If a letter is not ``I``, ``X``, ``Y`` or ``Z``, or an index is negative.
     """
     terms = []
     for qubit, letter in sorted(ops.items()):
@@ -261,7 +259,7 @@ def qiskit_label_to_service(label: str) -> str:
     Example: ``qiskit_label_to_service("XIZ")`` returns ``"Z0 X2"``.
 
     Raises:
-        ConversionError: If the label has characters other than ``IXYZ`` (phases must be removed first).
+        ConversionError: If the label has characters other than ``IXYZ`` (remove phases first).
     """
     if set(label) - _PAULI_LETTERS:
         raise ConversionError(f"Qiskit Pauli label {label!r} may only contain I, X, Y and Z")
@@ -269,7 +267,7 @@ def qiskit_label_to_service(label: str) -> str:
 
 
 def service_to_qiskit_label(label: str, num_qubits: int) -> str:
-    """Convert a service Pauli label to a Qiskit label over ``num_qubits`` qubits (qubit 0 rightmost).
+    """Convert a service Pauli label to a Qiskit label on ``num_qubits`` qubits (qubit 0 rightmost).
 
     Raises:
         ConversionError: If the label acts on a qubit ``>= num_qubits``.
@@ -279,4 +277,3 @@ def service_to_qiskit_label(label: str, num_qubits: int) -> str:
         raise ConversionError(f"Pauli label {label!r} acts outside {num_qubits} qubits")
     letters = [factors.get(qubit, "I") for qubit in range(num_qubits)]
     return "".join(reversed(letters))
-

@@ -1,19 +1,19 @@
 """The exception hierarchy of oqtopus-bridge: every error this package raises is one of these.
 
-The root is :class:`BackendError`, a subclass of ``quri_parts.backend.BackendError``, so code written for
-the documented OQTOPUS API (``except BackendError``) keeps catching everything::
+The root is :class:`BackendError`, a subclass of ``quri_parts.backend.BackendError``, so code
+written for the documented OQTOPUS API (``except BackendError``) keeps catching everything::
 
     BackendError                      (quri_parts.backend.BackendError)
-    ├── ConfigError                   also a ValueError: missing/invalid url, token, file, section, key
+    ├── ConfigError                   also a ValueError: bad/missing url, token, file, section, key
     ├── TransportError                no usable HTTP response after the retry budget
     │   ├── ConnectError              the server could not be reached
     │   └── RequestTimeout            the server did not answer in time
-    ├── APIError                      the server answered with HTTP >= 400 (.status_code, .message, .body)
+    ├── APIError                      HTTP status >= 400 (.status_code, .message, .body)
     │   ├── AuthenticationError       401 / 403: missing, wrong or expired token, or access denied
     │   ├── NotFoundError             404: no such job or device (or not yours)
     │   ├── BadRequestError           400 / 409 / 422: the request was refused as invalid
     │   └── ServerError               5xx
-    ├── StorageError                  presigned upload or download failed, or the object is malformed
+    ├── StorageError                  presigned upload/download failed, or a malformed object
     ├── JobError                      about one job (.job_id)
     │   ├── JobFailedError            the job ended ``failed`` (.message from the server)
     │   ├── JobCancelledError         the job ended ``cancelled``
@@ -21,8 +21,8 @@ the documented OQTOPUS API (``except BackendError``) keeps catching everything::
     ├── ResultError                   a result is missing, malformed or of an unexpected shape
     └── ConversionError               also a ValueError: a program/observable has no OQTOPUS form
 
-Every exception pickles (for process pools and ``concurrent.futures``) and none ever contains the API
-token: messages are built from server messages and request paths, never from headers.
+Every exception pickles (for process pools and ``concurrent.futures``) and none ever contains the
+API token: messages are built from server messages and request paths, never from headers.
 """
 
 from __future__ import annotations
@@ -79,11 +79,13 @@ class APIError(BackendError):
 
     Attributes:
         status_code: The HTTP status code.
-        message: The server's own message (``message``, or FastAPI's ``detail``), or the reason phrase.
+        message: The server's message (``message``, or FastAPI's ``detail``), or the reason.
         body: The parsed JSON body when there was one, else the raw text (possibly truncated).
     """
 
-    def __init__(self, status_code: int, message: str, body: Any = None, *, context: str = "") -> None:
+    def __init__(
+        self, status_code: int, message: str, body: Any = None, *, context: str = ""
+    ) -> None:
         self.status_code = status_code
         self.message = message
         self.body = body
@@ -92,7 +94,10 @@ class APIError(BackendError):
         super().__init__(f"{prefix}HTTP {status_code}: {message}{_advice(status_code)}")
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_rebuild_api_error, (type(self), self.status_code, self.message, self.body, self.context))
+        return (
+            _rebuild_api_error,
+            (type(self), self.status_code, self.message, self.body, self.context),
+        )
 
     @classmethod
     def from_response(cls, status_code: int, body: Any, *, context: str = "") -> APIError:
@@ -167,7 +172,7 @@ class JobCancelledError(JobError):
 
 
 class JobTimeoutError(JobError, TimeoutError):
-    """Waiting for the job exceeded the caller's timeout; the job itself is still alive on the server."""
+    """Waiting exceeded the caller's timeout; the job itself is still alive on the server."""
 
 
 class ResultError(BackendError):
@@ -208,7 +213,7 @@ def _parse_body(body: Any) -> Any:
 
 
 def _extract_message(body: Any) -> str:
-    """Read the server's message: OQTOPUS uses ``message``, FastAPI ``detail``, some gateways ``error``."""
+    """Read the server's message: OQTOPUS ``message``, FastAPI ``detail``, gateways ``error``."""
     if isinstance(body, str):
         return body.strip()
     if not isinstance(body, Mapping):

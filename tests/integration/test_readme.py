@@ -1,4 +1,4 @@
-"""Every snippet and command in the README runs against a local server, so the README cannot go stale."""
+"""Every README snippet and command runs against a local server, so the README cannot go stale."""
 
 from __future__ import annotations
 
@@ -31,7 +31,12 @@ PYTHON_BLOCKS = _blocks("python")
 
 def test_the_readme_has_a_snippet_per_framework_and_for_the_local_server() -> None:
     joined = "\n".join(PYTHON_BLOCKS)
-    for needle in ("OqtopusSamplingBackend", "oqtopus_bridge.qiskit", "oqtopus.sampler", "LocalServer"):
+    for needle in (
+        "OqtopusSamplingBackend",
+        "oqtopus_bridge.qiskit",
+        "oqtopus.sampler",
+        "LocalServer",
+    ):
         assert needle in joined
 
 
@@ -42,9 +47,12 @@ def test_python_snippet_runs_against_the_local_server(
     monkeypatch.setenv("OQTOPUS_URL", local_server.url)
     monkeypatch.setenv("OQTOPUS_API_TOKEN", local_server.token)
     printed = _run(source)
-    # Each snippet prints a Bell or basis-state result: check what it printed is well formed and right.
-    values = [ast.literal_eval(re.sub(r"^Counter\((.*)\)$", r"\1", line)) for line in printed.split("\n") if
-              line.startswith(("Counter(", "{"))]
+    # Each snippet prints a Bell or basis-state result: check it is well formed and right.
+    values = [
+        ast.literal_eval(re.sub(r"^Counter\((.*)\)$", r"\1", line))
+        for line in printed.split("\n")
+        if line.startswith(("Counter(", "{"))
+    ]
     assert values, f"the snippet printed no counts:\n{printed}"
     for counts in values:
         keys = {str(key).replace(" ", "") for key in counts}
@@ -54,7 +62,9 @@ def test_python_snippet_runs_against_the_local_server(
             assert abs(float(line) - 1.5) < 0.2  # the estimation snippet's <Z0Z1> + 0.5 <X0X1>
 
 
-def test_every_oqtopus_bridge_command_in_the_readme_exists(capsys: pytest.CaptureFixture[str]) -> None:
+def test_every_oqtopus_bridge_command_in_the_readme_exists(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     from oqtopus_bridge.cli import main
 
     commands = [

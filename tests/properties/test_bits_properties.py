@@ -1,7 +1,7 @@
 """Hypothesis properties of the pure bit-order functions, checked against independent definitions.
 
-The oracle for each property is written from the convention itself (classical bit i has weight 2**i),
-not from the functions under test.
+The oracle for each property is written from the convention itself (classical bit i has weight
+2**i), not from the functions under test.
 """
 
 from __future__ import annotations
@@ -57,7 +57,9 @@ def test_selecting_every_bit_in_order_is_the_identity(key: str) -> None:
 @given(key_and_selection(), st.data())
 def test_selections_compose(case: tuple[str, list[int]], data: st.DataObject) -> None:
     key, first = case
-    second = data.draw(st.lists(st.integers(0, max(len(first) - 1, 0)), unique=True)) if first else []
+    second = (
+        data.draw(st.lists(st.integers(0, max(len(first) - 1, 0)), unique=True)) if first else []
+    )
     composed = [first[index] for index in second]
     assert bits.select_bits(bits.select_bits(key, first), second) == bits.select_bits(key, composed)
 
@@ -72,7 +74,7 @@ def test_registers_and_multi_manual_split_and_join_consistently(
     assert bits.join_multi_manual(parts) == key
     # Register r holds classical bits offset_r .. offset_r + size_r - 1.
     offset = 0
-    for part, size in zip(parts, sizes):
+    for part, size in zip(parts, sizes, strict=True):
         assert part == bits.select_bits(key, list(range(offset, offset + size)))
         offset += size
 

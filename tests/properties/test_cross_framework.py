@@ -1,9 +1,10 @@
 """The same logical circuit, written in QURI Parts, Qiskit and PennyLane, gives the same outcome.
 
-Each framework's result is decoded with that framework's *documented* convention (written out here, not
-taken from our bits module): QURI Parts integer bit i = qubit i; Qiskit key's rightmost character = clbit 0;
-PennyLane key's leftmost character = the first measured wire. So a bit-order slip in any adapter shows up as
-a disagreement, and the classical oracle (bit arithmetic on X/CNOT circuits) says which side is wrong.
+Each framework's result is decoded with that framework's *documented* convention (written out here,
+not taken from our bits module): QURI Parts integer bit i = qubit i; Qiskit key's rightmost
+character = clbit 0; PennyLane key's leftmost character = the first measured wire. So a bit-order
+slip in any adapter shows up as a disagreement, and the classical oracle (bit arithmetic on X/CNOT
+circuits) says which side is wrong.
 """
 
 from __future__ import annotations
@@ -49,7 +50,9 @@ def _classical_outcome(n: int, ops: list[Op]) -> int:
 def _quri_parts(config: Any, n: int, ops: list[Op], shots: int) -> Counter[int]:
     circuit = QuriCircuit(n)
     for gate, qubits in ops:
-        {"x": circuit.add_X_gate, "h": circuit.add_H_gate, "cx": circuit.add_CNOT_gate}[gate](*qubits)
+        {"x": circuit.add_X_gate, "h": circuit.add_H_gate, "cx": circuit.add_CNOT_gate}[gate](
+            *qubits
+        )
     return Counter(OqtopusSamplingBackend(config).sample(circuit, "qulacs", shots).result().counts)
 
 
@@ -58,7 +61,13 @@ def _qiskit(config: Any, n: int, ops: list[Op], shots: int) -> Counter[int]:
     for gate, qubits in ops:
         getattr(circuit, gate)(*qubits)
     circuit.measure(range(n), range(n))
-    counts = OqtopusProvider(config).get_backend("qulacs").run(circuit, shots=shots).result().get_counts()
+    counts = (
+        OqtopusProvider(config)
+        .get_backend("qulacs")
+        .run(circuit, shots=shots)
+        .result()
+        .get_counts()
+    )
     return Counter({int(key, 2): value for key, value in counts.items()})  # clbit 0 rightmost
 
 
@@ -75,7 +84,9 @@ def _pennylane(config: Any, n: int, ops: list[Op], shots: int) -> Counter[int]:
 
     counts = circuit()
     # PennyLane: the first measured wire (wire 0) is the leftmost character.
-    return Counter({sum(int(c) << i for i, c in enumerate(key)): int(v) for key, v in counts.items()})
+    return Counter(
+        {sum(int(c) << i for i, c in enumerate(key)): int(v) for key, v in counts.items()}
+    )
 
 
 @settings(max_examples=8)
@@ -94,9 +105,12 @@ def _tvd(p: Counter[int], q: Counter[int]) -> float:
 
 
 @pytest.mark.parametrize("seed", range(3))
-def test_random_circuits_agree_in_distribution_across_frameworks(oqtopus_config: Any, seed: int) -> None:
-    # Bound: with 3000 shots on at most 16 outcomes, the total variation distance between two samples of
-    # the same distribution stays below 0.08 except with probability < 1e-6 (Bretagnolle-Huber-Carol).
+def test_random_circuits_agree_in_distribution_across_frameworks(
+    oqtopus_config: Any, seed: int
+) -> None:
+    # Bound: with 3000 shots on at most 16 outcomes, the total variation distance between two
+    # samples of the same distribution stays below 0.08 except with probability < 1e-6
+    # (Bretagnolle-Huber-Carol).
     rng = random.Random(seed)
     n = 3
     ops: list[Op] = [("h", (0,)), ("cx", (0, 1)), ("h", (2,))]

@@ -1,4 +1,4 @@
-"""Golden cases for the bit-order module: one row per framework convention (adapters.md section 2)."""
+"""Golden cases for the bit-order module: one row per framework convention (adapters.md 2)."""
 
 from __future__ import annotations
 
@@ -82,9 +82,16 @@ def test_multi_manual_split_places_program_zero_rightmost() -> None:
 
 @pytest.mark.parametrize(
     ("label", "factors"),
-    [("X0 Z2", {0: "X", 2: "Z"}), ("X 0 Z 2", {0: "X", 2: "Z"}), ("X0Z2", {0: "X", 2: "Z"}), ("I", {})],
+    [
+        ("X0 Z2", {0: "X", 2: "Z"}),
+        ("X 0 Z 2", {0: "X", 2: "Z"}),
+        ("X0Z2", {0: "X", 2: "Z"}),
+        ("I", {}),
+    ],
 )
-def test_parse_service_pauli_accepts_the_engine_spellings(label: str, factors: dict[int, str]) -> None:
+def test_parse_service_pauli_accepts_the_engine_spellings(
+    label: str, factors: dict[int, str]
+) -> None:
     assert bits.parse_service_pauli(label) == factors
 
 

@@ -15,7 +15,9 @@ def _all_error_classes() -> list[type[BaseException]]:
     return [
         obj
         for obj in vars(errors).values()
-        if inspect.isclass(obj) and issubclass(obj, BaseException) and obj.__module__ == errors.__name__
+        if inspect.isclass(obj)
+        and issubclass(obj, BaseException)
+        and obj.__module__ == errors.__name__
     ]
 
 
@@ -57,7 +59,10 @@ def test_from_response_picks_the_class_by_status(status: int, cls: type[errors.A
 
 
 def test_from_response_reads_message_detail_error_and_validation_lists() -> None:
-    assert errors.APIError.from_response(404, '{"message": "job not found"}').message == "job not found"
+    assert (
+        errors.APIError.from_response(404, '{"message": "job not found"}').message
+        == "job not found"
+    )
     assert errors.APIError.from_response(401, {"detail": "Unauthorized"}).message == "Unauthorized"
     assert errors.APIError.from_response(400, {"error": {"message": "bad"}}).message == "bad"
     detail = [{"loc": ["body", "shots"], "msg": "Input should be less than 10000000"}]
@@ -71,11 +76,13 @@ def test_from_response_reads_message_detail_error_and_validation_lists() -> None
 
 
 def test_messages_say_what_to_do_for_auth_and_server_errors() -> None:
-    assert "OQTOPUS_API_TOKEN" in str(errors.APIError.from_response(401, {"detail": "Unauthorized"}))
-    assert "retry later" in str(errors.APIError.from_response(503, {}))
-    assert str(errors.APIError.from_response(404, {"message": "x"}, context="GET /jobs/1")).startswith(
-        "GET /jobs/1: HTTP 404"
+    assert "OQTOPUS_API_TOKEN" in str(
+        errors.APIError.from_response(401, {"detail": "Unauthorized"})
     )
+    assert "retry later" in str(errors.APIError.from_response(503, {}))
+    assert str(
+        errors.APIError.from_response(404, {"message": "x"}, context="GET /jobs/1")
+    ).startswith("GET /jobs/1: HTTP 404")
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""The architecture's import rules (DESIGN.md "Layers and who may import whom"), checked statically."""
+"""The import rules of DESIGN.md ("Layers and who may import whom"), checked statically."""
 
 from __future__ import annotations
 
@@ -13,9 +13,15 @@ PACKAGE = Path(__file__).resolve().parents[2] / "src" / "oqtopus_bridge"
 FRAMEWORKS = ("qiskit", "qiskit_aer", "pennylane", "fastapi", "uvicorn", "starlette", "matplotlib")
 SUBPACKAGES = ("local", "qiskit", "pennylane", "cli", "porting", "quri_parts")
 # Core modules the adapters may use besides the top-level public names.
-ADAPTER_VISIBLE_CORE = {"oqtopus_bridge", "oqtopus_bridge.bits", "oqtopus_bridge.errors",
-                        "oqtopus_bridge.concurrency", "oqtopus_bridge.jobs", "oqtopus_bridge.progress",
-                        "oqtopus_bridge.plotting"}
+ADAPTER_VISIBLE_CORE = {
+    "oqtopus_bridge",
+    "oqtopus_bridge.bits",
+    "oqtopus_bridge.errors",
+    "oqtopus_bridge.concurrency",
+    "oqtopus_bridge.jobs",
+    "oqtopus_bridge.progress",
+    "oqtopus_bridge.plotting",
+}
 
 
 def _imports(path: Path, *, module_level_only: bool = False) -> list[str]:
