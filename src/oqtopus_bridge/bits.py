@@ -15,7 +15,7 @@ Each framework sees the same outcome differently:
 | --- | --- | --- |
 | OQTOPUS (wire) | ``"001"`` | - |
 | QURI Parts | ``1`` (bit i of the integer is ``c[i]``) | :func:`key_to_int` |
-| Qiskit, ``a = c[0:2]``, ``b = c[2]`` | ``"0 01"`` (first register rightmost) | :func:`to_qiskit_key` |
+| Qiskit, ``a = c[0:2]``, ``b = c[2]`` | ``"0 01"`` (first one rightmost) | :func:`to_qiskit_key` |
 | PennyLane | ``"100"`` (first measured wire leftmost) | :func:`to_first_bit_leftmost` |
 
 multi_manual jobs run several programs side by side: program 0 occupies the rightmost bits of the
