@@ -79,6 +79,8 @@ def test_cancel_rules(api: Api) -> None:
     assert response.status_code == 200
     assert response.json() == {"message": "cancel request accepted"}
     assert api.get(f"/jobs/{job_id}/status").json()["status"] == "cancelled"
+    cancelled = api.get(f"/jobs/{job_id}").json()
+    assert "input" in cancelled["job_info"]  # required by the schema, even without an upload
     assert api.post(f"/jobs/{job_id}/cancel").status_code == 200  # idempotent
     done = api.wait(api.create({"program": [BELL]}))
     refused = api.post(f"/jobs/{done['job_id']}/cancel")

@@ -39,8 +39,9 @@ def storage_job(record: JobRecord, store: ObjectStore) -> dict[str, Any]:
     if record.status == "registered":
         return {"job_id": record.job_id, "status": record.status}
     job = _base(record)
-    info: dict[str, Any] = {}
-    for item in ("input", *OUTPUT_ITEMS):
+    # ``input`` is required by the schema, so it is always present (even if never uploaded).
+    info: dict[str, Any] = {"input": store.download_url(f"{record.job_id}/input.zip")}
+    for item in OUTPUT_ITEMS:
         key = f"{record.job_id}/{item}.zip"
         if store.exists(key):
             info[item] = store.download_url(key)
