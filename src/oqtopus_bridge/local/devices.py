@@ -112,69 +112,71 @@ def _grid_couplings(rows: int, cols: int, rng: random.Random) -> list[dict[str, 
     return couplings
 
 
-def default_catalog() -> list[dict[str, Any]]:
-    """Return the default catalog: an ideal ``qulacs``, a noisy ``anemone``, an unavailable one."""
-    rng = random.Random(20250420)
-    n = 16
-    all_to_all = [
+def _all_to_all(n: int) -> list[dict[str, Any]]:
+    return [
         {"control": c, "target": t, "fidelity": 1.0, "gate_duration": {"cx": 224}}
         for c in range(n)
         for t in range(n)
         if c != t
     ]
-    qulacs_info = {
-        "name": "qulacs",
-        "device_id": "qulacs",
-        "qubits": [_ideal_qubit(i) for i in range(n)],
-        "couplings": all_to_all,
+
+
+def _entry(
+    device_id: str,
+    device_type: str,
+    description: str,
+    qubits: list[dict[str, Any]],
+    couplings: list[dict[str, Any]],
+    **extra: Any,
+) -> dict[str, Any]:
+    info = {
+        "name": device_id,
+        "device_id": device_id,
+        "qubits": qubits,
+        "couplings": couplings,
         "calibrated_at": _CALIBRATED_AT,
     }
-    anemone_info = {
-        "name": "anemone",
-        "device_id": "anemone",
-        "qubits": [_noisy_qubit(i, rng) for i in range(n)],
-        "couplings": _grid_couplings(4, 4, rng),
-        "calibrated_at": _CALIBRATED_AT,
+    entry = {
+        "device_id": device_id,
+        "device_type": device_type,
+        "status": "available",
+        "description": description,
+        "basis_gates": BASIS_GATES,
+        "supported_instructions": INSTRUCTIONS,
+        "noisy": False,
+        "device_info": info,
     }
-    small = {
-        "name": "kawasaki",
-        "device_id": "kawasaki",
-        "qubits": [_ideal_qubit(i) for i in range(4)],
-        "couplings": all_to_all[:0],
-        "calibrated_at": _CALIBRATED_AT,
-    }
+    return {**entry, **extra}
+
+
+def default_catalog() -> list[dict[str, Any]]:
+    """Return the default catalog: an ideal ``qulacs``, a noisy ``anemone``, an unavailable one."""
+    rng = random.Random(20250420)
     return [
-        {
-            "device_id": "qulacs",
-            "device_type": "simulator",
-            "status": "available",
-            "description": "Ideal simulator (local qiskit-aer), 16 qubits, all-to-all",
-            "basis_gates": BASIS_GATES,
-            "supported_instructions": INSTRUCTIONS,
-            "noisy": False,
-            "device_info": qulacs_info,
-        },
-        {
-            "device_id": "anemone",
-            "device_type": "QPU",
-            "status": "available",
-            "description": "QPU-like 16-qubit 4x4 grid with a noise model from its calibration",
-            "basis_gates": BASIS_GATES,
-            "supported_instructions": INSTRUCTIONS,
-            "noisy": True,
-            "device_info": anemone_info,
-        },
-        {
-            "device_id": "kawasaki",
-            "device_type": "QPU",
-            "status": "unavailable",
-            "description": "An unavailable device, for trying error paths",
-            "basis_gates": BASIS_GATES,
-            "supported_instructions": INSTRUCTIONS,
-            "noisy": False,
-            "device_info": small,
-            "available_at": "2099-01-01T00:00:00Z",
-        },
+        _entry(
+            "qulacs",
+            "simulator",
+            "Ideal simulator (local qiskit-aer), 16 qubits, all-to-all",
+            [_ideal_qubit(i) for i in range(16)],
+            _all_to_all(16),
+        ),
+        _entry(
+            "anemone",
+            "QPU",
+            "QPU-like 16-qubit 4x4 grid with a noise model from its calibration",
+            [_noisy_qubit(i, rng) for i in range(16)],
+            _grid_couplings(4, 4, rng),
+            noisy=True,
+        ),
+        _entry(
+            "kawasaki",
+            "QPU",
+            "An unavailable device, for trying error paths",
+            [_ideal_qubit(i) for i in range(4)],
+            _all_to_all(4),
+            status="unavailable",
+            available_at="2099-01-01T00:00:00Z",
+        ),
     ]
 
 
