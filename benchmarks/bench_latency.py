@@ -1,0 +1,123 @@
+"""Benchmark 1: latency of one small sampling job, submit to counts, and HTTP spent per job."""
+
+from __future__ import annotations
+
+from benchmarks.harness import (
+    Row,
+    Run,
+    Target,
+    median,
+    per_job,
+    run_reference,
+    set_ratios,
+    timed,
+)
+from benchmarks.workloads import BELL, to_qasm, to_qiskit
+
+BENCH = "1 latency"
+SHOTS = 100
+MAX_REQUESTS = 8
+
+
+def _ours(run: Run, program: str) -> Row:
+    from oqtopus_bridge import OqtopusSamplingBackend
+
+    backend = OqtopusSamplingBackend(run.server.config())
+
+    def job() -> None:
+        job = backend.sample_qasm(program, device_id="qulacs", shots=SHOTS, name="bench")
+        assert sum(job.result().counts.values()) == SHOTS
+
+    job()  # warm-up: first connection, lazy imports
+    reps = run.sizes.latency_reps
+    with run.server.counting() as traffic:
+        times = timed(job, reps)
+    requests, size = per_job(traffic, reps)
+    return Row(
+        BENCH,
+        "oqtopus-bridge",
+        median(times),
+        requests_per_job=requests,
+        bytes_per_job=size,
+        note=f"median of {reps}; default wait (first poll {poll_floor() * 1000:.0f} ms, growing)",
+        extra={"times": times, "routes": traffic["routes"]},
+    )
+
+
+def poll_floor() -> float:
+    """Our client's first poll interval: the reference client's ``wait`` in every benchmark."""
+    from oqtopus_bridge.polling import DEFAULT_POLICY
+
+    return DEFAULT_POLICY.first
+
+
+def _reference(run: Run, program: str) -> Row:
+    client = "quri-parts-oqtopus " + run.reference_note if run.reference else "quri-parts-oqtopus"
+    missing = run.reference_row(BENCH, client)
+    if missing is not None or run.reference is None:
+        return missing or Row(BENCH, client, None)
+    task = {
+        "url": run.server.url,
+        "token": run.server.token,
+        "device_id": "qulacs",
+        "shots": SHOTS,
+        "wait": poll_floor(),
+        "programs": [program],
+        "reps": run.sizes.latency_reps,
+    }
+    with run.server.counting() as traffic:
+        out = run_reference(run.reference, task)
+    assert all(s == SHOTS for s in out["shots"])
+    requests, size = per_job(traffic, len(out["times"]))
+    return Row(
+        BENCH,
+        client,
+        median(out["times"]),
+        requests_per_job=requests,
+        bytes_per_job=size,
+        note=f"median of {len(out['times'])}; wait={poll_floor()} s (our poll floor)",
+        extra={"times": out["times"], "routes": traffic["routes"]},
+    )
+
+
+def _aer(run: Run) -> Row:
+    from qiskit_aer import AerSimulator
+
+    circuit = to_qiskit(BELL, 2)
+    simulator = AerSimulator()
+
+    def job() -> None:
+        counts = simulator.run(circuit, shots=SHOTS).result().get_counts()
+        assert sum(counts.values()) == SHOTS
+
+    job()
+    times = timed(job, run.sizes.latency_reps)
+    note = f"median of {len(times)}; same circuit, warm simulator"
+    return Row(BENCH, "Aer in-process", median(times), note=note, extra={"times": times})
+
+
+def run(run: Run) -> tuple[list[Row], list[Target]]:
+    """Measure ours, the reference client and Aer on a 2-qubit Bell circuit of 100 shots."""
+    program = to_qasm(BELL, 2)
+    ours, reference, aer = _ours(run, program), _reference(run, program), _aer(run)
+    set_ratios([ours, reference, aer], ours)
+    targets = []
+    if reference.ratio is not None:
+        speedup = f"{reference.ratio:.2f}x lower latency than the reference"
+        targets.append(
+            Target(BENCH, ">= 3x lower latency than the reference", speedup, reference.ratio >= 3.0)
+        )
+    else:
+        targets.append(
+            Target(BENCH, ">= 3x lower latency than the reference", reference.note, None)
+        )
+    requests = ours.requests_per_job or 0.0
+    targets.append(
+        Target(
+            BENCH,
+            f"<= {MAX_REQUESTS} HTTP requests per job",
+            f"{requests:.1f} requests per job",
+            requests <= MAX_REQUESTS,
+        )
+    )
+    return [ours, reference, aer], targets
