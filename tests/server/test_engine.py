@@ -172,3 +172,10 @@ def test_noisy_device_has_errors_and_mitigation_reduces_them(api: Api) -> None:
     assert raw_error > 0.02  # the calibration's readout errors are visible
     assert mitigated_error < raw_error / 2
     assert _counts(api, program, shots=100) == {"111": 100}  # qulacs stays ideal
+
+
+def test_declared_but_unmeasured_bits_read_zero_instead_of_failing(api: Api) -> None:
+    # Aer has no counts for a circuit without measurements, which surfaced as "internal server
+    # error". The device gateway reports unmeasured clbits as 0, so the whole key reads zero.
+    program = HEADER + "qubit[2] q;\nbit[2] c;\nh q[0];"
+    assert _counts(api, program, shots=7) == {"00": 7}

@@ -114,7 +114,11 @@ def run_counts(
     except Exception as exc:  # Aer reports invalid circuits with several exception types
         raise JobFailure(f"simulation failed: {exc}") from exc
     counts = []
-    for index in range(len(circuits)):
+    for index, circuit in enumerate(circuits):
+        if not _measures(circuit):
+            # Declared but never measured: the device gateway reports unmeasured clbits as 0.
+            counts.append({"0" * circuit.num_clbits: shots})
+            continue
         raw = result.get_counts(index)
         merged: dict[str, int] = {}
         for key, value in raw.items():
@@ -123,3 +127,8 @@ def run_counts(
                 merged[bits] = merged.get(bits, 0) + int(value)
         counts.append(merged)
     return counts
+
+
+def _measures(circuit: QuantumCircuit) -> bool:
+    """Whether the circuit has at least one measurement (Aer reports no counts otherwise)."""
+    return any(instruction.operation.name == "measure" for instruction in circuit.data)
