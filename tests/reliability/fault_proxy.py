@@ -202,16 +202,19 @@ class FaultProxy:
         with self._lock:
             return sum(count for name, count in self.faults.items() if name != "pass")
 
-    def retry_after_gaps(self) -> list[tuple[str, float]]:
+    def retry_after_gaps(
+        self, shared: tuple[str, ...] = ("/jobs", "/_storage/upload")
+    ) -> list[tuple[str, float]]:
         """Return, per injected 429 whose path was requested again, the seconds until the retry.
 
-        Only paths that name one job are used (``POST /jobs`` is shared by every client).
+        Paths in ``shared`` are skipped: every client uses them, so the next request on them need
+        not be a retry of the refused one.
         """
         with self._lock:
             events = list(self.events)
         gaps: list[tuple[str, float]] = []
         for index, event in enumerate(events):
-            if event.fault != "status_429" or event.path.rstrip("/") == "/jobs":
+            if event.fault != "status_429" or event.path.rstrip("/") in shared:
                 continue
             later = (
                 e for e in events[index + 1 :] if (e.method, e.path) == (event.method, event.path)

@@ -1,0 +1,131 @@
+"""Deterministic fault scenarios: one scripted fault sequence per test, through the core client.
+
+Each scenario must end with the job run exactly once and its correct result in the caller's hands
+(the server's jobs are counted by name). Scenarios are the faults of the random run in
+``test_faults.py``, one at a time, so a failure names its cause.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+import pytest
+from fault_proxy import FaultPlan, FaultProxy
+from raw_client import BELL, RawClient
+
+from oqtopus_bridge import BackendError, OqtopusConfig, OqtopusSamplingBackend
+
+RAN = ("submitted", "ready", "running", "succeeded", "failed")
+SUBMIT = "POST /jobs/*/submit"
+STATUS = "GET /jobs/*/status"
+JOB = "GET /jobs/????????-????-????-????-????????????"  # GET /jobs/{id}, not .../status
+CANCEL = "POST /jobs/*/cancel"
+REGISTER = "POST /jobs"
+UPLOAD = "POST /_storage/upload"
+RESULT = "GET /_storage/objects/*/result.zip"
+
+# Client gaps found by this suite (reported to the core owner); strict, so a fix turns them red.
+_NO_READ_RETRY = "core: a truncated body of an idempotent GET is not retried (TransportError)"
+_NO_REGISTER_RETRY = (
+    "core: POST /jobs is not retried after 429/503 or a dropped connection, although a repeated "
+    "register cannot duplicate a job (an unused registered job never runs)"
+)
+_GAPS = {
+    "status-truncated": _NO_READ_RETRY,
+    "job-truncated": _NO_READ_RETRY,
+    "result-truncated": _NO_READ_RETRY,
+    "submit-lost-then-status-truncated": _NO_READ_RETRY,
+    "register-429": _NO_REGISTER_RETRY,
+    "register-503": _NO_REGISTER_RETRY,
+    "register-never-arrived": _NO_REGISTER_RETRY,
+}
+
+SCENARIOS: dict[str, dict[str, list[str]]] = {
+    "status-503-twice": {STATUS: ["status_503", "status_503"]},
+    "status-429": {STATUS: ["status_429"]},
+    "status-dropped": {STATUS: ["drop_before", "drop_after"]},
+    "submit-answer-lost": {SUBMIT: ["drop_after"]},
+    "submit-never-arrived": {SUBMIT: ["drop_before"]},
+    "submit-answer-late": {SUBMIT: ["delay"]},
+    "upload-reset-midway": {UPLOAD: ["reset_upload"]},
+    "upload-answer-lost": {UPLOAD: ["drop_after"]},
+    "status-truncated": {STATUS: ["truncate"]},
+    "job-truncated": {JOB: ["truncate"]},
+    "result-truncated": {RESULT: ["truncate"]},
+    "register-429": {REGISTER: ["status_429"]},
+    "register-503": {REGISTER: ["status_503"]},
+    "register-never-arrived": {REGISTER: ["drop_before"]},
+    "submit-lost-then-status-truncated": {SUBMIT: ["drop_after"], STATUS: ["truncate"]},
+}
+
+
+def _run(server: Any, script: dict[str, list[str]]) -> tuple[Any, str, FaultProxy]:
+    """Submit one job through a proxy playing ``script``; return (counts or error, name, proxy)."""
+    name = f"scenario-{uuid.uuid4().hex[:12]}"
+    # The delay fault outlasts the 1 s read timeout, so "answer-late" is a real read timeout.
+    plan = FaultPlan(script=script, delay_s=(1.5, 1.5), retry_after_s=1)
+    with FaultProxy(server.url, plan, lifetime_s=120) as proxy:
+        config = OqtopusConfig(
+            proxy.url, server.token, protocol="storage", connect_timeout=1.0, read_timeout=1.0
+        )
+        try:
+            job = OqtopusSamplingBackend(config).sample_qasm(
+                BELL, device_id="qulacs", shots=30, name=name
+            )
+            outcome: Any = dict(job.result(timeout=60, wait=0.2, progress=False).counts)
+        except BackendError as exc:
+            outcome = exc
+    time.sleep(0.3)  # let a job whose answer was lost reach a final state before counting
+    return outcome, name, proxy
+
+
+def _ran(server: Any, name: str) -> list[dict[str, Any]]:
+    jobs = RawClient(server.url, server.token).list_jobs(q=name)
+    return [job for job in jobs if job.get("name") == name and job["status"] in RAN]
+
+
+@pytest.mark.parametrize(
+    "scenario",
+    [
+        pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=_GAPS[name]))
+        if name in _GAPS
+        else name
+        for name in SCENARIOS
+    ],
+)
+def test_scenario_runs_the_job_exactly_once(fresh_server: Any, scenario: str) -> None:
+    outcome, name, proxy = _run(fresh_server, SCENARIOS[scenario])
+    assert all(not queue for queue in proxy._script.values()), "a scripted fault never fired"
+    ran = _ran(fresh_server, name)
+    assert len(ran) <= 1, f"duplicated: {ran}"
+    assert not isinstance(outcome, Exception), f"the client gave up: {outcome!r}; server: {ran}"
+    assert sum(outcome.values()) == 30 and set(outcome) <= {0, 3}
+    assert len(ran) == 1
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="core: api._submit_once raises when the state check after a lost submit answer fails, "
+    "and the clean-up cancel can fail too: the client reports failure for a job that runs",
+)
+def test_a_submission_reported_failed_never_runs(fresh_server: Any) -> None:
+    """The submit answer is lost, the state check fails and so does the clean-up cancel.
+
+    If the client then raises, the user will submit again: the first job must not run.
+    """
+    script = {SUBMIT: ["drop_after"], STATUS: ["truncate"], CANCEL: ["drop_before"]}
+    outcome, name, _ = _run(fresh_server, script)
+    ran = _ran(fresh_server, name)
+    if isinstance(outcome, Exception):
+        assert ran == [], f"the client raised {outcome!r} but the job ran: {ran[0]['status']}"
+    else:
+        assert len(ran) == 1
+
+
+def test_retry_after_delays_the_retry(fresh_server: Any) -> None:
+    outcome, _, proxy = _run(fresh_server, {STATUS: ["status_429"]})
+    assert not isinstance(outcome, Exception)
+    [(_, gap)] = proxy.retry_after_gaps()
+    assert gap >= 0.95
