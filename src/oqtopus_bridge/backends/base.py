@@ -48,6 +48,10 @@ def make_job(data: Mapping[str, Any], api: OqtopusApi) -> OqtopusJobBase:
         ResultError: If the job type is unknown.
     """
     job_type = str(data.get("job_type") or "")
+    if not job_type and data.get("status") in ("registered", "cancelled"):
+        # A job registered but never submitted (e.g. an upload that failed) has no type yet: the
+        # service shows only its id and status. It can still be inspected and cancelled.
+        return OqtopusJobBase(data, api)
     if job_type in ("sampling", "multi_manual"):
         return OqtopusSamplingJob(data, api)
     if job_type == "estimation":
@@ -99,7 +103,8 @@ class OqtopusJobBackendBase(OqtopusBackendBase):
 
         Returns:
             An ``OqtopusSamplingJob`` (sampling, multi_manual), ``OqtopusEstimationJob`` or
-            ``OqtopusSseJob``, by the job's type.
+            ``OqtopusSseJob``, by the job's type; a plain ``OqtopusJobBase`` (status, refresh,
+            cancel) for a job that was registered but never submitted, which has no type yet.
 
         Raises:
             BackendError: If the job cannot be found, authentication failed, or its type is unknown.
