@@ -65,8 +65,8 @@ def test_deleting_an_unfinished_job_is_refused(fresh_user: Any) -> None:
 def test_a_registered_but_never_submitted_job_can_be_retrieved_and_cancelled(
     fresh_user: Any,
 ) -> None:
-    from oqtopus_bridge.jobs import OqtopusJobBase
     from oqtopus_bridge.api import OqtopusApi
+    from oqtopus_bridge.jobs import OqtopusJobBase
 
     job_id = str(OqtopusApi(fresh_user).transport.request("POST", "/jobs")["job_id"])
     job = OqtopusJobBackendBase(fresh_user).retrieve_job(job_id)
