@@ -50,7 +50,7 @@ def test_delete_job_removes_only_finished_jobs(fresh_user: Any) -> None:
 
 
 def test_deleting_an_unfinished_job_is_refused(fresh_user: Any) -> None:
-    # A registered-only job (never submitted) cannot be deleted; cancelling first makes it deletable.
+    # A registered-only job (never submitted) cannot be deleted; cancelling it makes it deletable.
     from oqtopus_bridge.api import OqtopusApi
 
     api = OqtopusApi(fresh_user)
