@@ -25,7 +25,9 @@ class PollPolicy:
         sleep: Function that sleeps for the given seconds.
     """
 
-    first: float = 0.05
+    # 10 ms: a small local job ends ~15-25 ms after submit; a 50 ms first poll doubled its
+    # submit-to-counts latency (issue 10 benchmarks). Cloud jobs only see two extra cheap polls.
+    first: float = 0.01
     factor: float = 1.5
     cap: float = 10.0
     clock: Callable[[], float] = time.monotonic

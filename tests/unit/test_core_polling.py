@@ -45,7 +45,7 @@ def test_poll_until_success_counts_checks() -> None:
     answers = iter([False, False, True])
     assert poll_until(lambda: next(answers), None, _policy(fake, cap=10.0))
     assert len(fake.sleeps) == 3
-    assert fake.sleeps[0] == 0.05
+    assert fake.sleeps[0] == PollPolicy().first
 
 
 def test_poll_until_timeout_never_oversleeps() -> None:
