@@ -266,7 +266,8 @@ def reference_python(explicit: str | None) -> tuple[str | None, str]:
 def run_reference(python: str, task: dict[str, Any]) -> dict[str, Any]:
     """Run one :mod:`benchmarks.reference` task in the reference interpreter."""
     out = subprocess.run(
-        [python, str(HERE / "reference.py"), json.dumps(task)],
+        [python, str(HERE / "reference.py")],
+        input=json.dumps(task),  # on stdin: 200 programs exceed the argument size limit
         capture_output=True,
         text=True,
         timeout=600,

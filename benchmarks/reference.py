@@ -1,7 +1,7 @@
 """Workloads run by the reference client (quri-parts-oqtopus 1.1.5) in its own interpreter.
 
 Invoked by :mod:`benchmarks.bench_latency` and :mod:`benchmarks.bench_batch` as
-``<reference python> reference.py '<json task>'``; prints one JSON line of wall times. Imports only
+``<reference python> reference.py < task.json``; prints one JSON line of wall times. Imports only
 the standard library and ``quri_parts_oqtopus``, because that environment pins ``urllib3<2.1`` and
 does not need to hold oqtopus-bridge. The traffic counters are reset after the warm-up job so that
 only the measured jobs are counted.
@@ -21,8 +21,8 @@ def _reset_counters(url: str) -> None:
 
 
 def main() -> None:
-    """Run the task given as JSON in argv[1] and print ``{"times": [...], ...}``."""
-    task = json.loads(sys.argv[1])
+    """Run the JSON task read from stdin and print ``{"times": [...], ...}``."""
+    task = json.loads(sys.stdin.read())
     from quri_parts_oqtopus.backend import OqtopusConfig, OqtopusSamplingBackend
 
     backend = OqtopusSamplingBackend(OqtopusConfig(url=task["url"], api_token=task["token"]))
