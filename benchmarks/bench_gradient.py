@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from benchmarks.harness import Row, Run, Target, median, set_ratios, timed
+from benchmarks.harness import Row, Run, Target, interleaved, median, set_ratios
 
 BENCH = "4 gradient"
 SUBMIT = "POST /jobs/{id}/submit"
@@ -54,8 +54,9 @@ def run(run: Run) -> tuple[list[Row], list[Target]]:
     assert len(ours(theta)) == params and len(reference(theta)) == params  # warm-up
     reps = sizes.gradient_reps
     with run.server.counting() as traffic:
-        ours_times = timed(lambda: ours(theta), reps)
-    default_times = timed(lambda: reference(theta), reps)
+        ours_times, default_times = interleaved(
+            [lambda: ours(theta), lambda: reference(theta)], reps
+        )
     submissions = traffic["routes"].get(SUBMIT, 0) / reps
     wave = largest_wave(traffic["sequence"])
     what = f"{params} parameters on {wires} wires, {shots} shots"

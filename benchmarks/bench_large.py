@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from benchmarks.harness import WIDE_DEVICE, Row, Run, Target, median, per_job, set_ratios, timed
+from benchmarks.harness import (
+    WIDE_DEVICE,
+    Row,
+    Run,
+    Target,
+    interleaved,
+    median,
+    per_job,
+    set_ratios,
+)
 from benchmarks.workloads import random_circuit, to_qasm, to_qiskit
 
 BENCH = "3 wide circuit"
@@ -30,8 +39,7 @@ def run(run: Run) -> tuple[list[Row], list[Target]]:
 
     ours(), aer()  # warm-up
     with run.server.counting() as traffic:
-        ours_times = timed(ours, sizes.wide_reps)
-    aer_times = timed(aer, sizes.wide_reps)
+        ours_times, aer_times = interleaved([ours, aer], sizes.wide_reps)
     requests, size = per_job(traffic, sizes.wide_reps)
     what = f"{sizes.wide_qubits} qubits, depth {sizes.wide_depth}, {shots} shots"
     rows = [

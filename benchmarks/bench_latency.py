@@ -6,6 +6,7 @@ from benchmarks.harness import (
     Row,
     Run,
     Target,
+    failed_note,
     median,
     per_job,
     run_reference,
@@ -65,8 +66,11 @@ def _reference(run: Run, program: str) -> Row:
         "programs": [program],
         "reps": run.sizes.latency_reps,
     }
-    with run.server.counting() as traffic:
-        out = run_reference(run.reference, task)
+    try:
+        with run.server.counting() as traffic:
+            out = run_reference(run.reference, task)
+    except RuntimeError as exc:
+        return Row(BENCH, client, None, note=failed_note(exc))
     assert all(s == SHOTS for s in out["shots"])
     requests, size = per_job(traffic, len(out["times"]))
     return Row(

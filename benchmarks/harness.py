@@ -309,3 +309,19 @@ def set_ratios(rows: Sequence[Row], baseline: Row) -> None:
         if row.seconds is not None and baseline.seconds:
             row.ratio = row.seconds / baseline.seconds
             row.baseline = baseline.client
+
+
+def interleaved(calls: Sequence[Callable[[], Any]], reps: int) -> list[list[float]]:
+    """Time each call ``reps`` times, alternating between them, so load spikes hit all alike."""
+    times: list[list[float]] = [[] for _ in calls]
+    for _ in range(reps):
+        for index, call in enumerate(calls):
+            times[index] += timed(call, 1)
+    return times
+
+
+def failed_note(exc: BaseException) -> str:
+    """The note of a row whose client crashed (also printed, so the traceback is not lost)."""
+    print(f"reference client failed: {exc}", file=sys.stderr, flush=True)
+    last = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+    return f"not measured: reference client failed ({last[:200]})"

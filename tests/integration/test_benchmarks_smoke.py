@@ -18,6 +18,7 @@ EXPECTED = {
         "Qiskit backend.run(list)",
         "Qiskit OqtopusSamplerV2",
         "PennyLane oqtopus.sampler",
+        "PennyLane oqtopus.sampler, multiprogramming",
         "QURI Parts concurrent sampler",
         "quri-parts-oqtopus sequential loop",
         "Aer in-process",
