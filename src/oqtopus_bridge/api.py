@@ -14,6 +14,7 @@ import dataclasses
 import json
 import logging
 import threading
+import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -30,6 +31,11 @@ from oqtopus_bridge.transport import Transport
 __all__ = ["JOB_INFO_OBJECTS", "JobSpec", "OqtopusApi"]
 
 logger = logging.getLogger(__name__)
+
+#: Statuses after which registering again is safe and likely to succeed.
+RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
+#: Extra attempts at ``POST /jobs`` (register) after a busy answer or a lost connection.
+REGISTER_RETRIES = 3
 
 #: job_info members that are single-entry zips on the storage protocol (sse_log stays a URL).
 JOB_INFO_OBJECTS = ("input", "result", "transpile_result", "combined_program")
@@ -186,7 +192,7 @@ class OqtopusApi:
         if protocol == "legacy":
             return self._submit_legacy(spec)
         try:
-            registered = self.transport.request("POST", "/jobs")
+            registered = self._register()
         except APIError as exc:
             if protocol == "storage" or not _looks_legacy(exc):
                 raise
@@ -204,6 +210,26 @@ class OqtopusApi:
         job_id = str(registered["job_id"])
         self._upload_and_submit(job_id, registered["presigned_url"], spec)
         return spec.local_record(job_id)
+
+    def _register(self) -> Any:
+        """``POST /jobs`` (register), tried again after a busy answer or a lost connection.
+
+        Repeating a register cannot duplicate work: a job that is registered but never submitted
+        never runs. The worst case of a retry after a lost answer is one unused ``registered`` job.
+        """
+        for attempt in range(REGISTER_RETRIES + 1):
+            try:
+                return self.transport.request("POST", "/jobs")
+            except APIError as exc:
+                if exc.status_code not in RETRYABLE_STATUSES or attempt == REGISTER_RETRIES:
+                    raise
+                logger.info("POST /jobs answered %s; retrying", exc.status_code)
+            except TransportError:
+                if attempt == REGISTER_RETRIES:
+                    raise
+                logger.info("POST /jobs got no answer; retrying")
+            time.sleep(min(0.25 * 2**attempt, 4.0))
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _remember_legacy(self, spec: JobSpec) -> dict[str, Any]:
         with self._lock:

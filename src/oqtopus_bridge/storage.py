@@ -19,7 +19,14 @@ from urllib3.util.retry import Retry
 
 from oqtopus_bridge.config import OqtopusConfig
 from oqtopus_bridge.errors import StorageError
-from oqtopus_bridge.transport import build_session, default_retry, map_requests_errors
+from oqtopus_bridge.transport import (
+    TruncatedBodyError,
+    build_session,
+    default_retry,
+    flag_truncated_body,
+    map_requests_errors,
+    retry_truncated,
+)
 
 __all__ = ["Storage", "decode_object", "make_zip", "read_single_entry"]
 
@@ -124,7 +131,7 @@ class Storage:
             StorageError: If storage answers with an error status.
         """
         context = f"download of {what}"
-        with map_requests_errors(context):
+        with map_requests_errors(context), flag_truncated_body(context):
             response = self.session.get(self._absolute(url), timeout=self.timeout, **self._kw())
         if response.status_code >= 400:
             raise StorageError(
@@ -133,8 +140,26 @@ class Storage:
         return response.content
 
     def fetch(self, url: str, what: str = "object") -> Any:
-        """Download a single-entry zip and decode its entry (see :func:`decode_object`)."""
-        name, content = read_single_entry(self.download(url, what), what)
+        """Download a single-entry zip and decode its entry (see :func:`decode_object`).
+
+        A download cut short, or a zip that does not open (what a cut-short body with no
+        ``Content-Length`` looks like), is fetched again a bounded number of times: a presigned GET
+        is idempotent.
+        """
+
+        def once() -> tuple[str, bytes]:
+            data = self.download(url, what)
+            try:
+                return read_single_entry(data, what)
+            except StorageError as exc:
+                if zipfile.is_zipfile(io.BytesIO(data)):
+                    raise  # a whole zip of the wrong shape: fetching again will not help
+                raise TruncatedBodyError(str(exc)) from exc
+
+        try:
+            name, content = retry_truncated(once)
+        except TruncatedBodyError as exc:
+            raise StorageError(f"{what}: {exc}") from exc
         return decode_object(name, content)
 
     def _kw(self) -> dict[str, Any]:

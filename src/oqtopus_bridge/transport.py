@@ -12,8 +12,9 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-from collections.abc import Iterator, Mapping
-from typing import Any
+import time
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import requests
@@ -119,6 +120,58 @@ def _exhausted_read_error(exc: BaseException) -> type[BackendError] | None:
 def _describe(exc: BaseException) -> str:
     text = str(exc) or type(exc).__name__
     return text[:500]
+
+
+_T = TypeVar("_T")
+
+#: Methods whose request can be sent again without changing anything on the server.
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+
+#: Extra attempts for an idempotent request whose response body arrived cut short or garbled.
+BODY_RETRIES = 2
+
+
+class TruncatedBodyError(TransportError):
+    """The response headers arrived but the body was cut short or could not be decoded."""
+
+
+def retry_truncated(
+    action: Callable[[], _T],
+    *,
+    retries: int = BODY_RETRIES,
+    sleep: Callable[[float], None] = time.sleep,
+) -> _T:
+    """Run an idempotent ``action`` again when it raises :class:`TruncatedBodyError`.
+
+    urllib3's ``Retry`` covers connection errors and statuses, but not a body that breaks off after
+    the headers (a dropped connection mid-response, a proxy that truncates): requests raises that
+    while reading the content, after the retry machinery has returned. Only idempotent reads may be
+    repeated this way.
+
+    Raises:
+        TruncatedBodyError: If every attempt got a cut-short body.
+    """
+    for attempt in range(retries + 1):
+        try:
+            return action()
+        except TruncatedBodyError:
+            if attempt == retries:
+                raise
+            logger.info("response body cut short; retrying (%d/%d)", attempt + 1, retries)
+            sleep(min(0.1 * 2**attempt, 1.0))
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+@contextlib.contextmanager
+def flag_truncated_body(context: str) -> Iterator[None]:
+    """Turn requests' errors for a broken-off body into :class:`TruncatedBodyError`."""
+    try:
+        yield
+    except (
+        requests.exceptions.ChunkedEncodingError,
+        requests.exceptions.ContentDecodingError,
+    ) as exc:
+        raise TruncatedBodyError(f"truncated response from {context}: {_describe(exc)}") from exc
 
 
 def default_retry(
@@ -243,7 +296,16 @@ class Transport:
             kwargs["proxies"] = self.proxies
         if json_body is not None:
             kwargs["json"] = json_body
-        with map_requests_errors(context):
+
+        def once() -> Any:
+            return self._request_once(method, path, context, kwargs)
+
+        if method.upper() in IDEMPOTENT_METHODS:
+            return retry_truncated(once)
+        return once()
+
+    def _request_once(self, method: str, path: str, context: str, kwargs: dict[str, Any]) -> Any:
+        with map_requests_errors(context), flag_truncated_body(context):
             response = self.session.request(method, self.url_for(path), **kwargs)
         logger.debug("%s -> %s", context, response.status_code)
         if response.status_code >= 400:
@@ -253,6 +315,13 @@ class Transport:
         try:
             return json.loads(response.content)
         except ValueError as exc:
+            declared = response.headers.get("Content-Length")
+            if (
+                declared is not None
+                and declared.isdigit()
+                and int(declared) != len(response.content)
+            ):
+                raise TruncatedBodyError(f"truncated response from {context}") from exc
             raise TransportError(
                 f"{context}: HTTP {response.status_code} but the body is not JSON "
                 f"({response.content[:80]!r}); is the url pointing at the OQTOPUS API?"

@@ -26,21 +26,8 @@ REGISTER = "POST /jobs"
 UPLOAD = "POST /_storage/upload"
 RESULT = "GET /_storage/objects/*/result.zip"
 
-# Client gaps found by this suite (reported to the core owner); strict, so a fix turns them red.
-_NO_READ_RETRY = "core: a truncated body of an idempotent GET is not retried (TransportError)"
-_NO_REGISTER_RETRY = (
-    "core: POST /jobs is not retried after 429/503 or a dropped connection, although a repeated "
-    "register cannot duplicate a job (an unused registered job never runs)"
-)
-_GAPS = {
-    "status-truncated": _NO_READ_RETRY,
-    "job-truncated": _NO_READ_RETRY,
-    "result-truncated": _NO_READ_RETRY,
-    "submit-lost-then-status-truncated": _NO_READ_RETRY,
-    "register-429": _NO_REGISTER_RETRY,
-    "register-503": _NO_REGISTER_RETRY,
-    "register-never-arrived": _NO_REGISTER_RETRY,
-}
+# Client gaps this suite found were fixed in the core (truncated reads and register are retried).
+_GAPS: dict[str, str] = {}  # every scenario passes; add one here with its reason if a gap appears
 
 SCENARIOS: dict[str, dict[str, list[str]]] = {
     "status-503-twice": {STATUS: ["status_503", "status_503"]},
@@ -58,6 +45,10 @@ SCENARIOS: dict[str, dict[str, list[str]]] = {
     "register-503": {REGISTER: ["status_503"]},
     "register-never-arrived": {REGISTER: ["drop_before"]},
     "submit-lost-then-status-truncated": {SUBMIT: ["drop_after"], STATUS: ["truncate"]},
+    "submit-429": {SUBMIT: ["status_429"]},
+    "submit-503": {SUBMIT: ["status_503"]},
+    "submit-500": {SUBMIT: ["status_500"]},
+    "status-500": {STATUS: ["status_500"]},
 }
 
 
@@ -105,11 +96,6 @@ def test_scenario_runs_the_job_exactly_once(fresh_server: Any, scenario: str) ->
     assert len(ran) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core: api._submit_once raises when the state check after a lost submit answer fails, "
-    "and the clean-up cancel can fail too: the client reports failure for a job that runs",
-)
 def test_a_submission_reported_failed_never_runs(fresh_server: Any) -> None:
     """The submit answer is lost, the state check fails and so does the clean-up cancel.
 

@@ -10,7 +10,9 @@ from typing import Any
 import pytest
 
 from oqtopus_bridge import OqtopusConfig, OqtopusSamplingBackend, OqtopusSamplingJob
+from oqtopus_bridge.api import REGISTER_RETRIES
 from oqtopus_bridge.errors import (
+    AuthenticationError,
     ConnectError,
     RequestTimeout,
     ServerError,
@@ -128,17 +130,25 @@ def test_dropped_connection_on_get_is_retried() -> None:
     assert calls["n"] == 2
 
 
-def test_post_is_not_retried_after_server_error() -> None:
+def test_register_is_retried_a_bounded_number_of_times_after_server_errors() -> None:
+    # Registering again is safe (an unsubmitted job never runs), so a busy server gets a few tries.
     stub, _ = _run({"POST /jobs": lambda r: Reply(status=503, body={"message": "down"})})
     with stub, pytest.raises(ServerError, match="down") as info:
         OqtopusSamplingBackend(_config(stub.url, protocol="storage")).sample_qasm("Q", "qulacs", 1)
     assert info.value.status_code == 503
-    assert stub.paths("POST").count("/jobs") == 1
+    assert stub.paths("POST").count("/jobs") == 1 + REGISTER_RETRIES
 
 
-def test_dropped_register_is_not_retried() -> None:
+def test_dropped_register_is_retried_then_reported() -> None:
     stub, _ = _run({"POST /jobs": lambda r: Reply(drop=True)})
     with stub, pytest.raises(TransportError):
+        OqtopusSamplingBackend(_config(stub.url)).sample_qasm("Q", "qulacs", 1)
+    assert stub.paths("POST").count("/jobs") == 1 + REGISTER_RETRIES
+
+
+def test_a_bad_request_to_register_is_not_retried() -> None:
+    stub, _ = _run({"POST /jobs": lambda r: Reply(status=401, body={"detail": "Unauthorized"})})
+    with stub, pytest.raises(AuthenticationError):
         OqtopusSamplingBackend(_config(stub.url)).sample_qasm("Q", "qulacs", 1)
     assert stub.paths("POST").count("/jobs") == 1
 
