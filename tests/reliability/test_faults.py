@@ -161,9 +161,8 @@ def test_retry_after_is_honoured(fault_run: FaultRun) -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="core: POST /jobs is not retried after 429/503/dropped connections, truncated GET "
-    "bodies "
-    "and GET 500s are not retried; see test_fault_scenarios.py for each cause",
+    reason="core: submit answered 429/503/500 and GETs answered 500 are not retried; see the "
+    "strict xfails in test_fault_scenarios.py",
 )
 def test_every_submission_completes_exactly_once(fault_run: FaultRun, report: Report) -> None:
     outcomes = fault_run.outcomes
