@@ -13,7 +13,6 @@ from oqtopus_bridge.api import JobSpec
 from oqtopus_bridge.backends.base import OqtopusJobBackendBase, check_shots, info_dict
 from oqtopus_bridge.errors import ConversionError
 from oqtopus_bridge.jobs import OqtopusEstimationJob
-from oqtopus_bridge.qasm import circuits_to_qasm
 
 __all__ = ["OperatorLike", "OqtopusEstimationBackend", "operator_to_wire"]
 
@@ -120,6 +119,10 @@ class OqtopusEstimationBackend(OqtopusJobBackendBase):
             BackendError: If the job is refused, authentication failed, etc.
         """
         check_shots(shots)
+        # Imported here: the QASM writer pulls in quri_parts' transpilers and mpmath (~40 ms
+        # of `import oqtopus_bridge`, issue 10), needed only when circuits are converted.
+        from oqtopus_bridge.qasm import circuits_to_qasm
+
         (qasm,) = circuits_to_qasm(program)
         return self.estimate_qasm(
             qasm,

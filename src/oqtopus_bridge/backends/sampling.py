@@ -9,7 +9,6 @@ from quri_parts.circuit import NonParametricQuantumCircuit
 from oqtopus_bridge.api import JobSpec
 from oqtopus_bridge.backends.base import OqtopusJobBackendBase, check_shots, info_dict
 from oqtopus_bridge.jobs import OqtopusSamplingJob
-from oqtopus_bridge.qasm import circuits_to_qasm
 
 __all__ = ["OqtopusSamplingBackend"]
 
@@ -61,6 +60,10 @@ class OqtopusSamplingBackend(OqtopusJobBackendBase):
             BackendError: If the job is refused, authentication failed, etc.
         """
         check_shots(shots)
+        # Imported here: the QASM writer pulls in quri_parts' transpilers and mpmath (~40 ms
+        # of `import oqtopus_bridge`, issue 10), needed only when circuits are converted.
+        from oqtopus_bridge.qasm import circuits_to_qasm
+
         programs = circuits_to_qasm(program)
         qasm: str | list[str] = programs if isinstance(program, (list, tuple)) else programs[0]
         return self.sample_qasm(
