@@ -40,7 +40,7 @@ class Sizes:
     gradient_reps: int = 3
     throughput_clients: int = 8
     throughput_jobs_per_client: int = 10
-    import_reps: int = 5
+    import_reps: int = 9
 
 
 FULL = Sizes()
