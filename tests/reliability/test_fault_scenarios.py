@@ -107,12 +107,26 @@ def test_scenario_runs_the_job_exactly_once(fresh_server: Any, scenario: str) ->
     assert len(ran) == 1
 
 
-def test_a_submission_reported_failed_never_runs(fresh_server: Any) -> None:
+@pytest.mark.parametrize(
+    "status_fault",
+    [
+        "truncate",
+        pytest.param(
+            "status_500",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="core: after a lost submit answer, a 500 on the status check makes the client "
+                "raise (and its clean-up cancel comes too late) although the job runs",
+            ),
+        ),
+    ],
+)
+def test_a_submission_reported_failed_never_runs(fresh_server: Any, status_fault: str) -> None:
     """The submit answer is lost, the state check fails and so does the clean-up cancel.
 
     If the client then raises, the user will submit again: the first job must not run.
     """
-    script = {SUBMIT: ["drop_after"], STATUS: ["truncate"], CANCEL: ["drop_before"]}
+    script = {SUBMIT: ["drop_after"], STATUS: [status_fault], CANCEL: ["drop_before"]}
     outcome, name, _ = _run(fresh_server, script)
     ran = _ran(fresh_server, name)
     if isinstance(outcome, Exception):

@@ -33,7 +33,7 @@ def test_status_answers_within_bound_during_a_noisy_simulation(
 ) -> None:
     with ServerProcess(tmp_path / "data", TOKEN, workers=1, log_path=tmp_path / "log") as server:
         client = RawClient(server.url, TOKEN)
-        job = client.submit(_noisy_program(), shots=1000, device_id="anemone", name="noisy")
+        job = client.submit(_noisy_program(), shots=2500, device_id="anemone", name="noisy")
         latencies, status, deadline = [], "submitted", time.monotonic() + 180
         while status not in ("succeeded", "failed") and time.monotonic() < deadline:
             start = time.monotonic()

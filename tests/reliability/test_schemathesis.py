@@ -36,7 +36,7 @@ OPERATIONS = [op.ok() for op in SCHEMA.include(path_regex=IMPLEMENTED).get_all_o
 CHECKS = [not_a_server_error, content_type_conformance, response_schema_conformance]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def job_pool(fresh_server: Any) -> dict[str, str]:
     """Real job ids in several states, for the generated requests to hit."""
     client = RawClient(fresh_server.url, fresh_server.token)
@@ -78,7 +78,7 @@ def test_operation_conforms(
 
     @seed(20261124)
     @settings(
-        max_examples=size(12, 300),
+        max_examples=size(25, 400),
         deadline=None,
         database=None,
         phases=[Phase.explicit, Phase.generate],
