@@ -24,7 +24,7 @@ EXPECTED = {
         "Aer in-process",
     },
     "3 wide circuit": {"oqtopus-bridge", "Aer in-process"},
-    "4 gradient": {"oqtopus.sampler", "default.qubit"},
+    "4 gradient": {"oqtopus.sampler", "oqtopus.sampler, multiprogramming", "default.qubit"},
     "5 throughput": {"oqtopus-bridge, 8 clients"},
     "6 import": {"oqtopus-bridge", "quri-parts-oqtopus"},
 }
