@@ -263,6 +263,22 @@ def reference_python(explicit: str | None) -> tuple[str | None, str]:
     return path, out.stdout.strip()
 
 
+def reference_versions(python: str) -> dict[str, str]:
+    """Python and key package versions of the reference environment (for the results)."""
+    probe = (
+        "import importlib.metadata as m, json, sys\n"
+        "names = ('quri-parts-oqtopus', 'oqtopus-client', 'quri-parts-core', 'aiohttp')\n"
+        "print(json.dumps({'python': sys.version.split()[0], **{n: m.version(n) for n in names}}))"
+    )
+    out = subprocess.run(
+        [python, "-c", probe], capture_output=True, text=True, timeout=60, env=clean_env()
+    )
+    if out.returncode != 0:
+        return {}
+    versions: dict[str, str] = json.loads(out.stdout)
+    return versions
+
+
 def run_reference(python: str, task: dict[str, Any]) -> dict[str, Any]:
     """Run one :mod:`benchmarks.reference` task in the reference interpreter."""
     out = subprocess.run(

@@ -27,7 +27,17 @@ from benchmarks import (
     bench_latency,
     bench_throughput,
 )
-from benchmarks.harness import FULL, HERE, SMOKE, Row, Run, ServerProcess, Target, reference_python
+from benchmarks.harness import (
+    FULL,
+    HERE,
+    SMOKE,
+    Row,
+    Run,
+    ServerProcess,
+    Target,
+    reference_python,
+    reference_versions,
+)
 from benchmarks.report import document, machine, table, target_table
 
 RESULTS = HERE / "results.json"
@@ -76,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
         started=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         reference_python=reference,
         reference_client=note,
+        reference_versions=reference_versions(reference) if reference else {},
     )
     rows, targets, errors = [], [], []
     start = time.perf_counter()
