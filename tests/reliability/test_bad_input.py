@@ -176,7 +176,7 @@ def _child(stub: StubServer, mode: str) -> dict[str, Any]:
     reason="core: the transport reads and parses any API body whole (no size cap)",
 )
 def test_a_huge_job_answer_is_refused_with_bounded_memory(stub: StubServer, report: Report) -> None:
-    total = size(128, 1024) * MIB
+    total = size(128, 512) * MIB
 
     def chunks() -> Iterator[bytes]:
         yield b'{"job_id": "' + JOB_ID.encode() + b'", "name": "'
@@ -210,7 +210,7 @@ def _bomb(path: Path, mib: int) -> bytes:
 def test_a_zip_bomb_result_is_refused_with_bounded_memory(
     stub: StubServer, tmp_path: Path, report: Report
 ) -> None:
-    inflated = size(256, 2048)
+    inflated = size(256, 1024)
     bomb = _bomb(tmp_path / "bomb.zip", inflated)
     stub.routes["GET /obj/result.zip"] = lambda m, p, b: Reply(200, bomb, {})
     found = _child(stub, "zip")

@@ -115,8 +115,8 @@ def test_scenario_runs_the_job_exactly_once(fresh_server: Any, scenario: str) ->
             "status_500",
             marks=pytest.mark.xfail(
                 strict=True,
-                reason="core: after a lost submit answer, a 500 on the status check makes the client "
-                "raise (and its clean-up cancel comes too late) although the job runs",
+                reason="core: after a lost submit answer, a 500 on the status check makes the "
+                "client raise (and its clean-up cancel comes too late) although the job runs",
             ),
         ),
     ],
