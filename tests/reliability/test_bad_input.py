@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from figures import Report, size
 from stub_http import Reply, StubServer
 
-from conftest import Report, size
 from oqtopus_bridge import BackendError, OqtopusConfig, OqtopusJobBackendBase
 
 JOB_ID = "01a20b00-0000-7000-8000-000000000001"

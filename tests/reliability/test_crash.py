@@ -9,10 +9,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from figures import Report, size
 from raw_client import BELL, FINAL, RawClient, input_zip, single_entry
 from server_process import ServerProcess
-
-from conftest import Report, size
 
 TOKEN = "crash-test-token-0123456789"
 SHOTS = 100

@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 from fault_proxy import FaultPlan, FaultProxy
+from figures import Report, size
 from raw_client import BELL, RawClient
 
-from conftest import Report, size
 from oqtopus_bridge import BackendError, OqtopusConfig, OqtopusSamplingBackend
 
 SHOTS = 20

@@ -8,10 +8,9 @@ import threading
 import time
 from typing import Any
 
+from figures import Report, size
 from raw_client import RawClient
 from server_log import captured_logs
-
-from conftest import Report, size
 
 CLIENTS = 16
 SHOTS = 64

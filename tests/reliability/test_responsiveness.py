@@ -6,10 +6,9 @@ import time
 from pathlib import Path
 
 import pytest
+from figures import Report
 from raw_client import RawClient
 from server_process import ServerProcess
-
-from conftest import Report
 
 TOKEN = "responsiveness-token-0123456789"
 BOUND_S = 2.0

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 import schemathesis
+from figures import Report, size
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 from raw_client import BELL, RawClient, input_zip
@@ -24,8 +25,6 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
 )
 from server_log import captured_logs
-
-from conftest import Report, size
 
 SPEC = Path(__file__).parent / "spec" / "user-api-s3.openapi.yaml"
 SCHEMA = schemathesis.openapi.from_path(SPEC)
