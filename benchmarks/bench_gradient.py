@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from benchmarks.harness import Row, Run, Target, interleaved, median, set_ratios, timed
+from benchmarks.harness import (
+    Row,
+    Run,
+    Target,
+    interleaved,
+    median,
+    paired_ratio,
+    set_ratios,
+    timed,
+)
 
 BENCH = "4 gradient"
 SUBMIT = "POST /jobs/{id}/submit"
@@ -102,6 +111,7 @@ def run(run: Run) -> tuple[list[Row], list[Target]]:
     ]
     rows.insert(1, _packed_row(run, theta, (params, wires, shots), what))
     set_ratios(rows, rows[2])
+    paired_ratio(rows[0], rows[2])
     ratio = rows[0].ratio or 0.0
     shifted = 2 * params
     return rows, [

@@ -9,6 +9,7 @@ from benchmarks.harness import (
     Target,
     interleaved,
     median,
+    paired_ratio,
     per_job,
     set_ratios,
 )
@@ -61,5 +62,6 @@ def run(run: Run) -> tuple[list[Row], list[Target]]:
         ),
     ]
     set_ratios(rows, rows[1])
+    paired_ratio(rows[0], rows[1])
     ratio = rows[0].ratio or 0.0
     return rows, [Target(BENCH, "end to end <= 1.3x Aer in-process", f"{ratio:.2f}x", ratio <= 1.3)]

@@ -34,10 +34,10 @@ class Sizes:
     wide_qubits: int = 20
     wide_shots: int = 10_000
     wide_depth: int = 10
-    wide_reps: int = 3
+    wide_reps: int = 9
     gradient_params: int = 10
     gradient_shots: int = 1000
-    gradient_reps: int = 3
+    gradient_reps: int = 5
     throughput_clients: int = 8
     throughput_jobs_per_client: int = 10
     import_reps: int = 9
@@ -341,3 +341,14 @@ def failed_note(exc: BaseException) -> str:
     print(f"reference client failed: {exc}", file=sys.stderr, flush=True)
     last = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
     return f"not measured: reference client failed ({last[:200]})"
+
+
+def paired_ratio(row: Row, baseline: Row) -> None:
+    """Set ``row.ratio`` to the median of its per-rep ratios to ``baseline`` (interleaved reps).
+
+    A load spike that slows one rep of either side makes one outlying pair, not the median.
+    """
+    pairs = zip(row.extra["times"], baseline.extra["times"], strict=True)
+    row.ratio = median([ours / base for ours, base in pairs])
+    row.baseline = baseline.client
+    row.note += "; ratio = median of per-rep ratios"
