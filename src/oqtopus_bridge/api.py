@@ -26,15 +26,13 @@ from oqtopus_bridge.errors import (
     TransportError,
 )
 from oqtopus_bridge.storage import Storage, make_zip
-from oqtopus_bridge.transport import Transport
+from oqtopus_bridge.transport import RETRY_STATUSES, Transport
 
 __all__ = ["JOB_INFO_OBJECTS", "JobSpec", "OqtopusApi"]
 
 logger = logging.getLogger(__name__)
 
-#: Statuses after which registering again is safe and likely to succeed.
-RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
-#: Extra attempts at ``POST /jobs`` (register) after a busy answer or a lost connection.
+#: Extra attempts at register and submit after a busy answer (RETRY_STATUSES) or a lost one.
 REGISTER_RETRIES = 3
 
 #: job_info members that are single-entry zips on the storage protocol (sse_log stays a URL).
@@ -220,15 +218,11 @@ class OqtopusApi:
         for attempt in range(REGISTER_RETRIES + 1):
             try:
                 return self.transport.request("POST", "/jobs")
-            except APIError as exc:
-                if exc.status_code not in RETRYABLE_STATUSES or attempt == REGISTER_RETRIES:
+            except (APIError, TransportError) as exc:
+                if attempt == REGISTER_RETRIES or not _worth_retrying(exc):
                     raise
-                logger.info("POST /jobs answered %s; retrying", exc.status_code)
-            except TransportError:
-                if attempt == REGISTER_RETRIES:
-                    raise
-                logger.info("POST /jobs got no answer; retrying")
-            time.sleep(min(0.25 * 2**attempt, 4.0))
+                logger.info("POST /jobs: %s; retrying", exc)
+                time.sleep(_retry_delay(exc, attempt))
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _remember_legacy(self, spec: JobSpec) -> dict[str, Any]:
@@ -254,14 +248,24 @@ class OqtopusApi:
             raise
 
     def _submit_once(self, job_id: str, body: dict[str, Any]) -> None:
-        """Submit; on a lost answer, check the job's state before trying again (never twice)."""
-        try:
-            self.transport.request("POST", f"/jobs/{job_id}/submit", json_body=body)
-        except TransportError:
-            status = self.get_job_status(job_id)
-            if status != "registered":
-                return  # the first submit reached the server
-            self.transport.request("POST", f"/jobs/{job_id}/submit", json_body=body)
+        """Submit the job exactly once, even when an answer is busy or lost.
+
+        After a busy answer (429/5xx) or no answer at all, the job's status says whether the server
+        acted: still ``registered`` means it did not, so submitting again cannot duplicate the job;
+        anything else means the first submit arrived. The status check is an idempotent GET, itself
+        retried by the session's policy.
+        """
+        for attempt in range(REGISTER_RETRIES + 1):
+            try:
+                self.transport.request("POST", f"/jobs/{job_id}/submit", json_body=body)
+                return
+            except (APIError, TransportError) as exc:
+                if attempt == REGISTER_RETRIES or not _worth_retrying(exc):
+                    raise
+                delay = _retry_delay(exc, attempt)
+            if self.get_job_status(job_id) != "registered":
+                return  # an earlier submit reached the server
+            time.sleep(delay)
 
     def _discard(self, job_id: str) -> None:
         """Best-effort cancel of a job we will not use, so no orphan ``registered`` job remains."""
@@ -304,6 +308,21 @@ class OqtopusApi:
         """Close both sessions."""
         self.transport.close()
         self.storage.close()
+
+
+def _worth_retrying(exc: BackendError) -> bool:
+    """A lost answer, or a busy one (RETRY_STATUSES), may succeed when sent again."""
+    if isinstance(exc, APIError):
+        return exc.status_code in RETRY_STATUSES
+    return isinstance(exc, TransportError)
+
+
+def _retry_delay(exc: BackendError, attempt: int) -> float:
+    """The server's ``Retry-After`` when it gave one (capped at a minute), else capped backoff."""
+    retry_after: float | None = exc.retry_after if isinstance(exc, APIError) else None
+    if retry_after is not None:
+        return min(float(retry_after), 60.0)
+    return min(0.25 * 2.0**attempt, 4.0)
 
 
 def _looks_legacy(exc: APIError) -> bool:

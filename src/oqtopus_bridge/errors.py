@@ -84,29 +84,37 @@ class APIError(BackendError):
     """
 
     def __init__(
-        self, status_code: int, message: str, body: Any = None, *, context: str = ""
+        self,
+        status_code: int,
+        message: str,
+        body: Any = None,
+        *,
+        context: str = "",
+        retry_after: float | None = None,
     ) -> None:
         self.status_code = status_code
         self.message = message
         self.body = body
         self.context = context
+        self.retry_after = retry_after
         prefix = f"{context}: " if context else ""
         super().__init__(f"{prefix}HTTP {status_code}: {message}{_advice(status_code)}")
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (
-            _rebuild_api_error,
-            (type(self), self.status_code, self.message, self.body, self.context),
-        )
+        state = (self.status_code, self.message, self.body, self.context, self.retry_after)
+        return (_rebuild_api_error, (type(self), *state))
 
     @classmethod
-    def from_response(cls, status_code: int, body: Any, *, context: str = "") -> APIError:
+    def from_response(
+        cls, status_code: int, body: Any, *, context: str = "", retry_after: float | None = None
+    ) -> APIError:
         """Build the most specific :class:`APIError` subclass for an HTTP error response.
 
         Args:
             status_code: The HTTP status code (>= 400).
             body: The response body, as text or already-parsed JSON.
             context: What the client was doing, e.g. ``"GET /jobs/abc"``, prefixed to the message.
+            retry_after: Seconds the server asked to wait (its ``Retry-After`` header), if any.
 
         Returns:
             An :class:`AuthenticationError`, :class:`NotFoundError`, :class:`BadRequestError`,
@@ -114,7 +122,9 @@ class APIError(BackendError):
         """
         parsed = _parse_body(body)
         message = _extract_message(parsed) or f"HTTP status {status_code}"
-        return _class_for_status(status_code)(status_code, message, parsed, context=context)
+        return _class_for_status(status_code)(
+            status_code, message, parsed, context=context, retry_after=retry_after
+        )
 
 
 class AuthenticationError(APIError):
@@ -184,9 +194,14 @@ class ConversionError(BackendError, ValueError):
 
 
 def _rebuild_api_error(
-    cls: type[APIError], status_code: int, message: str, body: Any, context: str
+    cls: type[APIError],
+    status_code: int,
+    message: str,
+    body: Any,
+    context: str,
+    retry_after: float | None = None,
 ) -> APIError:
-    return cls(status_code, message, body, context=context)
+    return cls(status_code, message, body, context=context, retry_after=retry_after)
 
 
 def _class_for_status(status_code: int) -> type[APIError]:

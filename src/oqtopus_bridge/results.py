@@ -42,6 +42,7 @@ def _wire_counts(counts: Any) -> tuple[dict[str, int], int | None]:
         raise ResultError(f"counts must be a mapping, got {type(counts).__name__}")
     if not counts:
         return {}, None
+    counts = {key: _count_value(key, value) for key, value in counts.items()}
     if all(_is_int_key(key) for key in counts):
         return _ints_to_wire({int(key): int(value) for key, value in counts.items()}), None
     try:
@@ -53,6 +54,15 @@ def _wire_counts(counts: Any) -> tuple[dict[str, int], int | None]:
             raise ResultError(f"counts keys are neither bitstrings nor integers: {counts}") from exc
         return _ints_to_wire(decimal), None
     return normalized, len(next(iter(normalized)))
+
+
+def _count_value(key: Any, value: Any) -> int:
+    """A shot count: a non-negative integer (an integral float from mitigation is accepted)."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ResultError(f"count {value!r} for outcome {key!r} is not a non-negative integer")
+    return value
 
 
 def _ints_to_wire(counts: Mapping[int, int]) -> dict[str, int]:

@@ -25,10 +25,15 @@ from oqtopus_bridge.transport import (
     default_retry,
     flag_truncated_body,
     map_requests_errors,
+    read_capped,
     retry_truncated,
 )
 
 __all__ = ["Storage", "decode_object", "make_zip", "read_single_entry"]
+
+#: Largest inflated size of a downloaded object's entry. OQTOPUS engines refuse outputs over 10 MiB;
+#: the margin leaves room for other deployments while a zip bomb stays harmless.
+MAX_ENTRY_BYTES = 64 * 2**20
 
 # Re-uploading the same object to the same key is idempotent, so the storage session may retry POST.
 _STORAGE_METHODS = frozenset(Retry.DEFAULT_ALLOWED_METHODS | {"POST"})
@@ -50,12 +55,30 @@ def read_single_entry(data: bytes, what: str = "object") -> tuple[str, bytes]:
     """
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = [info.filename for info in archive.infolist() if not info.is_dir()]
-            if len(names) != 1:
-                raise StorageError(f"{what}: expected a zip with one file, found {len(names)}")
-            return names[0], archive.read(names[0])
+            entries = [info for info in archive.infolist() if not info.is_dir()]
+            if len(entries) != 1:
+                raise StorageError(f"{what}: expected a zip with one file, found {len(entries)}")
+            return entries[0].filename, _inflate(archive, entries[0], what)
     except (zipfile.BadZipFile, EOFError, OSError) as exc:
         raise StorageError(f"{what}: the downloaded object is not a valid zip ({exc})") from exc
+
+
+def _inflate(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, what: str) -> bytes:
+    """Read one entry, refusing to inflate past MAX_ENTRY_BYTES (a zip bomb, or a corrupt header).
+
+    The declared size is checked first, then the read itself is bounded, since a header can lie.
+    """
+    too_big = StorageError(
+        f"{what}: the zip entry inflates to more than {MAX_ENTRY_BYTES // 2**20} MiB; refusing it "
+        "(raise oqtopus_bridge.storage.MAX_ENTRY_BYTES if such results are expected)"
+    )
+    if entry.file_size > MAX_ENTRY_BYTES:
+        raise too_big
+    with archive.open(entry) as stream:
+        content = stream.read(MAX_ENTRY_BYTES + 1)
+    if len(content) > MAX_ENTRY_BYTES:
+        raise too_big
+    return content
 
 
 def decode_object(name: str, content: bytes) -> Any:
@@ -132,12 +155,14 @@ class Storage:
         """
         context = f"download of {what}"
         with map_requests_errors(context), flag_truncated_body(context):
-            response = self.session.get(self._absolute(url), timeout=self.timeout, **self._kw())
-        if response.status_code >= 400:
-            raise StorageError(
-                f"{context} failed: HTTP {response.status_code}: {response.text[:300]}"
+            response = self.session.get(
+                self._absolute(url), timeout=self.timeout, stream=True, **self._kw()
             )
-        return response.content
+            content = read_capped(response, context)
+        if response.status_code >= 400:
+            text = content[:300].decode("utf-8", errors="replace")
+            raise StorageError(f"{context} failed: HTTP {response.status_code}: {text}")
+        return content
 
     def fetch(self, url: str, what: str = "object") -> Any:
         """Download a single-entry zip and decode its entry (see :func:`decode_object`).
@@ -159,7 +184,7 @@ class Storage:
         try:
             name, content = retry_truncated(once)
         except TruncatedBodyError as exc:
-            raise StorageError(f"{what}: {exc}") from exc
+            raise StorageError(f"{what}: {exc}") from exc  # not a zip, even when fetched again
         return decode_object(name, content)
 
     def _kw(self) -> dict[str, Any]:

@@ -10,6 +10,7 @@ server never saw the request), never after the server may have acted.
 from __future__ import annotations
 
 import contextlib
+import email.utils
 import json
 import logging
 import time
@@ -46,7 +47,9 @@ logger = logging.getLogger(__name__)
 
 TOKEN_HEADER = "q-api-token"
 USER_AGENT = f"oqtopus-bridge/{__version__}"
-RETRY_STATUSES = frozenset({429, 502, 503, 504})
+#: Statuses after which a request the server did not act on is sent again. 500 is included, as in
+#: the AWS SDKs' standard retry mode: OQTOPUS answers 500 for transient faults behind its gateway.
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 # Most specific first: the first isinstance match wins. Every class of requests.exceptions that is
 # an exception appears here (a unit test enforces it), so no foreign error escapes our hierarchy.
@@ -141,25 +144,70 @@ def retry_truncated(
     retries: int = BODY_RETRIES,
     sleep: Callable[[float], None] = time.sleep,
 ) -> _T:
-    """Run an idempotent ``action`` again when it raises :class:`TruncatedBodyError`.
+    """Run an idempotent ``action`` again after a fast transport failure.
 
-    urllib3's ``Retry`` covers connection errors and statuses, but not a body that breaks off after
-    the headers (a dropped connection mid-response, a proxy that truncates): requests raises that
-    while reading the content, after the retry machinery has returned. Only idempotent reads may be
-    repeated this way.
+    urllib3's ``Retry`` covers connection errors and statuses within its budget, but not a body
+    that breaks off after the headers (a dropped connection mid-response, a proxy that truncates):
+    requests raises that while reading the content, after the retry machinery has returned. This
+    adds a few attempts for such failures and for a dropped connection that outlasted urllib3's
+    budget. A timeout is not retried here (it already cost the full read timeout). Only idempotent
+    reads may be repeated this way.
 
     Raises:
-        TruncatedBodyError: If every attempt got a cut-short body.
+        TransportError: If every attempt failed.
     """
     for attempt in range(retries + 1):
         try:
             return action()
-        except TruncatedBodyError:
-            if attempt == retries:
+        except TransportError as exc:
+            if attempt == retries or isinstance(exc, RequestTimeout):
                 raise
-            logger.info("response body cut short; retrying (%d/%d)", attempt + 1, retries)
+            logger.info("%s; retrying (%d/%d)", exc, attempt + 1, retries)
             sleep(min(0.1 * 2**attempt, 1.0))
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date), or None."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        return max(0.0, when.timestamp() - time.time())
+
+
+#: Largest response body read from the API or storage. Job and device answers are kilobytes and
+#: result zips are capped at 10 MiB by OQTOPUS engines; a larger body is refused, not buffered.
+MAX_BODY_BYTES = 64 * 2**20
+
+
+def read_capped(response: requests.Response, context: str) -> bytes:
+    """Read a streamed response body, refusing more than :data:`MAX_BODY_BYTES`; close it.
+
+    Raises:
+        TransportError: If the body (declared or actual) is larger than the cap.
+    """
+    too_big = TransportError(
+        f"{context}: the response is larger than {MAX_BODY_BYTES // 2**20} MiB; refusing it "
+        "(raise oqtopus_bridge.transport.MAX_BODY_BYTES if such answers are expected)"
+    )
+    try:
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+            raise too_big
+        body = bytearray()
+        for chunk in response.iter_content(chunk_size=2**20):
+            body += chunk
+            if len(body) > MAX_BODY_BYTES:
+                raise too_big
+        return bytes(body)
+    finally:
+        response.close()
 
 
 @contextlib.contextmanager
@@ -182,7 +230,7 @@ def default_retry(
     Args:
         connect: Retries after connection errors (safe for every method: the server saw nothing).
         read: Retries after read errors, idempotent methods only.
-        status: Retries after 429/502/503/504 answers, idempotent methods only.
+        status: Retries after 429/500/502/503/504 answers, idempotent methods only.
         backoff_factor: First backoff in seconds, doubling per retry and capped at 10 s.
 
     Returns:
@@ -306,25 +354,27 @@ class Transport:
 
     def _request_once(self, method: str, path: str, context: str, kwargs: dict[str, Any]) -> Any:
         with map_requests_errors(context), flag_truncated_body(context):
-            response = self.session.request(method, self.url_for(path), **kwargs)
+            response = self.session.request(method, self.url_for(path), stream=True, **kwargs)
+            content = read_capped(response, context)
         logger.debug("%s -> %s", context, response.status_code)
         if response.status_code >= 400:
-            raise APIError.from_response(response.status_code, response.text, context=context)
-        if not response.content.strip():
+            raise APIError.from_response(
+                response.status_code,
+                content,
+                context=context,
+                retry_after=parse_retry_after(response.headers.get("Retry-After")),
+            )
+        if not content.strip():
             return None
         try:
-            return json.loads(response.content)
+            return json.loads(content)
         except ValueError as exc:
             declared = response.headers.get("Content-Length")
-            if (
-                declared is not None
-                and declared.isdigit()
-                and int(declared) != len(response.content)
-            ):
+            if declared is not None and declared.isdigit() and int(declared) != len(content):
                 raise TruncatedBodyError(f"truncated response from {context}") from exc
             raise TransportError(
                 f"{context}: HTTP {response.status_code} but the body is not JSON "
-                f"({response.content[:80]!r}); is the url pointing at the OQTOPUS API?"
+                f"({content[:80]!r}); is the url pointing at the OQTOPUS API?"
             ) from exc
 
     def close(self) -> None:

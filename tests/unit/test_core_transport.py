@@ -87,7 +87,7 @@ def _increment(retry: Retry, method: str, **kw: object) -> Retry:
 def test_retry_policy_budgets_and_statuses() -> None:
     retry = default_retry()
     assert retry.connect == 3 and retry.read == 2 and retry.status == 3
-    assert set(retry.status_forcelist or ()) == {429, 502, 503, 504} == set(RETRY_STATUSES)
+    assert set(retry.status_forcelist or ()) == {429, 500, 502, 503, 504} == set(RETRY_STATUSES)
     assert retry.respect_retry_after_header
     assert not retry.raise_on_status
     assert retry.backoff_max == 10.0
@@ -103,7 +103,8 @@ def test_post_retried_on_connect_errors_only() -> None:
     assert not retry.is_retry("POST", 503)
     assert retry.is_retry("GET", 503)
     assert retry.is_retry("GET", 429)
-    assert not retry.is_retry("GET", 500)
+    assert retry.is_retry("GET", 500)  # AWS standard mode retries 500 too
+    assert not retry.is_retry("GET", 501)
 
 
 def test_get_read_errors_exhaust_the_read_budget() -> None:
