@@ -118,17 +118,7 @@ BROKEN_RESULT["two-entries"] = _two.getvalue()
 
 @pytest.mark.parametrize(
     "case",
-    [
-        pytest.param(
-            name,
-            marks=pytest.mark.xfail(
-                strict=True, reason="core: negative counts in result.json are accepted silently"
-            ),
-        )
-        if name == "counts-negative"
-        else name
-        for name in BROKEN_RESULT
-    ],
+    list(BROKEN_RESULT),
 )
 def test_a_broken_result_object_is_a_clear_error(stub: StubServer, case: str) -> None:
     stub.routes["GET /obj/result.zip"] = lambda m, p, b: Reply(200, BROKEN_RESULT[case], {})
@@ -171,10 +161,6 @@ def _child(stub: StubServer, mode: str) -> dict[str, Any]:
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core: the transport reads and parses any API body whole (no size cap)",
-)
 def test_a_huge_job_answer_is_refused_with_bounded_memory(stub: StubServer, report: Report) -> None:
     total = size(128, 512) * MIB
 
@@ -203,10 +189,6 @@ def _bomb(path: Path, mib: int) -> bytes:
     return path.read_bytes()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core: storage.read_single_entry inflates an entry whole, with no size cap (zip bomb)",
-)
 def test_a_zip_bomb_result_is_refused_with_bounded_memory(
     stub: StubServer, tmp_path: Path, report: Report
 ) -> None:
