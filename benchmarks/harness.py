@@ -312,12 +312,6 @@ class Run:
     reference: str | None
     reference_note: str
 
-    def reference_row(self, bench: str, client: str) -> Row | None:
-        """A "not measured" row when the reference client is missing, else None."""
-        if self.reference is None:
-            return Row(bench, client, None, note=self.reference_note)
-        return None
-
 
 def set_ratios(rows: Sequence[Row], baseline: Row) -> None:
     """Set every measured row's ratio to its time over ``baseline``'s."""
