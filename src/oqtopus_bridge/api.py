@@ -33,7 +33,7 @@ __all__ = ["JOB_INFO_OBJECTS", "JobSpec", "OqtopusApi"]
 logger = logging.getLogger(__name__)
 
 #: Extra attempts at register and submit after a busy answer (RETRY_STATUSES) or a lost one.
-REGISTER_RETRIES = 3
+REGISTER_RETRIES = 5
 
 #: job_info members that are single-entry zips on the storage protocol (sse_log stays a URL).
 JOB_INFO_OBJECTS = ("input", "result", "transpile_result", "combined_program")

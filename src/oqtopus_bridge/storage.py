@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+import requests
 from urllib3.util.retry import Retry
 
 from oqtopus_bridge.config import OqtopusConfig
@@ -138,10 +139,16 @@ class Storage:
         filename = posixpath.basename(str(fields.get("key", "input.zip"))) or "input.zip"
         files = {"file": (filename, payload, "application/zip")}
         context = f"upload to storage host {urlsplit(url).netloc or url}"
-        with map_requests_errors(context):
-            response = self.session.post(
-                self._absolute(url), data=data, files=files, timeout=self.timeout, **self._kw()
-            )
+
+        def once() -> requests.Response:
+            # Uploading the same object to the same key again is idempotent, so a fast failure
+            # (a reset mid-upload) is retried like an idempotent read.
+            with map_requests_errors(context):
+                return self.session.post(
+                    self._absolute(url), data=data, files=files, timeout=self.timeout, **self._kw()
+                )
+
+        response = retry_truncated(once)
         if not 200 <= response.status_code < 300:
             raise StorageError(
                 f"{context} failed: HTTP {response.status_code}: {response.text[:300]}"

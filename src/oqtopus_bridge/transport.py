@@ -130,8 +130,10 @@ _T = TypeVar("_T")
 #: Methods whose request can be sent again without changing anything on the server.
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 
-#: Extra attempts for an idempotent request whose response body arrived cut short or garbled.
-BODY_RETRIES = 2
+#: Extra attempts, on top of urllib3's budget, for an idempotent request that failed fast (a
+#: dropped connection, a body cut short). Fast failures cost little time, and a lost result can
+#: cost hours of queue, so the budget is generous; a timeout is never retried by this layer.
+BODY_RETRIES = 5
 
 
 class TruncatedBodyError(TransportError):
