@@ -25,8 +25,9 @@ from oqtopus_bridge import BackendError, OqtopusConfig, OqtopusJobBackendBase
 
 JOB_ID = "01a20b00-0000-7000-8000-000000000001"
 MIB = 1024 * 1024
-# Peak-memory growth allowed while refusing a huge body: independent of the body's size.
-MEMORY_BOUND_MIB = 192
+# Peak-memory growth allowed while refusing a huge body or a zip bomb (a sanity ceiling; the real
+# criterion is that growth does not follow the body's size).
+MEMORY_CEILING_MIB = 512
 
 
 def _json(value: Any) -> Reply:
@@ -161,20 +162,37 @@ def _child(stub: StubServer, mode: str) -> dict[str, Any]:
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
-def test_a_huge_job_answer_is_refused_with_bounded_memory(stub: StubServer, report: Report) -> None:
-    total = size(128, 512) * MIB
-
+def _huge(stub: StubServer, mib: int) -> dict[str, Any]:
     def chunks() -> Iterator[bytes]:
         yield b'{"job_id": "' + JOB_ID.encode() + b'", "name": "'
-        for _ in range(total // MIB):
+        for _ in range(mib):
             yield b"x" * MIB
         yield b'"}'
 
     stub.routes["GET /jobs/*"] = lambda m, p, b: Reply(200, chunks=chunks)
-    found = _child(stub, "json")
-    report.record("bad_input_huge_json", body_mib=total // MIB, **found)
-    assert found["outcome"].startswith(("ResultError", "TransportError", "APIError")), found
-    assert found["growth_mib"] < MEMORY_BOUND_MIB, found
+    return _child(stub, "json")
+
+
+def test_a_huge_job_answer_is_refused_with_bounded_memory(stub: StubServer, report: Report) -> None:
+    small, large = size(128, 256), size(1024, 4096)
+    found = {mib: _huge(stub, mib) for mib in (small, large)}
+    report.record("bad_input_huge_json", **{f"body_{mib}_mib": f for mib, f in found.items()})
+    for outcome in found.values():
+        assert outcome["outcome"].startswith(("ResultError", "TransportError")), outcome
+        assert outcome["growth_mib"] < MEMORY_CEILING_MIB, outcome
+    # Bounded means independent of the body's size: 8x (long: 16x) the body, not more memory (the
+    # margin absorbs allocator noise; a client that buffers would grow by ~900 MiB here).
+    assert found[large]["growth_mib"] < found[small]["growth_mib"] + 200, found
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="core: a body over MAX_BODY_BYTES raises a TransportError that retry_truncated retries, "
+    "so the oversized body is downloaded 3 times and peak memory reaches ~5x the 64 MiB cap",
+)
+def test_an_oversized_answer_is_requested_once(stub: StubServer) -> None:
+    _huge(stub, 128)
+    assert [r for r in stub.requests if r[0] == "GET"] == [("GET", f"/jobs/{JOB_ID}")]
 
 
 def _bomb(path: Path, mib: int) -> bytes:
@@ -198,4 +216,4 @@ def test_a_zip_bomb_result_is_refused_with_bounded_memory(
     found = _child(stub, "zip")
     report.record("bad_input_zip_bomb", zip_kib=len(bomb) // 1024, inflated_mib=inflated, **found)
     assert found["outcome"].startswith(("StorageError", "ResultError")), found
-    assert found["growth_mib"] < MEMORY_BOUND_MIB, found
+    assert found["growth_mib"] < MEMORY_CEILING_MIB, found

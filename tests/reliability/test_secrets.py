@@ -134,10 +134,6 @@ def test_the_cli_never_shows_the_token(canary_server: LocalServer, tmp_path: Pat
     assert leaks == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core: OqtopusConfig.from_file does not warn when ~/.oqtopus is readable by others",
-)
 def test_a_config_file_readable_by_others_gets_a_warning(tmp_path: Path) -> None:
     path = tmp_path / ".oqtopus"
     path.write_text(f"[default]\nurl=http://127.0.0.1:1\napi_token={CANARY}\n")
