@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import configparser
 import json
+import logging
 import os
+import stat
 from pathlib import Path
 from typing import Literal
 
 from oqtopus_bridge.errors import ConfigError
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["DEFAULT_CONFIG_PATH", "OqtopusConfig", "Protocol", "resolve_config"]
 
@@ -148,6 +152,29 @@ class OqtopusConfig:
         )
 
 
+_WARNED: set[Path] = set()
+
+
+def _warn_if_shared(file: Path) -> None:
+    """Log a warning (once per file) when the file holding the API token is readable by others.
+
+    A log record rather than a ``warnings`` warning: it reaches the terminal by default and does
+    not turn into an exception in test suites that treat warnings as errors.
+    """
+    if os.name != "posix" or file in _WARNED:
+        return
+    mode = file.stat().st_mode
+    if mode & (stat.S_IRGRP | stat.S_IROTH):
+        _WARNED.add(file)
+        logger.warning(
+            "%s holds your OQTOPUS API token and is readable by other users (mode %s); "
+            "restrict it with: chmod 600 %s",
+            file,
+            oct(stat.S_IMODE(mode)),
+            file,
+        )
+
+
 def _read_section(file: Path, section: str) -> dict[str, str]:
     example = _FILE_EXAMPLE.format(section=section)
     if not file.is_file():
@@ -155,6 +182,7 @@ def _read_section(file: Path, section: str) -> dict[str, str]:
             f"OQTOPUS config file {file} does not exist. Create it with:\n{example}\n"
             "or set OQTOPUS_URL and OQTOPUS_API_TOKEN, or pass an OqtopusConfig."
         )
+    _warn_if_shared(file)
     parser = configparser.ConfigParser(interpolation=None)
     try:
         parser.read(file, encoding="utf-8")
