@@ -31,6 +31,7 @@ from oqtopus_bridge.errors import (
     ConfigError,
     ConnectError,
     RequestTimeout,
+    ResultError,
     TransportError,
 )
 
@@ -192,9 +193,10 @@ def read_capped(response: requests.Response, context: str) -> bytes:
     """Read a streamed response body, refusing more than :data:`MAX_BODY_BYTES`; close it.
 
     Raises:
-        TransportError: If the body (declared or actual) is larger than the cap.
+        ResultError: If the body (declared or actual) is larger than the cap. Not a transport
+            failure: asking again would fetch the same oversized body, so nothing retries it.
     """
-    too_big = TransportError(
+    too_big = ResultError(
         f"{context}: the response is larger than {MAX_BODY_BYTES // 2**20} MiB; refusing it "
         "(raise oqtopus_bridge.transport.MAX_BODY_BYTES if such answers are expected)"
     )
@@ -202,12 +204,14 @@ def read_capped(response: requests.Response, context: str) -> bytes:
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
             raise too_big
-        body = bytearray()
+        chunks: list[bytes] = []
+        size = 0
         for chunk in response.iter_content(chunk_size=2**20):
-            body += chunk
-            if len(body) > MAX_BODY_BYTES:
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
                 raise too_big
-        return bytes(body)
+        return b"".join(chunks)
     finally:
         response.close()
 

@@ -185,11 +185,6 @@ def test_a_huge_job_answer_is_refused_with_bounded_memory(stub: StubServer, repo
     assert found[large]["growth_mib"] < found[small]["growth_mib"] + 200, found
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core: a body over MAX_BODY_BYTES raises a TransportError that retry_truncated retries, "
-    "so the oversized body is downloaded 3 times and peak memory reaches ~5x the 64 MiB cap",
-)
 def test_an_oversized_answer_is_requested_once(stub: StubServer) -> None:
     _huge(stub, 128)
     assert [r for r in stub.requests if r[0] == "GET"] == [("GET", f"/jobs/{JOB_ID}")]
