@@ -2,14 +2,21 @@
 
 The program gets a scrubbed environment (``PATH``, ``HOME`` = its temporary directory,
 ``OQTOPUS_URL`` and a job-scoped ``OQTOPUS_API_TOKEN``), a wall-clock limit and an address-space
-limit. Jobs it submits with that token are recorded as its inner jobs; the last one's result becomes
-the SSE job's result, and stdout+stderr become ``sse_log.zip`` (entry ``sse_runtime.log``).
+limit. Where Linux allows unprivileged mount namespaces (probed once with ``unshare``), it also
+runs in a private mount namespace in which the server's data directory is an empty tmpfs, so it
+cannot read the database, the signing key or other users' objects; elsewhere a warning says it is
+not isolated. Jobs it submits with that token are recorded as its inner jobs; the last one's result
+becomes the SSE job's result, and stdout+stderr become ``sse_log.zip`` (entry
+``sse_runtime.log``).
 """
 
 from __future__ import annotations
 
+import functools
+import logging
 import os
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -26,7 +33,15 @@ from .pipeline import load_input
 if TYPE_CHECKING:
     from .pool import Engine
 
+logger = logging.getLogger(__name__)
+
 LOG_ENTRY = "sse_runtime.log"
+
+# Runs "$@" after mounting an empty tmpfs over "$0" inside the new mount namespace; the shell's own
+# variables are dropped so the program's environment stays exactly the scrubbed one.
+_HIDE_AND_EXEC = (
+    'mount -t tmpfs -o size=1m,mode=0700 tmpfs "$0" && unset PWD OLDPWD SHLVL && exec "$@"'
+)
 _FINAL = ("succeeded", "failed", "cancelled")
 
 
@@ -40,6 +55,45 @@ def _limit_memory(limit: int) -> Callable[[], None]:
             pass  # not enforceable on this platform; the time limit still applies
 
     return apply
+
+
+def _namespace_prefix(hidden: Path) -> list[str]:
+    unshare = shutil.which("unshare") or "unshare"
+    return [unshare, "--mount", "--map-root-user", "--", "sh", "-c", _HIDE_AND_EXEC, str(hidden)]
+
+
+@functools.lru_cache(maxsize=8)
+def isolation_available(hidden: Path) -> bool:
+    """Whether SSE programs can run with ``hidden`` (the data directory) masked; probed once.
+
+    Needs util-linux ``unshare`` and unprivileged user and mount namespaces (or root).
+    """
+    if sys.platform != "linux" or shutil.which("unshare") is None:
+        reason = "the unshare tool is not available"
+    else:
+        try:
+            probe = subprocess.run(
+                [*_namespace_prefix(hidden), "true"], capture_output=True, timeout=10, check=False
+            )
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            reason = f"unshare failed: {exc}"
+        else:
+            if probe.returncode == 0:
+                return True
+            reason = f"unshare failed: {probe.stderr.decode(errors='replace').strip()[:200]}"
+    logger.warning(
+        "SSE programs are NOT isolated from the server's files (%s): a program can read %s. "
+        "Run the server where unprivileged mount namespaces are allowed to isolate them.",
+        reason,
+        hidden,
+    )
+    return False
+
+
+def _command(engine: Engine, program: Path) -> list[str]:
+    command = [sys.executable, str(program)]
+    hidden = engine.settings.data_dir.resolve()
+    return [*_namespace_prefix(hidden), *command] if isolation_available(hidden) else command
 
 
 def _environment(home: str, url: str, token: str) -> dict[str, str]:
@@ -99,7 +153,7 @@ def _run_program(
         start = time.perf_counter()
         with out_path.open("wb") as out, err_path.open("wb") as err:
             process = subprocess.Popen(
-                [sys.executable, str(program)],
+                _command(engine, program),
                 cwd=home,
                 env=env,
                 stdin=subprocess.DEVNULL,
