@@ -11,7 +11,7 @@ from raw_client import RawClient
 from server_process import ServerProcess
 
 TOKEN = "responsiveness-token-0123456789"
-BOUND_S = 2.0
+BOUND_S = 0.5
 
 
 def _noisy_program(n: int = 11, layers: int = 6) -> str:
@@ -39,13 +39,19 @@ def test_status_answers_within_bound_during_a_noisy_simulation(
             status = client.status(job)
             latencies.append(time.monotonic() - start)
             time.sleep(0.05)
+        execution = float(client.job(job).get("execution_time") or 0.0)
         client.close()
     report.record(
         "responsiveness",
         noisy_job_status=status,
+        noisy_job_execution_s=round(execution, 2),
         polls=len(latencies),
         worst_status_latency_s=round(max(latencies), 2),
     )
     assert status == "succeeded"
-    assert len(latencies) > 3, "the job finished too fast to observe"
-    assert max(latencies) < BOUND_S, f"worst GET /jobs/{{id}}/status took {max(latencies):.1f} s"
+    assert execution > 1.0, "the noisy job ran too fast to observe a stall: raise its shots"
+    # Relative to the job's own run time, so the verdict does not depend on the machine's speed:
+    # a stall lasts about the whole simulation, a responsive server answers in milliseconds.
+    bound = BOUND_S + 0.25 * execution
+    worst = max(latencies)
+    assert worst < bound, f"a status request took {worst:.1f} s (bound {bound:.1f} s)"
