@@ -200,6 +200,22 @@ def default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("oqtopus-bridge")) / "local-server"
 
 
+def _log_to_stderr() -> None:
+    """Send this package's INFO lines (requests, job transitions) to stderr.
+
+    Only the ``oqtopus_bridge`` logger is configured, not the root one, so libraries' own INFO
+    output (qiskit's transpiler logs every pass) stays out of the server log.
+    """
+    package = logging.getLogger("oqtopus_bridge")
+    if not any(getattr(handler, "_oqtopus_serve", False) for handler in package.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+        handler._oqtopus_serve = True  # type: ignore[attr-defined]
+        package.addHandler(handler)
+    package.setLevel(logging.INFO)
+    package.propagate = False
+
+
 def serve(
     host: str = "127.0.0.1",
     port: int = 8080,
@@ -214,7 +230,7 @@ def serve(
     ``<data_dir>/api_token``; ``token`` sets it explicitly. Logs one line per request and per job
     transition.
     """
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
+    _log_to_stderr()
     directory = Path(data_dir) if data_dir is not None else default_data_dir()
     sock = _bind(host, port)
     url = _url(host, sock.getsockname()[1])
