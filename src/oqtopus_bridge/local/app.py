@@ -14,6 +14,7 @@ from .context import ServerContext
 from .errors import ServerError
 from .routes import devices, jobs, legacy, storage
 from .settings import ServerSettings
+from .web import install as install_web_view
 
 log = logging.getLogger("oqtopus_bridge.local")
 
@@ -57,6 +58,7 @@ def create_app(settings: ServerSettings, context: ServerContext | None = None) -
     else:
         app.include_router(jobs.router)
     app.include_router(jobs.common_router)
+    install_web_view(app, settings)  # the browser pages under /ui/ (issue 18)
     return app
 
 

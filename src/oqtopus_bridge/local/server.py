@@ -19,6 +19,7 @@ import uvicorn
 from .app import create_app
 from .context import DEFAULT_USER, ServerContext
 from .settings import Protocol, ServerSettings
+from .web import login_link
 
 TOKEN_FILE = "api_token"
 log = logging.getLogger("oqtopus_bridge.local")
@@ -184,6 +185,16 @@ class LocalServer:
             return SimpleConfig(url=self.url, api_token=self.token)
         return OqtopusConfig(url=self.url, api_token=self.token)
 
+    @property
+    def ui_url(self) -> str:
+        """A one-time login link to the web view (a new code each time this is read).
+
+        Opening it in a browser logs that browser in; the API token is never part of it.
+        """
+        if self._context is None:
+            raise RuntimeError("start the server before asking for the web view link")
+        return login_link(self._context, self.url)
+
     def add_user(self, name: str) -> str:
         """Create user ``name`` (or reuse it) and return a new API token of that user."""
         if self._context is None:
@@ -241,6 +252,7 @@ def serve(
     api_token, created = _default_token(context, token)
     context.start()
     print(f"OQTOPUS local server ({protocol} protocol) at {url}; data in {directory}", flush=True)
+    print(f"Web view (this link logs in once): {login_link(context, url)}", flush=True)
     if created:
         print(
             f"API token (shown once, also saved in {directory / TOKEN_FILE}): {api_token}",
