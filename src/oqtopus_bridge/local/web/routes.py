@@ -170,7 +170,8 @@ def static(name: str) -> Response:
     """The web view's own CSS and JavaScript (package data; no CDN)."""
     if name not in _STATIC:
         return PlainTextResponse("not found", status_code=404)
-    data = resources.files("oqtopus_bridge.local.web").joinpath("static").joinpath(name).read_bytes()
+    folder = resources.files("oqtopus_bridge.local.web").joinpath("static")
+    data = folder.joinpath(name).read_bytes()
     return Response(data, media_type=_STATIC[name], headers={"Cache-Control": "max-age=3600"})
 
 
