@@ -252,12 +252,12 @@ def serve(
     api_token, created = _default_token(context, token)
     context.start()
     print(f"OQTOPUS local server ({protocol} protocol) at {url}; data in {directory}", flush=True)
-    print(f"Web view (this link logs in once): {login_link(context, url)}", flush=True)
     if created:
         print(
             f"API token (shown once, also saved in {directory / TOKEN_FILE}): {api_token}",
             flush=True,
         )
+    print(f"Web view (this link logs in once): {login_link(context, url)}", flush=True)
     server = uvicorn.Server(
         uvicorn.Config(
             create_app(config, context), log_level="warning", access_log=False, lifespan="off"
