@@ -178,6 +178,10 @@ def test_devices_table_and_device_topology(page: Any, server: LocalServer, shots
     assert headers[:5] == ["Device ID", "Status", "Qubits", "Type", "Pending jobs"]
     assert page.locator("tr[data-device-id]").count() == 3
     page.screenshot(path=str(shots_dir / "web-devices.png"))
+    page.click("table.devices thead th >> text=Qubits")  # sortable, like the frontend's table
+    qubits = page.locator("tr[data-device-id] td:nth-child(3)").all_inner_texts()
+    assert qubits == sorted(qubits, key=int)
+    assert page.locator("tr[data-device-id]").first.get_attribute("data-device-id") == "kawasaki"
     page.click('tr[data-device-id="anemone"] a')
     page.wait_for_url("**/ui/devices/anemone")
     assert page.locator("#device-info").inner_text().count("anemone") >= 1
