@@ -193,9 +193,7 @@ def _wait_inner(engine: Engine, job_id: str, timeout: float) -> JobRecord | None
         time.sleep(0.1)
 
 
-def run_sse_job(
-    engine: Engine, record: JobRecord, mark_running: Callable[[], None]
-) -> Outcome:
+def run_sse_job(engine: Engine, record: JobRecord, mark_running: Callable[[], None]) -> Outcome:
     """Execute an SSE job; return its outcome (the last inner job's result)."""
     source = load_input(engine.store, record.job_id).get("sse_program")
     if not isinstance(source, str) or not source.strip():
