@@ -6,10 +6,11 @@ Spec ``user-api-s3`` lines 522-870, answered for a local server with no web cons
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Response
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 
 from ..announcements import load_announcements
 from ..errors import BadRequest, Forbidden, NotFound
@@ -28,11 +29,24 @@ SETTINGS = {
 }
 
 
-class UpdateUserRequest(BaseModel):
-    """``users.UpdateUserRequest``."""
+MAX_FIELD = 256
 
-    name: Annotated[str | None, Field(max_length=256)] = None
-    organization: Annotated[str | None, Field(max_length=256)] = None
+
+def _profile_changes(body: bytes) -> tuple[str | None, str | None]:
+    """Parse ``users.UpdateUserRequest`` (``{name?, organization?}``); 400 with a reason if bad."""
+    try:
+        changes = json.loads(body or b"{}")
+    except ValueError:
+        raise BadRequest('the body must be a JSON object such as {"name": "Ada"}') from None
+    if not isinstance(changes, dict):
+        raise BadRequest('the body must be a JSON object such as {"name": "Ada"}')
+    values = []
+    for key in ("name", "organization"):
+        value = changes.get(key)
+        if value is not None and (not isinstance(value, str) or len(value) > MAX_FIELD):
+            raise BadRequest(f"{key} must be a string of at most {MAX_FIELD} characters")
+        values.append(value)
+    return values[0], values[1]
 
 
 @router.post("/api-token")
@@ -131,12 +145,12 @@ def get_current_user(context: Context, who: Caller) -> dict[str, Any]:
 
 
 @router.patch("/users/me")
-def update_current_user(
-    request: UpdateUserRequest, context: Context, who: Caller
-) -> dict[str, Any]:
+async def update_current_user(request: Request, context: Context, who: Caller) -> dict[str, Any]:
     """Change the caller's shown name and/or organization."""
-    context.repo.update_profile(who.user_id, request.name, request.organization)
-    return _user_view(context, who.user_id)
+    name, organization = _profile_changes(await request.body())
+    # The database lock may be held by a worker: never wait for it on the event loop.
+    await run_in_threadpool(context.repo.update_profile, who.user_id, name, organization)
+    return await run_in_threadpool(_user_view, context, who.user_id)
 
 
 @router.delete("/users/me")
