@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import threading
 from typing import Any
 
@@ -249,11 +250,18 @@ def transpile_with_tranqu(
             f"pip install '{TRANQU_EXTRA}' in a separate environment (tranqu pins its own numpy "
             "and qiskit) and run the server from there, or use transpiler_lib 'qiskit'"
         ) from exc
+    if lib == "ouqu-tp" and shutil.which("ouqu-tp") is None:
+        # The ouqu-tp Python package only wraps a command-line tool it does not ship.
+        raise JobFailure(
+            "transpiler_lib 'ouqu-tp' needs the ouqu-tp command-line tool (built from "
+            "github.com/oqtopus-team/ouqu-tp) on the server's PATH; it is not there. Use "
+            "transpiler_lib 'qiskit' or 'tket'"
+        )
     try:
         result = Tranqu().transpile(
             circuit,
-            lib,
-            "qiskit",
+            program_lib="qiskit",
+            transpiler_lib=lib,
             transpiler_options=options,
             device=device.device_info,
             device_lib="oqtopus",
