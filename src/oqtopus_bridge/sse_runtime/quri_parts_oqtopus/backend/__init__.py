@@ -11,7 +11,14 @@ import inspect
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-import oqtopus_bridge as _bridge
+try:
+    import oqtopus_bridge as _bridge
+except ImportError as exc:  # an sse_python interpreter with neither package
+    raise ImportError(
+        "the local server's quri_parts_oqtopus stand-in needs oqtopus-bridge in the interpreter "
+        "that runs SSE programs: pip install oqtopus-bridge (or quri-parts-oqtopus) there"
+    ) from exc
+
 from oqtopus_bridge import (
     OqtopusConfig,
     OqtopusDevice,
