@@ -11,6 +11,7 @@ import json
 import logging
 import random
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -199,10 +200,13 @@ class DeviceCatalog:
 
     Args:
         path: ``devices.json``; written with :func:`default_catalog` when missing.
+        on_load: Called with every device after each successful (re)load, e.g. to record the
+            calibration history.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, on_load: Callable[[list[Device]], None] | None = None) -> None:
         self._path = path
+        self._on_load = on_load
         self._lock = threading.Lock()
         self._mtime = -1.0
         self._devices: dict[str, Device] = {}
@@ -225,6 +229,8 @@ class DeviceCatalog:
                 self._mtime = mtime
                 return
             self._devices, self._mtime = devices, mtime
+            if self._on_load is not None:
+                self._on_load(list(devices.values()))
 
     def all(self) -> list[Device]:
         """Return every device, in catalog order."""
@@ -235,3 +241,20 @@ class DeviceCatalog:
         """Return the device ``device_id`` or ``None``."""
         self._reload()
         return self._devices.get(device_id)
+
+
+def upsert_device(path: Path, entry: dict[str, Any]) -> None:
+    """Add ``entry`` to the catalog file at ``path``, replacing a device with the same id.
+
+    The file is written atomically (write then rename), so a running server reloads either the
+    old or the new catalog, never half of one.
+
+    Raises:
+        ValueError: ``entry`` is not a valid catalog device.
+    """
+    _parse_catalog(json.dumps([entry]))  # refuse what the catalog could not load
+    entries = json.loads(path.read_text()) if path.exists() else default_catalog()
+    entries = [e for e in entries if e.get("device_id") != entry["device_id"]] + [entry]
+    temporary = path.with_suffix(".json.tmp")
+    temporary.write_text(json.dumps(entries, indent=2) + "\n")
+    temporary.replace(path)
