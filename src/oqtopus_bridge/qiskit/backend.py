@@ -39,7 +39,15 @@ NO_TRANSPILER: dict[str, Any] = {"transpiler_lib": None}
 """``transpiler_info`` that tells OQTOPUS to run a program as is (it is already native)."""
 
 # Options Qiskit's generic primitives pass to every backend (BackendSamplerV2/BackendEstimatorV2).
-_TOLERATED = frozenset({"seed_simulator"})
+_TOLERATED = frozenset({"seed_simulator", "meas_level"})
+# Options of other providers that OQTOPUS cannot honour, with what to do instead.
+_UNAVAILABLE = {
+    "meas_return": "OQTOPUS returns classified counts only (meas_level=2); drop meas_return",
+    "init_qubits": "OQTOPUS always starts from |0...0>; drop init_qubits",
+    "rep_delay": "OQTOPUS does not expose the repetition delay; drop rep_delay",
+    "noise_model": "the device decides the noise; use a simulator device or Aer for custom noise",
+    "parameter_binds": "bind parameters with circuit.assign_parameters or use OqtopusSamplerV2",
+}
 _DICT_OPTIONS = ("transpiler_info", "mitigation_info", "simulator_info")
 _TEXT_OPTIONS = ("job_name", "job_description")
 _BOOL_OPTIONS = ("memory", "multiprogramming")
@@ -290,10 +298,25 @@ class OqtopusBackend(BackendV2):
     def run_options(self, overrides: Mapping[str, Any]) -> dict[str, Any]:
         """Return :attr:`options` overridden by ``overrides``, validated.
 
+        ``seed_simulator=None`` and ``meas_level=2`` (what Qiskit's generic primitives and other
+        providers pass) are accepted; a seed is ignored with a warning.
+
         Raises:
-            OqtopusInputError: For an unknown option or a bad value.
+            OqtopusInputError: For an unknown option or a bad value; for options OQTOPUS cannot
+                honour (``meas_level`` 0/1, ``meas_return``, ``init_qubits``, ``rep_delay``,
+                ``noise_model``, ``parameter_binds``), naming what to do instead.
         """
         known = dict(self.options.items())
+        unavailable = sorted(set(overrides) & set(_UNAVAILABLE))
+        if unavailable:
+            name = unavailable[0]
+            raise OqtopusInputError(f"run option {name} is not available: {_UNAVAILABLE[name]}")
+        level = overrides.get("meas_level", 2)
+        if level is not None and level != 2:  # MeasLevel.CLASSIFIED == 2
+            raise OqtopusInputError(
+                f"meas_level={level!r} is not available: OQTOPUS returns classified counts only "
+                "(meas_level=2, the default); kerneled or raw (pulse-level) data cannot be read"
+            )
         unknown = sorted(set(overrides) - set(known) - _TOLERATED)
         if unknown:
             raise OqtopusInputError(

@@ -12,13 +12,15 @@ from typing import Any
 import numpy as np
 import pytest
 from qiskit import ClassicalRegister, QuantumCircuit, QuantumRegister, transpile
-from qiskit.primitives import BackendSamplerV2, StatevectorSampler
+from qiskit.primitives import BackendSamplerV2, StatevectorEstimator, StatevectorSampler
+from qiskit.quantum_info import SparsePauliOp
 from qiskit.transpiler.exceptions import TranspilerError
 from qiskit_aer import AerSimulator
 
 from oqtopus_bridge.qiskit import (
     OqtopusBackend,
     OqtopusCircuitError,
+    OqtopusEstimatorV2,
     OqtopusJobNotFoundError,
     OqtopusProvider,
     OqtopusSamplerV2,
@@ -294,3 +296,36 @@ def test_6_cancel_racing_the_end_of_the_job_is_quiet(
     assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
     assert capsys.readouterr().err == ""
     assert job.result().get_counts() == _aer_counts(_measured())
+
+
+def test_1_reset_in_an_estimator_pub_on_the_ideal_simulator(qulacs: OqtopusBackend) -> None:
+    circuit = QuantumCircuit(2)
+    circuit.x([0, 1])
+    circuit.reset(0)  # back to |0>, then |+>: <XZ> = -1 exactly (qubit 1 stays |1>)
+    circuit.h(0)
+    unitary_twin = QuantumCircuit(2)
+    unitary_twin.x(1)
+    unitary_twin.h(0)
+    observable = [SparsePauliOp("ZX"), SparsePauliOp("ZI")]
+    reference = StatevectorEstimator().run([(unitary_twin, observable)]).result()[0].data.evs
+    ours = OqtopusEstimatorV2(qulacs).run([(circuit, observable)]).result()[0].data.evs
+    assert reference.tolist() == pytest.approx([-1.0, -1.0])
+    assert ours.tolist() == pytest.approx(reference.tolist())
+
+
+# ------------------------------------------------- further: options other providers take
+def test_classified_meas_level_is_accepted_and_pulse_level_options_say_why_not(
+    qulacs: OqtopusBackend,
+) -> None:
+    circuit = _measured()
+    sampler = BackendSamplerV2(backend=qulacs, options={"run_options": {"meas_level": 2}})
+    counts = sampler.run([circuit], shots=SHOTS).result()[0].data.meas.get_counts()
+    assert counts == _aer_counts(circuit)
+    with pytest.raises(
+        ValueError, match="meas_level=1 is not available: OQTOPUS returns classified"
+    ):
+        qulacs.run(circuit, meas_level=1)
+    with pytest.raises(ValueError, match="meas_return is not available"):
+        qulacs.run(circuit, meas_return="avg")
+    with pytest.raises(ValueError, match="init_qubits is not available"):
+        qulacs.run(circuit, init_qubits=False)
