@@ -90,7 +90,7 @@ class JobBatch:
     """OQTOPUS child jobs that together form one Qiskit job.
 
     A batch may be empty when nothing needed the service (every circuit measures nothing); its id
-    is then a local one (:data:`LOCAL_PREFIX`), and it is done at once.
+    is then a local one (``LOCAL_PREFIX``), and it is done at once.
 
     Args:
         children: Core job handles (sampling or estimation), in submission order.

@@ -167,6 +167,9 @@ class OqtopusBackend(BackendV2):
     ) -> OqtopusJob:
         """Run circuits on the device and return one job for all of them, without waiting.
 
+        A circuit without classical bits is not submitted (OQTOPUS refuses programs that measure
+        nothing); its result has no counts, as Aer's.
+
         Args:
             run_input: A circuit or a list of circuits, parameters bound, measured into classical
                 registers. Qubit ``i`` of a circuit transpiled for this backend is physical qubit
@@ -178,7 +181,8 @@ class OqtopusBackend(BackendV2):
 
         Raises:
             OqtopusCircuitError: A circuit has unbound parameters, control flow, classical
-                variables, or more qubits than the device.
+                variables, more qubits than the device, or an instruction (``reset``,
+                ``delay``) the device does not list.
             OqtopusInputError: An unknown option or a bad option value.
             BackendError: The service refused a submission.
         """

@@ -300,7 +300,7 @@ class OqtopusPrimitiveJob(BasePrimitiveJob[PrimitiveResult, JobStatus]):
         return self.status() in (JobStatus.DONE, JobStatus.ERROR, JobStatus.CANCELLED)
 
     def cancel(self) -> bool:
-        """Cancel every unfinished OQTOPUS job (see :meth:`OqtopusJob.cancel`)."""
+        """Cancel every unfinished OQTOPUS job (see ``OqtopusJob.cancel``)."""
         return self._batch.cancel()
 
     def __repr__(self) -> str:
