@@ -7,7 +7,6 @@ and returns a single :class:`~oqtopus_bridge.qiskit.OqtopusJob` at once.
 
 from __future__ import annotations
 
-import numbers
 import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -26,31 +25,21 @@ from oqtopus_bridge.qiskit._convert import (
     is_physical,
     strip_idle_qubits,
 )
+from oqtopus_bridge.qiskit._options import (
+    MAX_SHOTS,
+    TOLERATED,
+    check_foreign_options,
+    is_shot_count,
+    validate_options,
+)
 from oqtopus_bridge.qiskit.exceptions import OqtopusCircuitError, OqtopusInputError
 from oqtopus_bridge.qiskit.job import Experiment, OqtopusJob, warn_dropped_metadata
 from oqtopus_bridge.qiskit.target import build_target
 
 __all__ = ["MAX_SHOTS", "NO_TRANSPILER", "OqtopusBackend", "is_shot_count", "pack_by_qubits"]
 
-MAX_SHOTS = 10_000_000
-"""The service's shot limit per job (``shots`` in 1..10,000,000)."""
-
 NO_TRANSPILER: dict[str, Any] = {"transpiler_lib": None}
 """``transpiler_info`` that tells OQTOPUS to run a program as is (it is already native)."""
-
-# Options Qiskit's generic primitives pass to every backend (BackendSamplerV2/BackendEstimatorV2).
-_TOLERATED = frozenset({"seed_simulator", "meas_level"})
-# Options of other providers that OQTOPUS cannot honour, with what to do instead.
-_UNAVAILABLE = {
-    "meas_return": "OQTOPUS returns classified counts only (meas_level=2); drop meas_return",
-    "init_qubits": "OQTOPUS always starts from |0...0>; drop init_qubits",
-    "rep_delay": "OQTOPUS does not expose the repetition delay; drop rep_delay",
-    "noise_model": "the device decides the noise; use a simulator device or Aer for custom noise",
-    "parameter_binds": "bind parameters with circuit.assign_parameters or use OqtopusSamplerV2",
-}
-_DICT_OPTIONS = ("transpiler_info", "mitigation_info", "simulator_info")
-_TEXT_OPTIONS = ("job_name", "job_description")
-_BOOL_OPTIONS = ("memory", "multiprogramming")
 
 
 class OqtopusBackend(BackendV2):
@@ -148,7 +137,7 @@ class OqtopusBackend(BackendV2):
         for name in fields:
             if not hasattr(self._options, name):
                 raise AttributeError(f"Options field {name} is not valid for this backend")
-        _validate(fields)
+        validate_options(fields)
         if "shots" in fields:
             fields["shots"] = int(fields["shots"])
         super().set_options(**fields)
@@ -220,7 +209,11 @@ class OqtopusBackend(BackendV2):
         experiments: list[Experiment],
     ) -> list[Any]:
         """Submit the measured circuits as multi_manual jobs packed by the qubits they use."""
-        as_is = (opts["transpiler_info"] or {"transpiler_lib": "?"}).get("transpiler_lib") is None
+        chosen = opts["transpiler_info"]
+        # "Run as is" keeps each circuit whole (its qubits are physical qubits).
+        as_is = (
+            chosen is not None and "transpiler_lib" in chosen and chosen["transpiler_lib"] is None
+        )
         sent = {i: circuits[i] if as_is else strip_idle_qubits(circuits[i]) for i in measured}
         groups = pack_by_qubits([(i, sent[i].num_qubits) for i in measured], self.num_qubits)
         programs = [
@@ -229,7 +222,7 @@ class OqtopusBackend(BackendV2):
         ]
         # Stripped circuits are no longer on the device's couplings: the service lays them out,
         # unless the user chose a transpiler_info.
-        info = dict(opts["transpiler_info"]) if opts["transpiler_info"] is not None else None
+        info = dict(chosen) if chosen is not None else None
         children = self.submit_programs(
             programs, opts, [info] * len(groups), job_type="multi_manual"
         )
@@ -311,17 +304,8 @@ class OqtopusBackend(BackendV2):
                 ``noise_model``, ``parameter_binds``), naming what to do instead.
         """
         known = dict(self.options.items())
-        unavailable = sorted(set(overrides) & set(_UNAVAILABLE))
-        if unavailable:
-            name = unavailable[0]
-            raise OqtopusInputError(f"run option {name} is not available: {_UNAVAILABLE[name]}")
-        level = overrides.get("meas_level", 2)
-        if level is not None and level != 2:  # MeasLevel.CLASSIFIED == 2
-            raise OqtopusInputError(
-                f"meas_level={level!r} is not available: OQTOPUS returns classified counts only "
-                "(meas_level=2, the default); kerneled or raw (pulse-level) data cannot be read"
-            )
-        unknown = sorted(set(overrides) - set(known) - _TOLERATED)
+        check_foreign_options(overrides)
+        unknown = sorted(set(overrides) - set(known) - TOLERATED)
         if unknown:
             raise OqtopusInputError(
                 f"unknown run option(s) {unknown} for backend {self.name}; "
@@ -334,7 +318,7 @@ class OqtopusBackend(BackendV2):
                 stacklevel=3,
             )
         chosen = {k: v for k, v in overrides.items() if k in known}
-        _validate(chosen)
+        validate_options(chosen)
         if "shots" in chosen:
             chosen["shots"] = int(chosen["shots"])  # numpy integers travel as plain ints
         return {**known, **chosen}
@@ -369,15 +353,6 @@ def _circuit_list(run_input: Any) -> list[QuantumCircuit]:
     return circuits
 
 
-def is_shot_count(value: Any) -> bool:
-    """Whether ``value`` is an integer in 1..MAX_SHOTS (any ``numbers.Integral``, as in Aer)."""
-    return (
-        isinstance(value, numbers.Integral)
-        and not isinstance(value, bool)
-        and 1 <= int(value) <= MAX_SHOTS
-    )
-
-
 def pack_by_qubits(sizes: Sequence[tuple[int, int]], capacity: int) -> list[list[int]]:
     """Group ``(index, qubits)`` items in order, each group using at most ``capacity`` qubits.
 
@@ -410,27 +385,6 @@ def _non_gate_operations(circuit: QuantumCircuit) -> set[str]:
             if definition is not None:
                 found |= _non_gate_operations(definition)
     return found
-
-
-def _validate(options: Mapping[str, Any]) -> None:
-    """Check option types and ranges, with messages that say what is expected."""
-    for name, value in options.items():
-        if name == "shots" and not is_shot_count(value):
-            raise OqtopusInputError(f"shots must be an integer in 1..{MAX_SHOTS:,}, got {value!r}")
-        if name in _DICT_OPTIONS and value is not None and not isinstance(value, Mapping):
-            raise OqtopusInputError(f"{name} must be a dict or None, got {type(value).__name__}")
-        if name in _TEXT_OPTIONS and value is not None and not isinstance(value, str):
-            raise OqtopusInputError(f"{name} must be a string or None, got {type(value).__name__}")
-        if name in _BOOL_OPTIONS and not isinstance(value, bool):
-            raise OqtopusInputError(f"{name} must be True or False, got {value!r}")
-        if (
-            name == "max_concurrency"
-            and value is not None
-            and (isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1)
-        ):
-            raise OqtopusInputError(
-                f"max_concurrency must be a positive integer or None: {value!r}"
-            )
 
 
 def _device_target(device: Any) -> Target:
