@@ -18,6 +18,10 @@ from typing import Any
 CATALOG_NAME = "devices.json"
 BASIS_GATES = ["x", "sx", "rz", "cx"]
 INSTRUCTIONS = ["measure", "barrier", "delay"]
+#: The ideal simulator also runs ``reset`` (Aer does; issue 14). QPU-like devices do not, as the
+#: real device gateway (x, sx, rz, cx + measure, barrier, delay). Measurement may be mid-circuit on
+#: every local device.
+SIMULATOR_INSTRUCTIONS = [*INSTRUCTIONS, "reset"]
 _CALIBRATED_AT = "2025-04-20T10:03:16.755183Z"
 log = logging.getLogger("oqtopus_bridge.local")
 
@@ -160,6 +164,7 @@ def default_catalog() -> list[dict[str, Any]]:
             "Ideal simulator (local qiskit-aer), 16 qubits, all-to-all",
             [_ideal_qubit(i) for i in range(16)],
             _all_to_all(16),
+            supported_instructions=SIMULATOR_INSTRUCTIONS,
         ),
         _entry(
             "anemone",

@@ -21,7 +21,7 @@ from oqtopus_bridge import (
 )
 from oqtopus_bridge.concurrency import run_concurrently
 from oqtopus_bridge.errors import NotFoundError
-from oqtopus_bridge.qiskit._batch import ID_SEPARATOR, JobBatch
+from oqtopus_bridge.qiskit._batch import ID_SEPARATOR, LOCAL_PREFIX, JobBatch
 from oqtopus_bridge.qiskit.backend import OqtopusBackend
 from oqtopus_bridge.qiskit.exceptions import (
     OqtopusBackendNotFoundError,
@@ -29,7 +29,7 @@ from oqtopus_bridge.qiskit.exceptions import (
     OqtopusJobError,
     OqtopusJobNotFoundError,
 )
-from oqtopus_bridge.qiskit.job import OqtopusJob, experiments_from_programs
+from oqtopus_bridge.qiskit.job import OqtopusJob, experiments_from_programs, warn_dropped_metadata
 
 __all__ = ["OqtopusProvider"]
 
@@ -182,6 +182,12 @@ class OqtopusProvider:
         ids = [part.strip() for part in job_id.split(ID_SEPARATOR) if part.strip()]
         if not ids:
             raise OqtopusInputError(f"{job_id!r} is not a job id")
+        if ids[0].startswith(LOCAL_PREFIX):
+            raise OqtopusJobNotFoundError(
+                f"job {job_id!r} sent nothing to OQTOPUS (none of its circuits has classical "
+                "bits), so there is nothing to retrieve; keep its result() instead",
+                job_id,
+            )
         children = run_concurrently([lambda i=i: self._retrieve_one(i) for i in ids])
         experiments = []
         for index, child in enumerate(children):
@@ -189,6 +195,7 @@ class OqtopusProvider:
             multi = child.job_type == "multi_manual"
             experiments += experiments_from_programs(index, programs or [""], multi)
         backend = self.get_backend(children[0].device_id)
+        warn_dropped_metadata(experiments, "this retrieved job lacks them")
         return OqtopusJob(backend, JobBatch(children), experiments)
 
     def _retrieve_one(self, job_id: str) -> Any:

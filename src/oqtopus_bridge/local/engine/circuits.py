@@ -7,7 +7,7 @@ import threading
 from typing import Any
 
 from qiskit import QuantumCircuit, qasm3, transpile
-from qiskit.circuit import Delay, Gate, Measure, Parameter
+from qiskit.circuit import Delay, Gate, Measure, Parameter, Reset
 from qiskit.circuit.library import get_standard_gate_name_mapping
 from qiskit.passmanager import BasePassManager
 from qiskit.transpiler import InstructionProperties, Target, generate_preset_pass_manager
@@ -77,7 +77,8 @@ def build_target(device: Device) -> Target:
     """Return a Qiskit Target built from a device's calibration.
 
     Basis gates carry calibrated errors and durations on the qubits (1q) and the directed couplings
-    (2q); measure carries the readout error; delay is allowed everywhere.
+    (2q); measure carries the readout error; delay is allowed everywhere; reset where the device
+    lists it in ``supported_instructions`` (the ideal simulator).
     """
     qubits = device.device_info.get("qubits", [])
     couplings = device.device_info.get("couplings", [])
@@ -103,6 +104,8 @@ def build_target(device: Device) -> Target:
     }
     target.add_instruction(Measure(), readout)
     target.add_instruction(Delay(Parameter("t")), {(i,): None for i in range(len(qubits))})
+    if "reset" in device.supported_instructions:
+        target.add_instruction(Reset(), {(i,): None for i in range(len(qubits))})
     return target
 
 
