@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -59,4 +60,9 @@ def test_sse_on_legacy_server(legacy_server: Any, tmp_path: Path) -> None:
     job = OqtopusSseBackend(legacy_server.config).run_sse(str(program), "qulacs", "legacy")
     job.wait_for_completion(timeout=120)
     assert job.status == "succeeded"
-    assert "legacy log" in Path(job.download_log(save_dir=str(tmp_path))).read_text()
+    saved = Path(job.download_log(save_dir=str(tmp_path)))
+    # The legacy server names the file (sselog_<id>.zip), and quri-parts-oqtopus 1.0 kept that name.
+    assert saved.name == f"sselog_{job.job_id}.zip"
+    with zipfile.ZipFile(saved) as archive:
+        assert "legacy log" in archive.read(archive.namelist()[0]).decode()
+    assert "legacy log" in job.read_log_text()
