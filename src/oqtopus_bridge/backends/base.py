@@ -76,7 +76,9 @@ class OqtopusBackendBase:
     Args:
         config: Connection settings. If None and both ``OQTOPUS_URL`` and ``OQTOPUS_API_TOKEN`` are
             set, they are used (with ``OQTOPUS_PROXY``); otherwise the ``default`` section of
-            ``~/.oqtopus`` is read.
+            ``~/.oqtopus`` is read; failing both, the official oqtopus-client SDK's sources
+            (``OQTOPUS_BASE_URL`` with ``OQTOPUS_API_TOKEN``, then its ``config.ini``). See
+            ``oqtopus_bridge.config.locate_config``.
 
     Raises:
         ValueError: If no configuration can be found (a ``ConfigError`` saying what to write).
