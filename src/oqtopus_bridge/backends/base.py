@@ -14,6 +14,7 @@ from oqtopus_bridge.backends.listing import (
     JobFilter,
     TimeLike,
     check_int,
+    fetch_page,
     iter_pages,
 )
 from oqtopus_bridge.backends.sse_job import OqtopusSseJob
@@ -174,9 +175,8 @@ class OqtopusJobBackendBase(OqtopusBackendBase):
         check_int(page, "page", 1, MAX_PAGE)
         job_filter = JobFilter(status, query, start_time, end_time, device_id, fields, newest_first)
         if not job_filter.filters_on_client:
-            return [
-                job_filter.shape(job) for job in self._api.list_jobs(job_filter.params(page, size))
-            ][:size]
+            page_jobs = fetch_page(self._api, job_filter, page, size)
+            return [job_filter.shape(job) for job in page_jobs][:size]
         wanted = itertools.islice(
             self._iter(job_filter, max(size, 100)), (page - 1) * size, page * size
         )

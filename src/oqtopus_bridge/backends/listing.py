@@ -24,6 +24,7 @@ __all__ = [
     "JobFilter",
     "TimeLike",
     "check_int",
+    "fetch_page",
     "iter_pages",
     "to_utc_stamp",
 ]
@@ -162,6 +163,21 @@ class JobFilter:
         return {key: value for key, value in job.items() if key in wanted}
 
 
+def fetch_page(
+    api: OqtopusApi, job_filter: JobFilter, page: int, size: int
+) -> list[dict[str, Any]]:
+    """One ``GET /jobs`` page as the server sends it.
+
+    The legacy spec spells the parameter ``end_tiime`` (sic, ``user-api-legacy``); unless the
+    server is known to speak the current protocol, both spellings are sent (servers ignore
+    parameters they do not know).
+    """
+    params = job_filter.params(page, size)
+    if "end_time" in params and api.protocol != "storage":
+        params["end_tiime"] = params["end_time"]
+    return api.list_jobs(params)
+
+
 def iter_pages(
     api: OqtopusApi, job_filter: JobFilter, size: int, first_page: int = 1
 ) -> Iterator[list[dict[str, Any]]]:
@@ -179,7 +195,7 @@ def iter_pages(
     seen: set[str] = set()
     page = first_page
     while page <= MAX_PAGE:
-        batch = api.list_jobs(job_filter.params(page, size))
+        batch = fetch_page(api, job_filter, page, size)
         fresh = [job for job in batch if str(job.get("job_id")) not in seen]
         if not fresh:
             return  # past the end: empty, or the last page repeated
