@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import JobFailure
 from ..repository import JobRecord
+from .outcome import Outcome
 from .pipeline import load_input
 
 if TYPE_CHECKING:
@@ -192,10 +193,8 @@ def _wait_inner(engine: Engine, job_id: str, timeout: float) -> JobRecord | None
         time.sleep(0.1)
 
 
-def run_sse_job(
-    engine: Engine, record: JobRecord, mark_running: Callable[[], None]
-) -> tuple[dict[str, Any], float]:
-    """Execute an SSE job; return ``(result.json, execution_time)``."""
+def run_sse_job(engine: Engine, record: JobRecord, mark_running: Callable[[], None]) -> Outcome:
+    """Execute an SSE job; return its outcome (the last inner job's result)."""
     source = load_input(engine.store, record.job_id).get("sse_program")
     if not isinstance(source, str) or not source.strip():
         raise JobFailure("an sse job needs a non-empty 'sse_program' in input.json")
@@ -208,7 +207,7 @@ def run_sse_job(
         last = _wait_inner(engine, record.job_id, engine.settings.sse_timeout_s)
     finally:
         engine.repo.revoke_scoped_tokens(record.job_id)
-    return _inner_result(engine, last), elapsed
+    return Outcome(_inner_result(engine, last), elapsed)
 
 
 def _inner_result(engine: Engine, last: JobRecord | None) -> dict[str, Any]:
