@@ -26,6 +26,7 @@ __all__ = [
     "check_int",
     "fetch_page",
     "iter_pages",
+    "parse_iso",
     "to_utc_stamp",
 ]
 
@@ -64,7 +65,7 @@ def to_utc_stamp(value: TimeLike, name: str) -> str:
     """
     if isinstance(value, str):
         try:
-            value = dt.datetime.fromisoformat(value.strip())
+            value = parse_iso(value)
         except ValueError:
             raise ValueError(
                 f"{name} must be an ISO 8601 time such as 2026-12-01, 2026-12-01T09:30 or "
@@ -77,6 +78,18 @@ def to_utc_stamp(value: TimeLike, name: str) -> str:
             f"{name} must be a datetime or an ISO 8601 string, not {type(value).__name__}"
         )
     return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_iso(text: str) -> dt.datetime:
+    """Parse an ISO 8601 time, with a ``Z`` suffix too (which Python 3.10's parser refuses).
+
+    Raises:
+        ValueError: If ``text`` is not an ISO 8601 date or time.
+    """
+    text = text.strip()
+    if text[-1:] in ("Z", "z"):
+        text = text[:-1] + "+00:00"
+    return dt.datetime.fromisoformat(text)
 
 
 def check_int(value: Any, name: str, low: int, high: int) -> int:

@@ -34,7 +34,10 @@ def parse_time(text: str, now: dt.datetime | None = None) -> dt.datetime:
         amount, unit = float(match.group(1)), match.group(2).lower()
         present = now or dt.datetime.now(dt.timezone.utc)
         return present - dt.timedelta(**{_UNITS[unit]: amount})
+    iso = text.strip()
+    if iso[-1:] in ("Z", "z"):
+        iso = iso[:-1] + "+00:00"  # Python 3.10's parser refuses the Z suffix
     try:
-        return dt.datetime.fromisoformat(text.strip())
+        return dt.datetime.fromisoformat(iso)
     except ValueError:
         raise argparse.ArgumentTypeError(f"invalid time {text!r}: {_HELP}") from None
