@@ -113,3 +113,19 @@ def test_save_to_a_chosen_file(run_cli, tmp_path):
     assert outcome.code == 0, outcome.err
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
     assert f"file {target} [default]" in outcome.out
+
+
+def test_a_setup_made_for_the_official_sdk_reaches_the_server(run_cli, local_server, monkeypatch):
+    # oqtopus-client's own file, as its docs have users write it; nothing else is configured.
+    sdk = _home() / ".config" / "oqtopus" / "config.ini"
+    sdk.parent.mkdir(parents=True)
+    sdk.write_text(f"[default]\nbase_url={local_server.url}\napi_token={local_server.token}\n")
+    sdk.chmod(0o600)
+    devices = run_cli("devices", "--json")
+    assert devices.code == 0, devices.err
+    assert "qulacs" in {device["device_id"] for device in json.loads(devices.out)}
+    from oqtopus_bridge import OqtopusSamplingBackend
+
+    qasm = 'OPENQASM 3; include "stdgates.inc"; qubit[1] q; bit[1] c; x q[0]; c[0] = measure q[0];'
+    result = OqtopusSamplingBackend().sample_qasm(qasm, "qulacs", 10).result(timeout=60)
+    assert result.counts == {1: 10}
