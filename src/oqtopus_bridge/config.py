@@ -131,7 +131,7 @@ class OqtopusConfig:
 
         Raises:
             ValueError: If ``path`` or ``section`` is None, or the file, section or a key is missing
-                (a :class:`~oqtopus_bridge.errors.ConfigError` naming the file and what to write).
+                (a `ConfigError` naming the file and what to write).
         """
         if path is None:
             raise ConfigError("path should not be None.")
@@ -231,7 +231,7 @@ def resolve_config(config: OqtopusConfig | None) -> OqtopusConfig:
         The configuration to use.
 
     Raises:
-        ValueError: If nothing is configured (a :class:`~oqtopus_bridge.errors.ConfigError`).
+        ValueError: If nothing is configured (a `ConfigError`).
     """
     if config is not None:
         if not isinstance(config, OqtopusConfig):

@@ -133,7 +133,7 @@ class OqtopusJobBackendBase(OqtopusBackendBase):
 
         Returns:
             Job dicts as the server sends them (a ``registered`` job has only ``job_id`` and
-            ``status``); use :meth:`retrieve_job` for a full job object.
+            ``status``); use `retrieve_job` for a full job object.
 
         Raises:
             ValueError: If ``limit`` is out of range.

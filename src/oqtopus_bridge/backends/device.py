@@ -12,7 +12,7 @@ class OqtopusDeviceBackend(OqtopusBackendBase):
     """A backend that lists the devices of an OQTOPUS server.
 
     Args:
-        config: Connection settings; see :class:`~oqtopus_bridge.backends.base.OqtopusBackendBase`
+        config: Connection settings; see `OqtopusBackendBase`
             for how None is resolved.
     """
 

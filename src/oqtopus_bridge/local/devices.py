@@ -198,7 +198,7 @@ class DeviceCatalog:
     """The catalog file, reloaded when it changes on disk.
 
     Args:
-        path: ``devices.json``; written with :func:`default_catalog` when missing.
+        path: ``devices.json``; written with `default_catalog` when missing.
     """
 
     def __init__(self, path: Path) -> None:

@@ -1,8 +1,9 @@
-"""Running the server: :class:`LocalServer` (in-process, in a thread) and :func:`serve` (CLI)."""
+"""Running the server: `LocalServer` (in-process, in a thread) and `serve` (CLI)."""
 
 from __future__ import annotations
 
 import dataclasses
+import errno
 import logging
 import secrets
 import socket
@@ -17,10 +18,17 @@ from typing import Any
 import uvicorn
 
 from .app import create_app
+from .banner import address_in_use_message, banner_lines, exposed_warning
 from .context import DEFAULT_USER, ServerContext
 from .settings import Protocol, ServerSettings
 
 TOKEN_FILE = "api_token"
+
+
+class AddressInUseError(OSError):
+    """The port ``serve`` was asked for is taken; the message names it and what to do."""
+
+
 log = logging.getLogger("oqtopus_bridge.local")
 
 
@@ -55,8 +63,12 @@ def _bind(host: str, port: int) -> socket.socket:
     # says TCP. With proto 0, Nagle + delayed ACK stalled responses by ~40 ms (issue 10).
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(128)
+    try:
+        sock.bind((host, port))
+        sock.listen(128)
+    except OSError:
+        sock.close()
+        raise
     sock.set_inheritable(True)
     return sock
 
@@ -69,9 +81,11 @@ def _url(host: str, port: int) -> str:
 class LocalServer:
     """A local OQTOPUS-compatible server on a loopback port, for tests, demos and notebooks.
 
-    Example:
-        >>> with LocalServer() as server:  # doctest: +SKIP
-        ...     backend = OqtopusSamplingBackend(server.config)
+    Examples:
+        ```python
+        with LocalServer() as server:
+            backend = OqtopusSamplingBackend(server.config)
+        ```
 
     Args:
         data_dir: Where the database, objects and device catalog live; a temporary directory
@@ -82,7 +96,7 @@ class LocalServer:
         port: TCP port; ``0`` picks a free one.
         workers: Circuit worker threads; sized to the machine when ``None``.
         log_requests: Log one line per request and per job transition.
-        **settings: Further :class:`ServerSettings` fields (``sse_timeout_s``, ...).
+        **settings: Further `ServerSettings` fields (``sse_timeout_s``, ...).
     """
 
     def __init__(
@@ -230,22 +244,34 @@ def serve(
     ``<data_dir>/api_token``; ``token`` sets it explicitly. Logs one line per request and per job
     transition.
     """
-    _log_to_stderr()
     directory = Path(data_dir) if data_dir is not None else default_data_dir()
-    sock = _bind(host, port)
+    try:
+        sock = _bind(host, port)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise AddressInUseError(address_in_use_message(host, port)) from exc
+        raise
+    _log_to_stderr()
     url = _url(host, sock.getsockname()[1])
+    warning = exposed_warning(host, sock.getsockname()[1])
+    if warning:
+        print(warning, file=sys.stderr, flush=True)
     config = ServerSettings(
         data_dir=directory, public_url=url, protocol=protocol, log_requests=True, **settings
     )
     context = ServerContext.build(config)
     api_token, created = _default_token(context, token)
     context.start()
-    print(f"OQTOPUS local server ({protocol} protocol) at {url}; data in {directory}", flush=True)
-    if created:
-        print(
-            f"API token (shown once, also saved in {directory / TOKEN_FILE}): {api_token}",
-            flush=True,
-        )
+    lines = banner_lines(
+        host=host,
+        url=url,
+        protocol=protocol,
+        directory=directory,
+        token=api_token,
+        created=created,
+        token_file=directory / TOKEN_FILE,
+    )
+    print("\n".join(lines), flush=True)
     server = uvicorn.Server(
         uvicorn.Config(
             create_app(config, context), log_level="warning", access_log=False, lifespan="off"
