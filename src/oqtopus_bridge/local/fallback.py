@@ -1,6 +1,6 @@
 """Use the user's OQTOPUS configuration, or start a private local server when there is none.
 
-The examples and the notebook call :func:`config_or_local_server` so that they run on the
+The examples and the notebook call `config_or_local_server` so that they run on the
 service a user configured (``OQTOPUS_URL`` + ``OQTOPUS_API_TOKEN``, or ``~/.oqtopus``) and fall back
 to an embedded server only when nothing is configured, saying so either way.
 """
