@@ -253,20 +253,30 @@ class OqtopusApi:
             raise
 
     def _explain_unknown_device(self, exc: BadRequestError, device_id: str) -> BadRequestError:
-        """Name the unknown device and list the valid ids when the server's refusal does not."""
-        if "not found" not in exc.message or "device" not in exc.message:
+        """Name an unknown or unavailable device and list the usable ids, unless the server did."""
+        unknown = "not found" in exc.message and "device" in exc.message
+        unavailable = "not available" in exc.message and device_id in exc.message
+        if not (unknown or unavailable) or "available devices:" in exc.message:
             return exc
-        if device_id in exc.message and "available" in exc.message:
-            return exc  # the server already says which id and what to use
         try:
-            known = [str(device.get("device_id")) for device in self.get_devices()]
+            devices = self.get_devices()
         except BackendError:
-            known = []
-        choices = f"; available devices: {', '.join(known)}" if known else ""
-        message = (
-            f"{exc.message}: no device {device_id!r}{choices}. Pass one of these ids (list them "
-            "with 'oqtopus-bridge devices')"
-        )
+            devices = []
+        if unknown:
+            known = [str(device.get("device_id")) for device in devices]
+            choices = f"; available devices: {', '.join(known)}" if known else ""
+            detail = f"no device {device_id!r}{choices}. Pass one of these ids"
+        else:
+            usable = [str(d.get("device_id")) for d in devices if d.get("status") == "available"]
+            when = next(
+                (d.get("available_at") for d in devices if d.get("device_id") == device_id), None
+            )
+            detail = (
+                (f"it is expected back at {when}; " if when else "")
+                + (f"available devices now: {', '.join(usable)}. " if usable else "")
+                + "Wait for it or pass another id"
+            )
+        message = f"{exc.message}: {detail} (list them with 'oqtopus-bridge devices')"
         return BadRequestError(exc.status_code, message, exc.body, context=exc.context)
 
     def _submit_once(self, job_id: str, body: dict[str, Any]) -> None:

@@ -139,3 +139,13 @@ def test_unknown_device_is_named_valid_ids_listed_and_no_job_left(local_server: 
     assert "oqtopus-bridge devices" in message
     # Before: an empty cancelled job was left behind by each typo.
     assert backend.list_jobs() == []
+
+
+def test_unavailable_device_says_when_and_what_to_use_instead(local_server: Any) -> None:
+    backend = OqtopusSamplingBackend(local_server.config)
+    with pytest.raises(BadRequestError) as info:
+        backend.sample_qasm(BELL, "kawasaki", 10)
+    message = str(info.value)
+    assert "kawasaki is not available" in message
+    assert "expected back at 2099-01-01" in message
+    assert "available devices now: qulacs, anemone" in message
