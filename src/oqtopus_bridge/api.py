@@ -23,12 +23,11 @@ from oqtopus_bridge.errors import (
     APIError,
     BackendError,
     BadRequestError,
-    ConnectError,
     ResultError,
     TransportError,
 )
 from oqtopus_bridge.storage import Storage, make_zip
-from oqtopus_bridge.transport import RETRY_STATUSES, Transport
+from oqtopus_bridge.transport import RETRY_STATUSES, Transport, UnreachableError
 
 __all__ = ["JOB_INFO_OBJECTS", "JobSpec", "OqtopusApi"]
 
@@ -354,12 +353,12 @@ class OqtopusApi:
 def _worth_retrying(exc: BackendError) -> bool:
     """A lost answer, or a busy one (RETRY_STATUSES), may succeed when sent again.
 
-    A failure to connect is not retried here: urllib3's connect budget already covered it (and
-    gave up at once where retrying cannot help, e.g. a refused loopback connection).
+    An unreachable server (refused, unknown host) is not retried here: urllib3's connect budget
+    already covered it, or gave up at once where retrying cannot help (refused on loopback).
     """
     if isinstance(exc, APIError):
         return exc.status_code in RETRY_STATUSES
-    return isinstance(exc, TransportError) and not isinstance(exc, ConnectError)
+    return isinstance(exc, TransportError) and not isinstance(exc, UnreachableError)
 
 
 def _retry_delay(exc: BackendError, attempt: int) -> float:

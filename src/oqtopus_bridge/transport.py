@@ -42,6 +42,7 @@ __all__ = [
     "TOKEN_HEADER",
     "USER_AGENT",
     "Transport",
+    "UnreachableError",
     "FastFailRetry",
     "build_session",
     "check_base_url",
@@ -104,7 +105,7 @@ def map_requests_errors(context: str) -> Iterator[None]:
             raise refined(f"{context}: {_describe(exc)}") from exc
         hint = connection_hint(exc)
         if hint is not None:
-            raise ConnectError(f"could not connect to {context}: {hint}") from exc
+            raise UnreachableError(f"could not connect to {context}: {hint}") from exc
         for foreign, ours, what in _EXCEPTION_MAP:
             if isinstance(exc, foreign):
                 raise ours(f"{what} {context}: {_describe(exc)}") from exc
@@ -164,6 +165,16 @@ def _failed_url(exc: BaseException) -> str:
         parts = urlsplit(url)
         return f"{parts.scheme}://{parts.netloc}"
     return ""
+
+
+class UnreachableError(ConnectError):
+    """No connection could be made, for a reason that asking again at once does not change.
+
+    A refused connection, a host name that does not resolve, or TLS spoken to a plain-HTTP server.
+    urllib3's connect budget was already spent (or skipped, see `FastFailRetry`), so the layers
+    above do not retry it. Other connection failures, such as a connection dropped mid-request,
+    stay plain `ConnectError`s and keep their retries.
+    """
 
 
 #: What to do when the server cannot be reached; every "could not connect" message ends with it.
@@ -283,8 +294,8 @@ def retry_truncated(
     that breaks off after the headers (a dropped connection mid-response, a proxy that truncates):
     requests raises that while reading the content, after the retry machinery has returned. This
     adds a few attempts for such failures and for a dropped connection that outlasted urllib3's
-    budget. A timeout or a connection failure is not retried here (a timeout already cost the full
-    read timeout; a connection failure already had urllib3's connect budget). Only idempotent
+    budget. A timeout or an unreachable server is not retried here (a timeout already cost the full
+    read timeout; an unreachable server already had urllib3's connect budget). Only idempotent
     reads may be repeated this way.
 
     Raises:
@@ -294,9 +305,9 @@ def retry_truncated(
         try:
             return action()
         except TransportError as exc:
-            # A ConnectError already had urllib3's connect budget (or failed for good, e.g.
-            # refused on loopback): repeating it would only delay the message.
-            if attempt == retries or isinstance(exc, (RequestTimeout, ConnectError)):
+            # An unreachable server already had urllib3's connect budget (or failed for good,
+            # e.g. refused on loopback): repeating it would only delay the message.
+            if attempt == retries or isinstance(exc, (RequestTimeout, UnreachableError)):
                 raise
             logger.info("%s; retrying (%d/%d)", exc, attempt + 1, retries)
             sleep(min(0.1 * 2**attempt, 1.0))

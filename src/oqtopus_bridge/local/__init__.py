@@ -8,8 +8,7 @@ Public names: `LocalServer` (run in-process), `create_app` (the ASGI app factory
 from __future__ import annotations
 
 from .app import create_app
-from .fallback import config_or_local_server
-from .server import LocalServer, default_data_dir, serve
+from .server import LocalServer, config_or_local_server, default_data_dir, serve
 from .settings import ServerSettings
 
 __all__ = [

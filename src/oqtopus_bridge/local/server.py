@@ -1,16 +1,21 @@
-"""Running the server: `LocalServer` (in-process, in a thread) and `serve` (CLI)."""
+"""Running the server: `LocalServer` (in-process, in a thread) and `serve` (CLI).
+
+Also `config_or_local_server`, for the examples: the user's configuration, else a private server.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import errno
 import logging
+import os
 import secrets
 import socket
 import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -285,3 +290,53 @@ def serve(
         context.close()
         sock.close()
         log.info("server stopped")
+
+
+# ------------------------------------------------ the examples' and the notebook's connection
+def _config_source() -> str:
+    if os.environ.get("OQTOPUS_URL") and os.environ.get("OQTOPUS_API_TOKEN"):
+        return "OQTOPUS_URL and OQTOPUS_API_TOKEN"
+    return "~/.oqtopus [default]"
+
+
+def _nothing_configured() -> bool:
+    """True when neither the environment nor ``~/.oqtopus`` holds any OQTOPUS setting."""
+    env = any(name.startswith("OQTOPUS_") and name != "OQTOPUS_DEVICE" for name in os.environ)
+    return not env and not Path("~/.oqtopus").expanduser().exists()
+
+
+def config_or_local_server(
+    announce: Callable[[str], None] = print,
+) -> tuple[Any, LocalServer | None]:
+    """Return the configured connection, or start a local server when nothing is configured.
+
+    A configuration that exists but is broken (a ``~/.oqtopus`` without ``api_token``, say) raises
+    its error rather than falling back silently to a local server.
+
+    Args:
+        announce: Called once with a line saying which server is used (``print`` by default).
+
+    Returns:
+        ``(config, None)`` for the configured service, or ``(server.config, server)`` for a started
+        `LocalServer`, which the caller stops (``server.stop()``) when done.
+
+    Raises:
+        ConfigError: If a configuration exists but cannot be used.
+    """
+    from oqtopus_bridge.config import resolve_config  # the client's resolution, as for .config
+
+    try:
+        config = resolve_config(None)
+    except ValueError:  # the client's ConfigError
+        if not _nothing_configured():
+            raise
+    else:
+        announce(f"Using OQTOPUS at {config.url} (from {_config_source()})")
+        return config, None
+    server = LocalServer().start()
+    announce(
+        f"No OQTOPUS configuration found (OQTOPUS_URL + OQTOPUS_API_TOKEN, or ~/.oqtopus): "
+        f"started a private local server at {server.url} for this run; its jobs are discarded "
+        "when it stops"
+    )
+    return server.config, server
