@@ -149,3 +149,10 @@ def test_unavailable_device_says_when_and_what_to_use_instead(local_server: Any)
     assert "kawasaki is not available" in message
     assert "expected back at 2099-01-01" in message
     assert "available devices now: qulacs, anemone" in message
+
+
+def test_get_device_of_an_unknown_id_lists_the_valid_ones(local_server: Any) -> None:
+    with pytest.raises(NotFoundError) as info:
+        OqtopusDeviceBackend(local_server.config).get_device("qulacss")
+    assert "'qulacss'" in str(info.value)
+    assert "available devices: qulacs, anemone, kawasaki" in str(info.value)
