@@ -1,7 +1,7 @@
 """VQE with PennyLane on OQTOPUS: a few gradient-descent steps on oqtopus.estimator.
 
-Runs against OQTOPUS when OQTOPUS_URL and OQTOPUS_API_TOKEN are set (or ~/.oqtopus exists and
-OQTOPUS_URL is set), otherwise against a LocalServer started here. Usage:
+Runs against the OQTOPUS service you configured (OQTOPUS_URL and OQTOPUS_API_TOKEN, or ~/.oqtopus);
+when nothing is configured it starts a private LocalServer and says so. Usage:
 
     python examples/pennylane_vqe.py [--steps 5] [--shots 2000] [--device-id qulacs]
 """
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 
 import numpy as np
 import pennylane as qml
@@ -33,13 +32,17 @@ def ansatz(params):
     qml.RY(params[2], "down")
 
 
-def server():
-    """The OQTOPUS configuration from the environment, or a LocalServer for offline runs."""
-    if os.environ.get("OQTOPUS_URL"):
-        return contextlib.nullcontext(None)
-    from oqtopus_bridge.local import LocalServer
+@contextlib.contextmanager
+def connection():
+    """The configured service (env or ~/.oqtopus), else a LocalServer started for this run."""
+    from oqtopus_bridge.local import config_or_local_server
 
-    return LocalServer()
+    config, server = config_or_local_server()  # prints which server it uses
+    try:
+        yield config
+    finally:
+        if server is not None:
+            server.stop()
 
 
 def main() -> None:
@@ -49,8 +52,8 @@ def main() -> None:
     parser.add_argument("--device-id", default="qulacs")
     args = parser.parse_args()
 
-    with server() as local:
-        config = {"oqtopus_config": local.config} if local is not None else {}
+    with connection() as oqtopus_config:
+        config = {"oqtopus_config": oqtopus_config}
         estimator = qml.device("oqtopus.estimator", wires=WIRES, device_id=args.device_id, **config)
         sampler = qml.device("oqtopus.sampler", wires=WIRES, device_id=args.device_id, **config)
 

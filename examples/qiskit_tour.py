@@ -2,7 +2,7 @@
 # # Qiskit on OQTOPUS: a Bell circuit, a parameter sweep and an estimator PUB
 #
 # Runs against the OQTOPUS service named by `OQTOPUS_URL` / `OQTOPUS_API_TOKEN` (or `~/.oqtopus`).
-# When `OQTOPUS_URL` is not set, it starts the bundled local server, so it works offline:
+# When nothing is configured, it starts the bundled local server (and says so), so it works offline:
 #
 #     python examples/qiskit_tour.py
 #
@@ -23,14 +23,13 @@ from oqtopus_bridge.qiskit import OqtopusEstimatorV2, OqtopusProvider, OqtopusSa
 
 
 def connect(stack: contextlib.ExitStack) -> OqtopusProvider:
-    """Use the configured service, or a local server for the lifetime of ``stack``."""
-    if os.environ.get("OQTOPUS_URL"):
-        return OqtopusProvider()
-    from oqtopus_bridge.local import LocalServer
+    """Use the configured service (env or ~/.oqtopus), else a local server for ``stack``'s life."""
+    from oqtopus_bridge.local import config_or_local_server
 
-    server = stack.enter_context(LocalServer())
-    print(f"OQTOPUS_URL is not set: using a local server at {server.url}")
-    return OqtopusProvider(server.config)
+    config, server = config_or_local_server()  # prints which server it uses
+    if server is not None:
+        stack.callback(server.stop)
+    return OqtopusProvider(config)
 
 
 def main() -> None:

@@ -22,11 +22,12 @@ from oqtopus_bridge.config import OqtopusConfig
 from oqtopus_bridge.errors import (
     APIError,
     BackendError,
+    BadRequestError,
     ResultError,
     TransportError,
 )
 from oqtopus_bridge.storage import Storage, make_zip
-from oqtopus_bridge.transport import RETRY_STATUSES, Transport
+from oqtopus_bridge.transport import RETRY_STATUSES, Transport, UnreachableError
 
 __all__ = ["JOB_INFO_OBJECTS", "JobSpec", "OqtopusApi"]
 
@@ -243,9 +244,39 @@ class OqtopusApi:
         try:
             self.storage.upload(presigned, payload)
             self._submit_once(job_id, spec.submit_body())
+        except BadRequestError as exc:
+            self._discard(job_id)
+            raise self._explain_unknown_device(exc, spec.device_id) from exc
         except BaseException:
             self._discard(job_id)
             raise
+
+    def _explain_unknown_device(self, exc: BadRequestError, device_id: str) -> BadRequestError:
+        """Name an unknown or unavailable device and list the usable ids, unless the server did."""
+        unknown = "not found" in exc.message and "device" in exc.message
+        unavailable = "not available" in exc.message and device_id in exc.message
+        if not (unknown or unavailable) or "available devices:" in exc.message:
+            return exc
+        try:
+            devices = self.get_devices()
+        except BackendError:
+            devices = []
+        if unknown:
+            known = [str(device.get("device_id")) for device in devices]
+            choices = f"; available devices: {', '.join(known)}" if known else ""
+            detail = f"no device {device_id!r}{choices}. Pass one of these ids"
+        else:
+            usable = [str(d.get("device_id")) for d in devices if d.get("status") == "available"]
+            when = next(
+                (d.get("available_at") for d in devices if d.get("device_id") == device_id), None
+            )
+            detail = (
+                (f"it is expected back at {when}; " if when else "")
+                + (f"available devices now: {', '.join(usable)}. " if usable else "")
+                + "Wait for it or pass another id"
+            )
+        message = f"{exc.message}: {detail} (list them with 'oqtopus-bridge devices')"
+        return BadRequestError(exc.status_code, message, exc.body, context=exc.context)
 
     def _submit_once(self, job_id: str, body: dict[str, Any]) -> None:
         """Submit the job exactly once, even when an answer is busy or lost.
@@ -268,11 +299,20 @@ class OqtopusApi:
             time.sleep(delay)
 
     def _discard(self, job_id: str) -> None:
-        """Best-effort cancel of a job we will not use, so no orphan ``registered`` job remains."""
+        """Best-effort cancel and delete of a job we will not use.
+
+        The job was registered but never ran, so no orphan ``registered`` job remains, and no
+        empty ``cancelled`` one clutters the job list either.
+        """
         try:
             self.cancel_job(job_id)
         except BackendError as exc:  # the original error matters more than this one
             logger.warning("could not cancel unused job %s: %s", job_id, exc)
+            return
+        try:
+            self.delete_job(job_id)
+        except BackendError as exc:
+            logger.info("could not delete the cancelled unused job %s: %s", job_id, exc)
 
     # ------------------------------------------------------------------ job_info
     def resolve_job_info(
@@ -282,7 +322,7 @@ class OqtopusApi:
 
         Args:
             job_info: The server's ``job_info`` (storage URLs, or inline dicts on legacy servers).
-            only: Members to resolve (others are left out); all of :data:`JOB_INFO_OBJECTS` if None.
+            only: Members to resolve (others are left out); all of `JOB_INFO_OBJECTS` if None.
             cache: Already-downloaded members, reused and filled in.
 
         Returns:
@@ -311,10 +351,14 @@ class OqtopusApi:
 
 
 def _worth_retrying(exc: BackendError) -> bool:
-    """A lost answer, or a busy one (RETRY_STATUSES), may succeed when sent again."""
+    """A lost answer, or a busy one (RETRY_STATUSES), may succeed when sent again.
+
+    An unreachable server (refused, unknown host) is not retried here: urllib3's connect budget
+    already covered it, or gave up at once where retrying cannot help (refused on loopback).
+    """
     if isinstance(exc, APIError):
         return exc.status_code in RETRY_STATUSES
-    return isinstance(exc, TransportError)
+    return isinstance(exc, TransportError) and not isinstance(exc, UnreachableError)
 
 
 def _retry_delay(exc: BackendError, attempt: int) -> float:

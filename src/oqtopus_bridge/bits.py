@@ -14,12 +14,12 @@ Each framework sees the same outcome differently:
 | framework | the outcome above | function |
 | --- | --- | --- |
 | OQTOPUS (wire) | ``"001"`` | - |
-| QURI Parts | ``1`` (bit i of the integer is ``c[i]``) | :func:`key_to_int` |
-| Qiskit, ``a = c[0:2]``, ``b = c[2]`` | ``"0 01"`` (first one rightmost) | :func:`to_qiskit_key` |
-| PennyLane | ``"100"`` (first measured wire leftmost) | :func:`to_first_bit_leftmost` |
+| QURI Parts | ``1`` (bit i of the integer is ``c[i]``) | `key_to_int` |
+| Qiskit, ``a = c[0:2]``, ``b = c[2]`` | ``"0 01"`` (first one rightmost) | `to_qiskit_key` |
+| PennyLane | ``"100"`` (first measured wire leftmost) | `to_first_bit_leftmost` |
 
 multi_manual jobs run several programs side by side: program 0 occupies the rightmost bits of the
-combined key (:func:`split_multi_manual`). Pauli labels differ too: the service writes explicit
+combined key (`split_multi_manual`). Pauli labels differ too: the service writes explicit
 indices (``"X0 Z2"``, identity ``"I"``) while a Qiskit label's rightmost character is qubit 0
 (``"ZIX"``).
 
@@ -95,7 +95,7 @@ def int_to_key(value: int, width: int) -> str:
 
 
 def normalize_counts(counts: Mapping[str, int]) -> dict[str, int]:
-    """Normalize every key (see :func:`normalize_key`), summing counts of keys that become equal.
+    """Normalize every key (see `normalize_key`), summing counts of keys that become equal.
 
     Keys are also left-padded with zeros to the longest key's width, because some producers drop
     leading zeros.
@@ -138,7 +138,7 @@ def select_bits(key: str, clbits: Sequence[int]) -> str:
 
 
 def marginal_counts(counts: Mapping[str, int], clbits: Sequence[int]) -> dict[str, int]:
-    """Apply :func:`select_bits` to every key and sum the counts that coincide."""
+    """Apply `select_bits` to every key and sum the counts that coincide."""
     merged: Counter[str] = Counter()
     for key, value in counts.items():
         merged[select_bits(normalize_key(key), clbits)] += value
@@ -180,7 +180,7 @@ def to_first_bit_leftmost(key: str) -> str:
 
 
 def counts_first_bit_leftmost(counts: Mapping[str, int]) -> dict[str, int]:
-    """Apply :func:`to_first_bit_leftmost` to every (normalized) key of a counts mapping."""
+    """Apply `to_first_bit_leftmost` to every (normalized) key of a counts mapping."""
     return {to_first_bit_leftmost(key): value for key, value in normalize_counts(counts).items()}
 
 

@@ -152,7 +152,7 @@ class OqtopusConfig:
 
         Raises:
             ValueError: If ``path`` or ``section`` is None, or the file, section or a key is missing
-                (a :class:`~oqtopus_bridge.errors.ConfigError` naming the file and what to write).
+                (a `ConfigError` naming the file and what to write).
         """
         if path is None:
             raise ConfigError("path should not be None.")

@@ -1,6 +1,6 @@
 """The exception hierarchy of oqtopus-bridge: every error this package raises is one of these.
 
-The root is :class:`BackendError`, a subclass of ``quri_parts.backend.BackendError``, so code
+The root is `BackendError`, a subclass of ``quri_parts.backend.BackendError``, so code
 written for the documented OQTOPUS API (``except BackendError``) keeps catching everything::
 
     BackendError                      (quri_parts.backend.BackendError)
@@ -108,7 +108,7 @@ class APIError(BackendError):
     def from_response(
         cls, status_code: int, body: Any, *, context: str = "", retry_after: float | None = None
     ) -> APIError:
-        """Build the most specific :class:`APIError` subclass for an HTTP error response.
+        """Build the most specific `APIError` subclass for an HTTP error response.
 
         Args:
             status_code: The HTTP status code (>= 400).
@@ -117,8 +117,8 @@ class APIError(BackendError):
             retry_after: Seconds the server asked to wait (its ``Retry-After`` header), if any.
 
         Returns:
-            An :class:`AuthenticationError`, :class:`NotFoundError`, :class:`BadRequestError`,
-            :class:`ServerError`, or a plain :class:`APIError` for other statuses.
+            An `AuthenticationError`, `NotFoundError`, `BadRequestError`,
+            `ServerError`, or a plain `APIError` for other statuses.
         """
         parsed = _parse_body(body)
         message = _extract_message(parsed) or f"HTTP status {status_code}"

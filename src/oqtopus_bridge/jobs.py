@@ -1,7 +1,7 @@
 """Job handles: the documented sampling, estimation and SSE jobs, waiting, results and ``wait_all``.
 
 Waiting polls the cheap ``GET /jobs/{id}/status`` with a growing interval
-(:mod:`oqtopus_bridge.polling`); the full job and the result zip are fetched once, at the end, and
+(`oqtopus_bridge.polling`); the full job and the result zip are fetched once, at the end, and
 cached.
 """
 
@@ -84,7 +84,7 @@ class OqtopusJobBase:
 
     @property
     def status(self) -> str:
-        """The status as last seen (call :meth:`refresh` to update it)."""
+        """The status as last seen (call `refresh` to update it)."""
         return self._job.status
 
     @property

@@ -1,13 +1,15 @@
 """Pictures of results and devices: counts histograms (text and matplotlib) and coupling maps.
 
-matplotlib is an optional extra (``pip install "oqtopus-bridge[plot]"``); it is imported only when a
-figure is drawn, so :func:`counts_as_keys` and :func:`text_histogram` work without it.
+matplotlib is an optional extra (``pip install ".[plot]"`` in a clone of oqtopus-bridge); it is
+imported only when a figure is drawn, so `counts_as_keys` and `text_histogram` work without it.
 
-Example:
-    >>> from oqtopus_bridge.plotting import text_histogram
-    >>> print(text_histogram({"00": 3, "11": 1}, width=6))
-    00 ██████ 3  (75.0%)
-    11 ██     1  (25.0%)
+Examples:
+    ```python
+    from oqtopus_bridge.plotting import text_histogram
+    print(text_histogram({"00": 3, "11": 1}, width=6))
+    # 00 ██████ 3  (75.0%)
+    # 11 ██     1  (25.0%)
+    ```
 """
 
 from __future__ import annotations
@@ -21,9 +23,17 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["counts_as_keys", "plot_counts", "plot_device", "plot_histogram", "text_histogram"]
+__all__ = [
+    "BIT_ORDER_LABELS",
+    "DEFAULT_TOP",
+    "counts_as_keys",
+    "plot_counts",
+    "plot_device",
+    "plot_histogram",
+    "text_histogram",
+]
 
-_INSTALL_HINT = 'plotting needs matplotlib: pip install "oqtopus-bridge[plot]"'
+_INSTALL_HINT = 'plotting needs matplotlib: pip install ".[plot]" in a clone of oqtopus-bridge'
 _MISSING_COLOR = "#b0b0b0"
 
 
@@ -32,7 +42,7 @@ def counts_as_keys(counts: Any, bit_width: int | None = None) -> dict[str, int]:
 
     Accepted sources:
 
-    * an :class:`~oqtopus_bridge.OqtopusSamplingResult` (its wire keys, classical bit 0 rightmost);
+    * an `OqtopusSamplingResult` (its wire keys, classical bit 0 rightmost);
     * a Qiskit counts dict or ``Counts`` (keys kept as Qiskit writes them, register spaces
       included), or any object whose ``get_counts()`` returns one (a Qiskit ``Result``,
       ``BitArray``);
@@ -77,7 +87,7 @@ def text_histogram(counts: Any, *, width: int = 40, top: int | None = None) -> s
     """Render counts as a text bar chart, one outcome per line, for terminals and logs.
 
     Args:
-        counts: Counts in any form :func:`counts_as_keys` accepts.
+        counts: Counts in any form `counts_as_keys` accepts.
         width: Number of characters of the longest bar.
         top: Show only the ``top`` most frequent outcomes (all when None).
 
@@ -102,62 +112,119 @@ def text_histogram(counts: Any, *, width: int = 40, top: int | None = None) -> s
     return "\n".join(lines)
 
 
+#: Bars drawn by `plot_histogram` by default; the other outcomes are folded into one bar.
+DEFAULT_TOP = 32
+
+#: How each ``bit_order`` value is written under the x-axis.
+BIT_ORDER_LABELS = {
+    "bit0-right": "outcome (classical bit 0 rightmost, as Qiskit and OQTOPUS write it)",
+    "bit0-left": "outcome (wire/bit 0 leftmost, as PennyLane writes it)",
+}
+_UNKNOWN_ORDER_LABEL = (
+    "outcome (keys as given: Qiskit writes bit 0 rightmost, PennyLane wire 0 leftmost)"
+)
+
+
 def plot_histogram(
     counts: Any,
     *,
     ax: Axes | None = None,
     title: str | None = None,
-    top: int | None = None,
+    top: int | None = DEFAULT_TOP,
     bit_width: int | None = None,
+    bit_order: str | None = None,
 ) -> Figure:
     """Draw counts as a bar chart of probabilities, annotated with the raw counts.
 
+    The x-axis says which bit is where in the labels. At most ``top`` bars are drawn: the most
+    frequent outcomes, sorted by key, then one grey bar holding all the others, and the title says
+    how many were folded into it.
+
     Args:
-        counts: Counts in any form :func:`counts_as_keys` accepts (an ``OqtopusSamplingResult``,
+        counts: Counts in any form `counts_as_keys` accepts (an ``OqtopusSamplingResult``,
             a Qiskit counts dict, PennyLane counts, QURI Parts ``Counter[int, int]``).
         ax: Axes to draw on; a new figure is made when None.
         title: Figure title.
-        top: Show only the ``top`` most frequent outcomes.
+        top: Most frequent outcomes drawn as their own bars (default 32); the rest are folded into
+            one ``other`` bar. None draws every outcome.
         bit_width: Width used to render integer keys.
+        bit_order: ``"bit0-right"`` or ``"bit0-left"``, the order of the keys' bits, written under
+            the axis. When None it is ``"bit0-right"`` for sources whose order is known (an
+            ``OqtopusSamplingResult``, Qiskit objects, integer keys), and a plain dict of strings
+            is labelled as "keys as given".
 
     Returns:
         The matplotlib figure holding the chart.
 
     Raises:
         ImportError: If matplotlib is not installed.
+        ValueError: If ``bit_order`` or ``top`` is not valid.
 
-    Example:
-        >>> fig = plot_histogram({"00": 510, "11": 490}, title="Bell")  # doctest: +SKIP
-        >>> fig.savefig("bell.png")  # doctest: +SKIP
+    Examples:
+        ```python
+        fig = plot_histogram({"00": 510, "11": 490}, title="Bell")
+        fig.savefig("bell.png")
+        ```
     """
+    if bit_order is not None and bit_order not in BIT_ORDER_LABELS:
+        raise ValueError(f"bit_order must be one of {sorted(BIT_ORDER_LABELS)}, not {bit_order!r}")
+    if top is not None and top < 1:
+        raise ValueError(f"top must be a positive number of bars or None, not {top}")
+    order = bit_order or _known_bit_order(counts)
     keyed = counts_as_keys(counts, bit_width)
     items = list(keyed.items())
-    if top is not None:
-        items = sorted(sorted(items, key=lambda kv: -kv[1])[:top])
-    fig, ax = _figure_and_axes(ax, (max(4.0, 0.6 * len(items) + 2.0), 3.5))
+    folded: tuple[int, int] | None = None  # (outcomes, counts) in the "other" bar
+    if top is not None and len(items) > top:
+        kept = sorted(sorted(items, key=lambda kv: -kv[1])[:top])
+        rest = len(items) - len(kept)
+        folded = (rest, sum(keyed.values()) - sum(value for _, value in kept))
+        items = kept
+    n_bars = len(items) + (folded is not None)
+    fig, ax = _figure_and_axes(ax, (min(16.0, max(4.0, 0.45 * n_bars + 2.0)), 3.5))
     total = sum(keyed.values()) or 1
     labels = [key for key, _ in items]
-    probabilities = [value / total for _, value in items]
-    bars = ax.bar(range(len(items)), probabilities, color="#3b75af", edgecolor="#1f3f5f")
-    ax.bar_label(bars, labels=[str(value) for _, value in items], padding=2, fontsize=8)
-    ax.set_xticks(
-        range(len(items)), labels, rotation=70 if len(items) > 8 else 0, fontfamily="monospace"
-    )
+    values = [value for _, value in items]
+    colors = ["#3b75af"] * len(items)
+    if folded is not None:
+        labels.append(f"other ({folded[0]})")
+        values.append(folded[1])
+        colors.append(_MISSING_COLOR)
+    probabilities = [value / total for value in values]
+    bars = ax.bar(range(n_bars), probabilities, color=colors, edgecolor="#1f3f5f")
+    ax.bar_label(bars, labels=[str(value) for value in values], padding=2, fontsize=8)
+    ax.set_xticks(range(n_bars), labels, rotation=70 if n_bars > 8 else 0, fontfamily="monospace")
     ax.set_ylabel("probability")
-    ax.set_xlabel("outcome")
+    ax.set_xlabel(BIT_ORDER_LABELS[order] if order else _UNKNOWN_ORDER_LABEL)
     ax.set_ylim(0, min(1.0, max(probabilities, default=1.0) * 1.15) or 1.0)
-    ax.set_title(title or f"{sum(keyed.values())} shots")
+    heading = title or f"{sum(keyed.values())} shots"
+    if folded is not None:
+        heading += (
+            f"\ntop {len(items)} of {len(keyed)} outcomes; {folded[0]} others folded into "
+            "'other' (top=None shows all)"
+        )
+    ax.set_title(heading, fontsize=10 if folded is not None else None)
     ax.grid(axis="y", alpha=0.3)
     ax.set_axisbelow(True)
     fig.tight_layout()
     return fig
 
 
+def _known_bit_order(counts: Any) -> str | None:
+    """``"bit0-right"`` when the source's bit order is known, else None (plain dict of strings)."""
+    if not isinstance(counts, Mapping):
+        return "bit0-right"  # a result object, Qiskit Result/BitArray: classical bit 0 rightmost
+    if type(counts).__module__.startswith("qiskit"):
+        return "bit0-right"  # qiskit.result.Counts
+    if counts and all(not isinstance(key, str) for key in counts):
+        return "bit0-right"  # QURI Parts integer keys, rendered with bit 0 rightmost
+    return None
+
+
 def plot_counts(counts: Any, ax: Axes | None = None, title: str | None = None) -> Axes:
     """Draw a counts histogram and return its axes (what ``OqtopusSamplingResult.plot`` returns).
 
     Args:
-        counts: Counts in any form :func:`counts_as_keys` accepts.
+        counts: Counts in any form `counts_as_keys` accepts.
         ax: Axes to draw on; a new figure is made when None.
         title: Figure title.
 
@@ -171,28 +238,40 @@ def plot_counts(counts: Any, ax: Axes | None = None, title: str | None = None) -
     return ax if ax is not None else figure.axes[0]
 
 
-def plot_device(device: Any, *, ax: Axes | None = None, title: str | None = None) -> Figure:
+def plot_device(
+    device: Any,
+    *,
+    ax: Axes | None = None,
+    title: str | None = None,
+    combine: str = "min",
+) -> Figure:
     """Draw a device's coupling map, qubits and couplings coloured by their fidelity.
 
     Qubits sit at ``position`` from ``device_info`` when present (else on a circle). Couplings are
-    directed on the wire; a pair calibrated in both directions is drawn once with the mean fidelity.
-    Qubits and couplings without a fidelity are grey.
+    directed on the wire; a pair calibrated in both directions is drawn once, coloured by the worse
+    of the two fidelities (``combine="min"``, the default) or their mean (``combine="mean"``), and
+    the colour bar's label says which. A coupling whose straight line would pass through another
+    qubit (qubits in a row, all-to-all devices) is drawn as an arc. Colour bars never extend past
+    fidelity 1. Qubits and couplings without a fidelity are grey.
 
     Args:
-        device: An :class:`~oqtopus_bridge.OqtopusDevice`, or its ``device_info`` as a dict or JSON
+        device: An `OqtopusDevice`, or its ``device_info`` as a dict or JSON
             string (the ``qubits``/``couplings`` format, or the older ``calibration_data`` one).
         ax: Axes to draw on; a new figure is made when None.
         title: Figure title; defaults to the device id.
+        combine: How the two directions of a coupling are combined: ``"min"`` or ``"mean"``.
 
     Returns:
         The matplotlib figure holding the map.
 
     Raises:
         ImportError: If matplotlib is not installed.
-        ValueError: If the device information lists no qubits.
+        ValueError: If the device information lists no qubits, or ``combine`` is not valid.
     """
+    if combine not in _COMBINE:
+        raise ValueError(f"combine must be one of {sorted(_COMBINE)}, not {combine!r}")
     info = _device_info_dict(device)
-    qubits, couplings = _topology(info)
+    qubits, couplings = _topology(info, _COMBINE[combine][0])
     if not qubits:
         raise ValueError("device_info lists no qubits, so there is no coupling map to draw")
     fig, ax = _figure_and_axes(ax, (6.5, 5.0))
@@ -202,11 +281,30 @@ def plot_device(device: Any, *, ax: Axes | None = None, title: str | None = None
     qubit_norm = _norm([fid for _, _, fid in qubits.values()], Normalize)
     edge_norm = _norm([fid for fid in couplings.values()], Normalize)
     qubit_cmap, edge_cmap = colormaps["viridis"], colormaps["plasma"]
+    from matplotlib.patches import FancyArrowPatch
+
+    points = {qid: (x, y) for qid, (x, y, _) in qubits.items()}
     for (a, b), fid in sorted(couplings.items()):
         if a in qubits and b in qubits:
             color = _MISSING_COLOR if fid is None else edge_cmap(edge_norm(fid))
-            xs, ys = (qubits[a][0], qubits[b][0]), (qubits[a][1], qubits[b][1])
-            ax.plot(xs, ys, color=color, linewidth=4, solid_capstyle="round", zorder=1)
+            blocked = _blocked(points, a, b)
+            if blocked:
+                # Qubits in between: bend the edge so it does not hide behind them.
+                rad = 0.25 + 0.05 * min(blocked, 6)
+                ax.add_patch(
+                    FancyArrowPatch(
+                        points[a],
+                        points[b],
+                        connectionstyle=f"arc3,rad={rad}",
+                        arrowstyle="-",
+                        color=color,
+                        linewidth=2,
+                        zorder=1,
+                    )
+                )
+            else:
+                xs, ys = (qubits[a][0], qubits[b][0]), (qubits[a][1], qubits[b][1])
+                ax.plot(xs, ys, color=color, linewidth=4, solid_capstyle="round", zorder=1)
     for qid, (x, y, fid) in sorted(qubits.items()):
         color = _MISSING_COLOR if fid is None else qubit_cmap(qubit_norm(fid))
         ax.scatter([x], [y], s=520, color=color, edgecolors="black", zorder=2)
@@ -217,9 +315,9 @@ def plot_device(device: Any, *, ax: Axes | None = None, title: str | None = None
     if any(fid is not None for _, _, fid in qubits.values()):
         _colorbar(fig, ax, qubit_norm, qubit_cmap, "qubit fidelity")
     if any(fid is not None for fid in couplings.values()):
-        _colorbar(fig, ax, edge_norm, edge_cmap, "coupling fidelity")
+        _colorbar(fig, ax, edge_norm, edge_cmap, f"coupling fidelity ({_COMBINE[combine][1]})")
     ax.set_aspect("equal")
-    ax.margins(0.12)
+    _fit_limits(ax, list(points.values()))
     ax.invert_yaxis()  # device positions are screen-like: y grows downwards in the device topology
     ax.axis("off")
     ax.set_title(
@@ -255,10 +353,50 @@ def _device_info_dict(device: Any) -> dict[str, Any]:
     return dict(info)
 
 
+#: ``combine`` of `plot_device`: how to merge the two directions, and how the bar says it.
+_COMBINE: dict[str, tuple[Callable[[list[float]], float], str]] = {
+    "min": (min, "worse of the two directions"),
+    "mean": (lambda values: sum(values) / len(values), "mean of the two directions"),
+}
+
+
+def _blocked(points: Mapping[int, tuple[float, float]], a: int, b: int) -> int:
+    """How many other qubits lie on the straight segment from ``a`` to ``b`` (or very near it)."""
+    (ax_, ay), (bx, by) = points[a], points[b]
+    dx, dy = bx - ax_, by - ay
+    length2 = dx * dx + dy * dy
+    if length2 == 0:
+        return 0
+    count = 0
+    for qid, (px, py) in points.items():
+        if qid in (a, b):
+            continue
+        t = ((px - ax_) * dx + (py - ay) * dy) / length2
+        if 0 < t < 1:
+            cx, cy = ax_ + t * dx, ay + t * dy
+            if (px - cx) ** 2 + (py - cy) ** 2 < 0.01 * length2:
+                count += 1
+    return count
+
+
+def _fit_limits(ax: Axes, points: list[tuple[float, float]]) -> None:
+    """Set limits that show every qubit marker whole, also for a row of qubits (zero height)."""
+    xs, ys = [x for x, _ in points], [y for _, y in points]
+    span = max(max(xs) - min(xs), max(ys) - min(ys), 1.0)
+    pad = 0.15 * span + 0.5
+    # Arcs between qubits in a row bulge sideways by up to about a third of their length.
+    flat_pad = 0.35 * span + 0.5
+    x_pad = flat_pad if max(xs) - min(xs) < 1e-9 else pad
+    y_pad = flat_pad if max(ys) - min(ys) < 1e-9 else pad
+    ax.set_xlim(min(xs) - x_pad, max(xs) + x_pad)
+    ax.set_ylim(min(ys) - y_pad, max(ys) + y_pad)
+
+
 def _topology(
     info: Mapping[str, Any],
+    combine: Callable[[list[float]], float] = min,
 ) -> tuple[dict[int, tuple[float, float, float | None]], dict[tuple[int, int], float | None]]:
-    """Return qubit positions and fidelities, and undirected couplings with their mean fidelity."""
+    """Return qubit positions and fidelities, and undirected couplings with combined fidelity."""
     raw_qubits = info.get("qubits")
     raw_couplings = info.get("couplings")
     if raw_qubits is None and isinstance(info.get("calibration_data"), Mapping):
@@ -273,7 +411,7 @@ def _topology(
         fid = _fidelity(coupling)
         if fid is not None:
             values.append(fid)
-    couplings = {pair: (sum(v) / len(v) if v else None) for pair, v in samples.items()}
+    couplings = {pair: (combine(v) if v else None) for pair, v in samples.items()}
     return qubits, couplings
 
 
@@ -309,7 +447,8 @@ def _norm(values: list[float | None], normalize: Callable[..., Any]) -> Any:
     known = [value for value in values if value is not None]
     low, high = (min(known), max(known)) if known else (0.0, 1.0)
     if high - low < 1e-9:
-        low, high = low - 0.005, high + 0.005
+        high = min(high + 0.005, 1.0) if high <= 1.0 else high + 0.005
+        low = high - 0.01
     return normalize(vmin=low, vmax=high)
 
 

@@ -39,7 +39,7 @@ class StatusBar:
 
     Args:
         label: What is being waited for, e.g. ``"job 1234"``.
-        enabled: True/False, or None for :func:`progress_default`.
+        enabled: True/False, or None for `progress_default`.
         total: Number of jobs for a batch bar; None for a single-job status line.
     """
 

@@ -1,6 +1,6 @@
 """Result value objects of sampling and estimation jobs, in the documented (QURI Parts) convention.
 
-Counts arrive as wire bitstrings (classical bit 0 rightmost, see :mod:`oqtopus_bridge.bits`) and are
+Counts arrive as wire bitstrings (classical bit 0 rightmost, see `oqtopus_bridge.bits`) and are
 exposed as ``Counter[int, int]`` whose key bit ``i`` is classical bit ``i``.
 """
 
@@ -18,6 +18,7 @@ from oqtopus_bridge.errors import ResultError
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 __all__ = ["OqtopusEstimationResult", "OqtopusSamplingResult"]
 
@@ -81,9 +82,11 @@ class OqtopusSamplingResult(SamplingResult):
     Raises:
         ValueError: If ``counts`` does not exist in result.
 
-    Example:
-        >>> OqtopusSamplingResult({"counts": {"00": 600, "01": 300, "11": 100}}).counts
-        Counter({0: 600, 1: 300, 3: 100})
+    Examples:
+        ```python
+        OqtopusSamplingResult({"counts": {"00": 600, "01": 300, "11": 100}}).counts
+        # Counter({0: 600, 1: 300, 3: 100})
+        ```
     """
 
     def __init__(self, result: dict[str, Any]) -> None:
@@ -122,22 +125,30 @@ class OqtopusSamplingResult(SamplingResult):
         """Number of classical bits of the wire keys; None when the keys carried no width."""
         return self._width
 
-    def plot(self, ax: Axes | None = None, *, title: str | None = None) -> Axes:
-        """Draw a histogram of the counts with matplotlib (``pip install oqtopus-bridge[plot]``).
+    def plot(
+        self, ax: Axes | None = None, *, title: str | None = None, top: int | None = 32
+    ) -> Figure:
+        """Draw a histogram of the counts with matplotlib (the ``plot`` extra).
+
+        The same figure as ``plot_histogram(result)``: bit 0 rightmost (stated under the axis), at
+        most ``top`` bars with the other outcomes folded into one.
 
         Args:
             ax: Axes to draw on; a new figure when None.
             title: Optional title.
+            top: Most frequent outcomes drawn as their own bars; None draws all.
 
         Returns:
-            The matplotlib Axes.
+            The matplotlib Figure, as `plot_histogram` returns.
 
         Raises:
             ImportError: If matplotlib is not installed.
         """
-        from oqtopus_bridge.plotting import plot_counts
+        from oqtopus_bridge.plotting import plot_histogram
 
-        return plot_counts(self._raw, ax=ax, title=title)
+        return plot_histogram(
+            self._raw, ax=ax, title=title, top=top, bit_width=self._width, bit_order="bit0-right"
+        )
 
     def __repr__(self) -> str:
         return str(self._result)

@@ -172,7 +172,7 @@ class Storage:
         return content
 
     def fetch(self, url: str, what: str = "object") -> Any:
-        """Download a single-entry zip and decode its entry (see :func:`decode_object`).
+        """Download a single-entry zip and decode its entry (see `decode_object`).
 
         A download cut short, or a zip that does not open (what a cut-short body with no
         ``Content-Length`` looks like), is fetched again a bounded number of times: a presigned GET

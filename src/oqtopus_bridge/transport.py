@@ -1,8 +1,8 @@
 """HTTP transport for the OQTOPUS API: one keep-alive session, retries, timeouts, error mapping.
 
-Every ``requests`` exception is translated to this package's errors in :func:`map_requests_errors`,
+Every ``requests`` exception is translated to this package's errors in `map_requests_errors`,
 the one place that does so (``raise ... from exc``). The retry policy is a mounted ``urllib3.Retry``
-(:func:`default_retry`): separate connect/read/status budgets, capped exponential backoff,
+(`default_retry`): separate connect/read/status budgets, capped exponential backoff,
 ``Retry-After`` honoured, statuses 429/502/503/504, and POST retried only on connection errors (the
 server never saw the request), never after the server may have acted.
 """
@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import contextlib
 import email.utils
+import errno
+import ipaddress
 import json
 import logging
+import socket
 import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
@@ -39,7 +42,11 @@ __all__ = [
     "TOKEN_HEADER",
     "USER_AGENT",
     "Transport",
+    "UnreachableError",
+    "FastFailRetry",
     "build_session",
+    "check_base_url",
+    "connection_hint",
     "default_retry",
     "map_requests_errors",
 ]
@@ -82,7 +89,7 @@ _EXCEPTION_MAP: tuple[tuple[type[Exception], type[BackendError], str], ...] = (
 
 @contextlib.contextmanager
 def map_requests_errors(context: str) -> Iterator[None]:
-    """Translate any ``requests`` exception raised inside the block into a :class:`BackendError`.
+    """Translate any ``requests`` exception raised inside the block into a `BackendError`.
 
     Args:
         context: What was being done, e.g. ``"GET /jobs/abc"``; it starts the error message.
@@ -96,6 +103,9 @@ def map_requests_errors(context: str) -> Iterator[None]:
         refined = _exhausted_read_error(exc)
         if refined is not None:
             raise refined(f"{context}: {_describe(exc)}") from exc
+        hint = connection_hint(exc)
+        if hint is not None:
+            raise UnreachableError(f"could not connect to {context}: {hint}") from exc
         for foreign, ours, what in _EXCEPTION_MAP:
             if isinstance(exc, foreign):
                 raise ours(f"{what} {context}: {_describe(exc)}") from exc
@@ -119,6 +129,137 @@ def _exhausted_read_error(exc: BaseException) -> type[BackendError] | None:
     if isinstance(reason, urllib3.exceptions.ProtocolError):
         return TransportError
     return None
+
+
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """``exc``, its ``reason`` (urllib3's MaxRetryError), its args and its cause/context chain."""
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [exc]
+    while pending:
+        item = pending.pop(0)
+        if item is None or id(item) in seen:
+            continue
+        seen.add(id(item))
+        yield item
+        reason = getattr(item, "reason", None)
+        pending.append(reason if isinstance(reason, BaseException) else None)
+        pending.extend(arg for arg in item.args if isinstance(arg, BaseException))
+        pending.extend((item.__cause__, item.__context__))
+
+
+def _failed_url(exc: BaseException) -> str:
+    """The scheme://host:port the failed request went to, from urllib3's connection, or ''."""
+    for item in _causes(exc):
+        conn = getattr(item, "conn", None) or getattr(item, "pool", None)
+        host = getattr(conn, "host", None)
+        if host:
+            scheme = getattr(conn, "scheme", None) or (
+                "https" if "HTTPS" in type(conn).__name__ else "http"
+            )
+            port = getattr(conn, "port", None)
+            default = {"http": 80, "https": 443}.get(scheme)
+            return f"{scheme}://{host}" + (f":{port}" if port and port != default else "")
+    request = getattr(exc, "request", None)
+    url = getattr(request, "url", None)
+    if url:
+        parts = urlsplit(url)
+        return f"{parts.scheme}://{parts.netloc}"
+    return ""
+
+
+class UnreachableError(ConnectError):
+    """No connection could be made, for a reason that asking again at once does not change.
+
+    A refused connection, a host name that does not resolve, or TLS spoken to a plain-HTTP server.
+    urllib3's connect budget was already spent (or skipped, see `FastFailRetry`), so the layers
+    above do not retry it. Other connection failures, such as a connection dropped mid-request,
+    stay plain `ConnectError`s and keep their retries.
+    """
+
+
+#: What to do when the server cannot be reached; every "could not connect" message ends with it.
+CONNECT_ADVICE = (
+    "is the server running? Start a local one with 'oqtopus-bridge serve', or check the URL "
+    "(--url, OQTOPUS_URL or url= in ~/.oqtopus)"
+)
+
+
+def connection_hint(exc: BaseException) -> str | None:
+    """A plain-language explanation of a connection failure, or None if it is not a known kind.
+
+    Recognizes a refused connection (nothing listens on that port), a host name that does not
+    resolve, and TLS spoken to a plain-HTTP server, and names the URL and what to check.
+
+    Args:
+        exc: A ``requests`` exception (or anything with urllib3 errors in its chain).
+
+    Returns:
+        One sentence naming the URL and the next step, or None.
+    """
+    url = _failed_url(exc) or "the server"
+    for item in _causes(exc):
+        if isinstance(item, ConnectionRefusedError) or (
+            isinstance(item, OSError) and item.errno == errno.ECONNREFUSED
+        ):
+            return f"connection refused by {url}: nothing is listening there; {CONNECT_ADVICE}"
+        if isinstance(item, (socket.gaierror, urllib3.exceptions.NameResolutionError)):
+            host = urlsplit(url).hostname or url
+            return (
+                f"the host name {host!r} of {url} does not resolve; check the URL for a typo "
+                "(--url, OQTOPUS_URL or url= in ~/.oqtopus) and your network or proxy settings"
+            )
+        if "WRONG_VERSION_NUMBER" in str(item) or "wrong version number" in str(item):
+            plain = url.replace("https://", "http://", 1)
+            return (
+                f"TLS failed with {url}: the server does not speak https there; if it is a plain "
+                f"HTTP server such as 'oqtopus-bridge serve', use {plain}"
+            )
+    return None
+
+
+def _is_loopback(host: str | None) -> bool:
+    if not host:
+        return False
+    if host.lower() in ("localhost", "localhost.localdomain") or host.lower().endswith(
+        ".localhost"
+    ):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+class FastFailRetry(Retry):
+    """``urllib3.Retry`` that gives up at once when retrying cannot help.
+
+    A refused connection to a loopback host (the local server is not running, or the port is
+    wrong) and a host name that does not exist fail the same way every time, so waiting through the
+    backoff only delays the message. Every other failure follows the normal budget.
+    """
+
+    def increment(  # type: ignore[override]
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: Any = None,
+        error: Exception | None = None,
+        _pool: Any = None,
+        _stacktrace: Any = None,
+    ) -> Retry:
+        """Give up at once when `_gives_up_at_once`; otherwise count the error as urllib3 does."""
+        if error is not None and _gives_up_at_once(error, getattr(_pool, "host", None)):
+            raise urllib3.exceptions.MaxRetryError(_pool, url or "", error) from error
+        return super().increment(method, url, response, error, _pool, _stacktrace)
+
+
+def _gives_up_at_once(error: BaseException, host: str | None) -> bool:
+    for item in _causes(error):
+        if isinstance(item, ConnectionRefusedError) and _is_loopback(host):
+            return True
+        if isinstance(item, socket.gaierror) and item.errno == socket.EAI_NONAME:
+            return True
+    return False
 
 
 def _describe(exc: BaseException) -> str:
@@ -153,7 +294,8 @@ def retry_truncated(
     that breaks off after the headers (a dropped connection mid-response, a proxy that truncates):
     requests raises that while reading the content, after the retry machinery has returned. This
     adds a few attempts for such failures and for a dropped connection that outlasted urllib3's
-    budget. A timeout is not retried here (it already cost the full read timeout). Only idempotent
+    budget. A timeout or an unreachable server is not retried here (a timeout already cost the full
+    read timeout; an unreachable server already had urllib3's connect budget). Only idempotent
     reads may be repeated this way.
 
     Raises:
@@ -163,7 +305,9 @@ def retry_truncated(
         try:
             return action()
         except TransportError as exc:
-            if attempt == retries or isinstance(exc, RequestTimeout):
+            # An unreachable server already had urllib3's connect budget (or failed for good,
+            # e.g. refused on loopback): repeating it would only delay the message.
+            if attempt == retries or isinstance(exc, (RequestTimeout, UnreachableError)):
                 raise
             logger.info("%s; retrying (%d/%d)", exc, attempt + 1, retries)
             sleep(min(0.1 * 2**attempt, 1.0))
@@ -190,7 +334,7 @@ MAX_BODY_BYTES = 64 * 2**20
 
 
 def read_capped(response: requests.Response, context: str) -> bytes:
-    """Read a streamed response body, refusing more than :data:`MAX_BODY_BYTES`; close it.
+    """Read a streamed response body, refusing more than `MAX_BODY_BYTES`; close it.
 
     Raises:
         ResultError: If the body (declared or actual) is larger than the cap. Not a transport
@@ -218,7 +362,7 @@ def read_capped(response: requests.Response, context: str) -> bytes:
 
 @contextlib.contextmanager
 def flag_truncated_body(context: str) -> Iterator[None]:
-    """Turn requests' errors for a broken-off body into :class:`TruncatedBodyError`."""
+    """Turn requests' errors for a broken-off body into `TruncatedBodyError`."""
     try:
         yield
     except (
@@ -242,7 +386,7 @@ def default_retry(
     Returns:
         A ``urllib3.Retry`` value object.
     """
-    return Retry(
+    return FastFailRetry(
         total=None,
         connect=connect,
         read=read,
@@ -274,7 +418,7 @@ def build_session(retry: Retry | None = None, *, token: str | None = None) -> re
     """Return a keep-alive session with ``retry`` mounted on http and https and our User-Agent.
 
     Args:
-        retry: The retry policy; :func:`default_retry` when None.
+        retry: The retry policy; `default_retry` when None.
         token: API token to send as ``q-api-token``; None for storage sessions.
 
     Returns:
@@ -292,6 +436,47 @@ def build_session(retry: Retry | None = None, *, token: str | None = None) -> re
     return session
 
 
+#: API paths that exist on every OQTOPUS server: a 404 on one of them means a wrong base URL.
+_COLLECTIONS = frozenset({"/devices", "/jobs"})
+
+
+def check_base_url(url: str) -> None:
+    """Refuse a base URL without ``http://`` or ``https://``, saying what to write instead.
+
+    Args:
+        url: The configured base URL.
+
+    Raises:
+        ConfigError: If the URL has no http(s) scheme or no host.
+    """
+    parts = urlsplit(url)
+    if parts.scheme in ("http", "https") and parts.netloc:
+        return
+    if parts.scheme in ("http", "https"):
+        raise ConfigError(f"the OQTOPUS URL {url!r} has no host; write it as http://HOST:PORT")
+    bare = url.split("://", 1)[-1]
+    raise ConfigError(
+        f"the OQTOPUS URL {url!r} does not start with http:// or https://; write it as "
+        f"http://{bare} (a local server) or https://{bare} (--url, OQTOPUS_URL or url= in "
+        "~/.oqtopus)"
+    )
+
+
+def wrong_base_hint(base_url: str, path: str) -> str:
+    """The hint added to a 404 on a path every OQTOPUS API has: the base URL is probably wrong."""
+    parts = urlsplit(base_url)
+    root = f"{parts.scheme}://{parts.netloc}"
+    extra = (
+        f"; try dropping the path {parts.path!r} (e.g. {root})"
+        if parts.path not in ("", "/")
+        else ""
+    )
+    return (
+        f" (no OQTOPUS API at {base_url}: every OQTOPUS server answers {path}, so the base URL "
+        f"is probably wrong{extra}; check --url, OQTOPUS_URL or url= in ~/.oqtopus)"
+    )
+
+
 class Transport:
     """Sends requests to the OQTOPUS user API and returns parsed JSON.
 
@@ -300,7 +485,7 @@ class Transport:
 
     Args:
         config: The connection settings.
-        retry: Retry policy; :func:`default_retry` when None.
+        retry: Retry policy; `default_retry` when None.
     """
 
     def __init__(self, config: OqtopusConfig, *, retry: Retry | None = None) -> None:
@@ -309,6 +494,7 @@ class Transport:
                 "the OQTOPUS url is empty; set url in ~/.oqtopus, OQTOPUS_URL, "
                 "or OqtopusConfig(url=...)"
             )
+        check_base_url(config.url)
         self.base_url = config.url.rstrip("/")
         self.session = build_session(retry, token=config.api_token)
         self.session.headers["Accept"] = "application/json"
@@ -364,12 +550,22 @@ class Transport:
             content = read_capped(response, context)
         logger.debug("%s -> %s", context, response.status_code)
         if response.status_code >= 400:
-            raise APIError.from_response(
+            error = APIError.from_response(
                 response.status_code,
                 content,
                 context=context,
                 retry_after=parse_retry_after(response.headers.get("Retry-After")),
             )
+            if response.status_code == 404 and path.rstrip("/") in _COLLECTIONS:
+                # A collection is never missing on an OQTOPUS API: the base URL is wrong.
+                error = type(error)(
+                    error.status_code,
+                    f"{error.message}{wrong_base_hint(self.base_url, path)}",
+                    error.body,
+                    context=context,
+                    retry_after=error.retry_after,
+                )
+            raise error
         if not content.strip():
             return None
         try:

@@ -127,11 +127,14 @@ def test_plot_device_colours_qubits_and_couplings_by_fidelity():
     assert len(colours) == 4
     assert colours[3] == plotting._MISSING_COLOR  # qubit 3 has no fidelity
     assert len(set(colours[:3])) == 3  # distinct fidelities, distinct colours
-    # Three undirected pairs: 0-1 (both directions, mean 0.96), 0-2, 1-3 (no fidelity: grey).
+    # Three undirected pairs: 0-1 (both directions, worse 0.95), 0-2, 1-3 (no fidelity: grey).
     lines = ax.get_lines()
     assert len(lines) == 3
     assert to_hex(lines[2].get_color()) == plotting._MISSING_COLOR
-    assert [a.get_ylabel() for a in fig.axes[1:]] == ["qubit fidelity", "coupling fidelity"]
+    assert [a.get_ylabel() for a in fig.axes[1:]] == [
+        "qubit fidelity",
+        "coupling fidelity (worse of the two directions)",
+    ]
     _png(fig)
 
 
@@ -159,7 +162,7 @@ def test_plot_device_without_qubits_says_so():
 
 def test_missing_matplotlib_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib", None)
-    with pytest.raises(ImportError, match=r'pip install "oqtopus-bridge\[plot\]"'):
+    with pytest.raises(ImportError, match=r'pip install "\.\[plot\]"'):
         plotting.plot_histogram({"0": 1})
     # Text output needs no matplotlib.
     assert plotting.text_histogram({"0": 1}).startswith("0 ")
@@ -168,7 +171,84 @@ def test_missing_matplotlib_names_the_extra(monkeypatch):
 def test_sampling_result_plot_draws_its_wire_counts():
     from oqtopus_bridge import OqtopusSamplingResult
 
-    ax = OqtopusSamplingResult({"counts": {"10": 1, "00": 3}}).plot(title="r")
+    fig = OqtopusSamplingResult({"counts": {"10": 1, "00": 3}}).plot(title="r")
+    ax = fig.axes[0]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["00", "10"]
     assert [p.get_height() for p in ax.patches] == pytest.approx([0.75, 0.25])
-    _png(ax.get_figure())
+    _png(fig)
+
+
+# ---------------------------------------------------------------- issue 17, items 5 and 10
+
+
+def test_result_plot_returns_a_figure_like_plot_histogram():
+    from matplotlib.figure import Figure
+
+    from oqtopus_bridge import OqtopusSamplingResult
+
+    result = OqtopusSamplingResult({"counts": {"10": 1, "00": 3}})
+    fig = result.plot()
+    assert isinstance(fig, Figure)
+    fig.savefig(io.BytesIO(), format="png")  # the audit's result.plot().savefig(...) works
+
+
+@pytest.mark.parametrize(
+    ("counts", "order"),
+    [
+        (Counter({1: 3, 4: 2}), "classical bit 0 rightmost"),
+        ({"01": 3}, "keys as given"),
+    ],
+)
+def test_histogram_axis_states_the_bit_order(counts, order):
+    fig = plotting.plot_histogram(counts)
+    assert order in fig.axes[0].get_xlabel()
+
+
+def test_histogram_bit_order_can_be_given_for_pennylane_counts():
+    fig = plotting.plot_histogram({"100": 5, "110": 5}, bit_order="bit0-left")
+    assert "wire/bit 0 leftmost" in fig.axes[0].get_xlabel()
+    with pytest.raises(ValueError, match="bit_order must be one of"):
+        plotting.plot_histogram({"0": 1}, bit_order="msb")
+
+
+def test_many_outcomes_are_folded_into_one_bar_and_the_title_says_so():
+    counts = {format(i, "012b"): 1 + i % 7 for i in range(4063)}
+    fig = plotting.plot_histogram(counts)
+    ax = fig.axes[0]
+    labels = [tick.get_text() for tick in ax.get_xticklabels()]
+    assert len(labels) == plotting.DEFAULT_TOP + 1
+    assert labels[-1] == f"other ({4063 - plotting.DEFAULT_TOP})"
+    assert labels[:-1] == sorted(labels[:-1])  # kept outcomes in key order
+    assert sum(p.get_height() for p in ax.patches) == pytest.approx(1.0)
+    assert "others folded into 'other'" in ax.get_title()
+    assert fig.get_size_inches()[0] <= 16  # was 2,440 inches wide
+    everything = plotting.plot_histogram({"0": 1, "1": 2}, top=None)
+    assert len(everything.axes[0].patches) == 2
+
+
+def test_kawasaki_map_is_not_clipped_and_colourbars_stop_at_one():
+    from oqtopus_bridge.local.devices import default_catalog
+
+    kawasaki = next(d for d in default_catalog() if d["device_id"] == "kawasaki")
+    fig = plotting.plot_device(kawasaki["device_info"])
+    ax = fig.axes[0]
+    ys = [y for c in ax.collections for _, y in c.get_offsets()]
+    low, high = sorted(ax.get_ylim())
+    assert high - low >= 1.0  # a row of qubits used to get a zero-height view
+    assert low < min(ys) - 0.4 and high > max(ys) + 0.4
+    for bar in fig.axes[1:]:
+        assert max(bar.get_ylim()) <= 1.0  # a uniform fidelity 1.0 ran to 1.004
+    # All-to-all couplings along a row are arcs, not lines hidden under each other.
+    assert any(type(p).__name__ == "FancyArrowPatch" for p in ax.patches)
+    _png(fig)
+
+
+def test_coupling_directions_are_combined_as_documented():
+    info = _grid_device()
+    worse = plotting.plot_device(info)
+    mean = plotting.plot_device(info, combine="mean")
+    assert worse.axes[-1].get_ylabel().endswith("(worse of the two directions)")
+    assert mean.axes[-1].get_ylabel().endswith("(mean of the two directions)")
+    assert min(worse.axes[-1].get_ylim()) == pytest.approx(0.90)
+    with pytest.raises(ValueError, match="combine must be one of"):
+        plotting.plot_device(info, combine="max")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from oqtopus_bridge.backends.base import OqtopusBackendBase
 from oqtopus_bridge.devices import OqtopusDevice
+from oqtopus_bridge.errors import BackendError, NotFoundError
 
 __all__ = ["OqtopusDeviceBackend"]
 
@@ -12,7 +13,7 @@ class OqtopusDeviceBackend(OqtopusBackendBase):
     """A backend that lists the devices of an OQTOPUS server.
 
     Args:
-        config: Connection settings; see :class:`~oqtopus_bridge.backends.base.OqtopusBackendBase`
+        config: Connection settings; see `OqtopusBackendBase`
             for how None is resolved.
     """
 
@@ -39,4 +40,17 @@ class OqtopusDeviceBackend(OqtopusBackendBase):
         Raises:
             BackendError: If the device does not exist (``NotFoundError``) or the request fails.
         """
-        return OqtopusDevice(self.api.get_device(device_id), self.api)
+        try:
+            return OqtopusDevice(self.api.get_device(device_id), self.api)
+        except NotFoundError as exc:
+            try:
+                known = [str(device.get("device_id")) for device in self.api.get_devices()]
+            except BackendError:
+                raise exc from None
+            raise NotFoundError(
+                exc.status_code,
+                f"{exc.message}: no device {device_id!r}; available devices: {', '.join(known)}. "
+                "Pass one of these ids (list them with 'oqtopus-bridge devices')",
+                exc.body,
+                context=exc.context,
+            ) from exc

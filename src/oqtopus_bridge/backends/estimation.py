@@ -79,7 +79,7 @@ class OqtopusEstimationBackend(OqtopusJobBackendBase):
     """A OQTOPUS backend for a estimation.
 
     Args:
-        config: Connection settings; see :class:`~oqtopus_bridge.backends.base.OqtopusBackendBase`
+        config: Connection settings; see `OqtopusBackendBase`
             for how None is resolved.
     """
 
@@ -101,7 +101,7 @@ class OqtopusEstimationBackend(OqtopusJobBackendBase):
 
         Args:
             program: The circuit to be estimated.
-            operator: The observable (see :func:`operator_to_wire`).
+            operator: The observable (see `operator_to_wire`).
             device_id: The device id to be executed.
             shots: Number of repetitions of each circuit, for estimation.
             name: The name to be assigned to the job.
@@ -152,7 +152,7 @@ class OqtopusEstimationBackend(OqtopusJobBackendBase):
 
         Args:
             program: The OpenQASM 3 program to be estimated.
-            operator: The observable (see :func:`operator_to_wire`).
+            operator: The observable (see `operator_to_wire`).
             device_id: The device id to be executed.
             shots: Number of repetitions of each circuit, for estimation.
             name: The name to be assigned to the job.

@@ -19,7 +19,7 @@ class OqtopusSamplingBackend(OqtopusJobBackendBase):
     Thread-safe: one backend (one keep-alive session) may submit from many threads.
 
     Args:
-        config: Connection settings; see :class:`~oqtopus_bridge.backends.base.OqtopusBackendBase`
+        config: Connection settings; see `OqtopusBackendBase`
             for how None is resolved.
     """
 

@@ -19,7 +19,7 @@ class OqtopusSseBackend(OqtopusJobBackendBase):
     """A backend for SSE jobs (a Python program run next to the device).
 
     Args:
-        config: Connection settings; see :class:`~oqtopus_bridge.backends.base.OqtopusBackendBase`
+        config: Connection settings; see `OqtopusBackendBase`
             for how None is resolved.
     """
 

@@ -2,7 +2,7 @@
 
 Each command group lives in its own module with an ``add_parser(subparsers, parents)`` function;
 this module wires them together, adds the global options, and turns exceptions into one line on
-stderr and a meaningful exit status (see :mod:`oqtopus_bridge.cli.exit_codes`).
+stderr and a meaningful exit status (see `oqtopus_bridge.cli.exit_codes`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import NoReturn
 
 from oqtopus_bridge._version import __version__
 from oqtopus_bridge.cli import config, demo, devices, jobs, port, serve, submit
-from oqtopus_bridge.cli.exit_codes import EPILOG, ExitCode, describe_error
+from oqtopus_bridge.cli.exit_codes import EPILOG, ExitCode, WaitInterrupted, describe_error
 
 __all__ = ["build_parser", "main"]
 
@@ -104,15 +104,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     secrets = tuple(s for s in (args.token, os.environ.get("OQTOPUS_API_TOKEN")) if s)
     try:
         return int(args.func(args))
+    except WaitInterrupted as exc:
+        print(f"{_PROG}: {exc.advice(_PROG)}", file=sys.stderr)
+        return ExitCode.INTERRUPTED
     except KeyboardInterrupt:
         print(f"{_PROG}: interrupted", file=sys.stderr)
         return ExitCode.INTERRUPTED
     except Exception as exc:
         code, message = describe_error(exc, secrets + _config_token(args))
+        message += _url_source(exc, args)
         if args.debug:
             traceback.print_exc()
         print(f"{_PROG}: error: {message}", file=sys.stderr)
         return code
+
+
+def _url_source(exc: BaseException, args: argparse.Namespace) -> str:
+    """For an unreachable server or a wrong base URL: which URL was used, and where it came from."""
+    from oqtopus_bridge.errors import ConnectError, NotFoundError
+
+    if not isinstance(exc, (ConnectError, NotFoundError)) or args.func is serve.run:
+        return ""
+    if isinstance(exc, NotFoundError) and "no OQTOPUS API at" not in str(exc):
+        return ""
+    try:
+        connection = config.resolve_connection(args)
+    except Exception:
+        return ""
+    return f" [url {connection.config.url} from {connection.source}]"
 
 
 def _config_token(args: argparse.Namespace) -> tuple[str, ...]:

@@ -169,15 +169,16 @@ def run(args: argparse.Namespace) -> int:
         "protocol": config.protocol,
         "source": connection.source,
     }
+    failure: Exception | None = None
     if args.check:
-        from oqtopus_bridge import OqtopusDeviceBackend
-
-        view["devices"] = len(OqtopusDeviceBackend(config).get_devices())
+        failure = _check(config, view)
     if args.json:
         print_json(view)
-        return ExitCode.OK
-    for key, value in view.items():
-        print(f"{key + ':':<11}{'-' if value is None else value}")
+    else:
+        for key, value in view.items():
+            print(f"{key + ':':<11}{'-' if value is None else value}")
+    if failure is not None:
+        raise failure  # the verdict is on stdout; stderr gets the one-line error and the exit code
     return ExitCode.OK
 
 
@@ -207,3 +208,17 @@ def _save(args: argparse.Namespace) -> None:
     print(f"{verb} [{section}] in {path} (readable by you only)", file=sys.stderr)
     args.url = args.token = None
     args.section, args.config_file = section, path
+
+
+def _check(config: OqtopusConfig, view: dict[str, object]) -> Exception | None:
+    """Contact the server; record the verdict in ``view`` and return the error, if any."""
+    from oqtopus_bridge import OqtopusDeviceBackend
+    from oqtopus_bridge.cli.exit_codes import describe_error
+
+    try:
+        view["devices"] = len(OqtopusDeviceBackend(config).get_devices())
+    except Exception as exc:
+        view["check"] = f"FAILED: {describe_error(exc, (config.api_token,))[1]}"
+        return exc
+    view["check"] = "ok: the server answered"
+    return None

@@ -58,7 +58,8 @@ def run(args: argparse.Namespace) -> int:
         from oqtopus_bridge.local import LocalServer
     except ImportError as exc:
         raise ImportError(
-            f'the demo needs the local server: pip install "oqtopus-bridge[server]" ({exc})'
+            'the demo needs the local server: pip install ".[server]" in a clone of '
+            f"oqtopus-bridge ({exc})"
         ) from exc
     if args.shots < 1:
         raise ValueError(f"--shots must be a positive integer, not {args.shots}")
@@ -89,7 +90,11 @@ def _run_framework(
     try:
         counts = runner(config, args.device, args.shots, args.timeout)
     except ImportError as exc:
-        hint = f'pip install "oqtopus-bridge[{extra}]"' if extra else "reinstall oqtopus-bridge"
+        hint = (
+            f'pip install ".[{extra}]" in a clone of oqtopus-bridge'
+            if extra
+            else "reinstall oqtopus-bridge"
+        )
         if not args.json:
             print(f"== {name}: skipped, not installed ({hint}; {exc})\n")
         return {"skipped": f"not installed: {hint}"}, ExitCode.OK

@@ -17,7 +17,7 @@ from oqtopus_bridge.errors import (
     TransportError,
 )
 
-__all__ = ["EPILOG", "ExitCode", "describe_error"]
+__all__ = ["EPILOG", "ExitCode", "WaitInterrupted", "describe_error"]
 
 
 class ExitCode(enum.IntEnum):
@@ -31,6 +31,29 @@ class ExitCode(enum.IntEnum):
     INTERRUPTED = 130
 
 
+class WaitInterrupted(KeyboardInterrupt):
+    """Ctrl-C while the CLI waited for a job: the job itself keeps running on the server.
+
+    Args:
+        job_id: The job that was being waited for.
+        flags: The connection options to repeat in the printed commands (never the token).
+    """
+
+    def __init__(self, job_id: str, flags: str = "") -> None:
+        super().__init__(job_id)
+        self.job_id = job_id
+        self.flags = flags
+
+    def advice(self, prog: str) -> str:
+        """What to print: the job keeps running, and the exact commands to check or cancel it."""
+        command = f"{prog} {self.flags} jobs" if self.flags else f"{prog} jobs"
+        return (
+            f"interrupted; job {self.job_id} keeps running on the server. "
+            f"Check it with '{command} status {self.job_id}', "
+            f"cancel it with '{command} cancel {self.job_id}'"
+        )
+
+
 EPILOG = """\
 exit codes:
   0  success
@@ -38,6 +61,7 @@ exit codes:
   2  usage or configuration error (bad arguments, no config, missing extra, unreadable file)
   3  API or transport error (server unreachable, HTTP error, storage error, malformed result)
   4  timed out waiting for a job (the job keeps running on the server)
+  130  interrupted (Ctrl-C); a job being waited for keeps running on the server
 """
 
 

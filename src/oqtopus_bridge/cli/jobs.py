@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import shlex
 from typing import Any
 
 from oqtopus_bridge import OqtopusJobBackendBase
 from oqtopus_bridge.cli.config import resolve_connection
-from oqtopus_bridge.cli.exit_codes import ExitCode
+from oqtopus_bridge.cli.exit_codes import ExitCode, WaitInterrupted
 from oqtopus_bridge.cli.output import print_json, print_result, print_table, result_to_dict
 from oqtopus_bridge.cli.timespec import parse_time
 from oqtopus_bridge.config import OqtopusConfig
@@ -272,6 +273,23 @@ def wait_and_report(job: Any, args: argparse.Namespace, *, show_result: bool) ->
     Returns:
         The exit code.
     """
+    try:
+        return _wait_and_report(job, args, show_result=show_result)
+    except KeyboardInterrupt:
+        raise WaitInterrupted(job.job_id, connection_flags(args)) from None
+
+
+def connection_flags(args: argparse.Namespace) -> str:
+    """The connection options given on the command line (never the token), for a hint to rerun."""
+    flags = []
+    for option in ("url", "section", "config_file"):
+        value = getattr(args, option, None)
+        if value:
+            flags.append(f"--{option.replace('_', '-')} {shlex.quote(str(value))}")
+    return " ".join(flags)
+
+
+def _wait_and_report(job: Any, args: argparse.Namespace, *, show_result: bool) -> int:
     progress = args.progress  # None: the core shows progress only on a terminal, never in CI
     if show_result:
         result = job.result(timeout=args.timeout, wait=args.interval, progress=progress)

@@ -60,6 +60,6 @@ def run(args: argparse.Namespace) -> int:
         from oqtopus_bridge.porting import main_port
     except ImportError as exc:
         raise ImportError(
-            f'porting needs its extra: pip install "oqtopus-bridge[port]" ({exc})'
+            f'porting needs its extra: pip install ".[port]" in a clone of oqtopus-bridge ({exc})'
         ) from exc
     return main_port(list(args.paths), args.write, args.backup, sys.stdout)

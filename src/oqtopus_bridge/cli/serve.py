@@ -9,7 +9,9 @@ from oqtopus_bridge.cli.exit_codes import ExitCode
 
 __all__ = ["add_parser", "run"]
 
-_SERVER_EXTRA = 'the local server needs its extra: pip install "oqtopus-bridge[server]"'
+_SERVER_EXTRA = (
+    'the local server needs its extra: pip install ".[server]" in a clone of oqtopus-bridge'
+)
 
 
 def add_parser(

@@ -1,13 +1,21 @@
 """A local OQTOPUS-compatible server (FastAPI + SQLite + qiskit-aer), independent of the client.
 
-Public names: :class:`LocalServer` (run in-process), :func:`create_app` (the ASGI app factory),
-:class:`ServerSettings`, and :func:`serve` (the ``oqtopus-bridge serve`` command).
+Public names: `LocalServer` (run in-process), `create_app` (the ASGI app factory),
+`ServerSettings`, `serve` (the ``oqtopus-bridge serve`` command), and `config_or_local_server`
+(the user's configuration, or a private server when there is none).
 """
 
 from __future__ import annotations
 
 from .app import create_app
-from .server import LocalServer, default_data_dir, serve
+from .server import LocalServer, config_or_local_server, default_data_dir, serve
 from .settings import ServerSettings
 
-__all__ = ["LocalServer", "ServerSettings", "create_app", "default_data_dir", "serve"]
+__all__ = [
+    "LocalServer",
+    "ServerSettings",
+    "config_or_local_server",
+    "create_app",
+    "default_data_dir",
+    "serve",
+]

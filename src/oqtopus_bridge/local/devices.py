@@ -204,7 +204,7 @@ class DeviceCatalog:
     """The catalog file, reloaded when it changes on disk.
 
     Args:
-        path: ``devices.json``; written with :func:`default_catalog` when missing.
+        path: ``devices.json``; written with `default_catalog` when missing.
         on_load: Called with every device after each successful (re)load, e.g. to record the
             calibration history.
     """

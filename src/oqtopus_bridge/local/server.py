@@ -1,16 +1,21 @@
-"""Running the server: :class:`LocalServer` (in-process, in a thread) and :func:`serve` (CLI)."""
+"""Running the server: `LocalServer` (in-process, in a thread) and `serve` (CLI).
+
+Also `config_or_local_server`, for the examples: the user's configuration, else a private server.
+"""
 
 from __future__ import annotations
 
 import dataclasses
+import errno
 import logging
+import os
 import secrets
 import socket
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -18,6 +23,7 @@ from typing import Any
 import uvicorn
 
 from .app import create_app
+from .banner import address_in_use_message, banner_lines, exposed_warning
 from .context import DEFAULT_USER, ServerContext
 from .devices import CATALOG_NAME
 from .mirror import MirrorError, mirror_devices
@@ -25,6 +31,12 @@ from .settings import Protocol, ServerSettings
 from .web import login_link
 
 TOKEN_FILE = "api_token"
+
+
+class AddressInUseError(OSError):
+    """The port ``serve`` was asked for is taken; the message names it and what to do."""
+
+
 log = logging.getLogger("oqtopus_bridge.local")
 
 
@@ -80,8 +92,12 @@ def _bind(host: str, port: int) -> socket.socket:
     # says TCP. With proto 0, Nagle + delayed ACK stalled responses by ~40 ms (issue 10).
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(128)
+    try:
+        sock.bind((host, port))
+        sock.listen(128)
+    except OSError:
+        sock.close()
+        raise
     sock.set_inheritable(True)
     return sock
 
@@ -94,9 +110,11 @@ def _url(host: str, port: int) -> str:
 class LocalServer:
     """A local OQTOPUS-compatible server on a loopback port, for tests, demos and notebooks.
 
-    Example:
-        >>> with LocalServer() as server:  # doctest: +SKIP
-        ...     backend = OqtopusSamplingBackend(server.config)
+    Examples:
+        ```python
+        with LocalServer() as server:
+            backend = OqtopusSamplingBackend(server.config)
+        ```
 
     Args:
         data_dir: Where the database, objects and device catalog live; a temporary directory
@@ -111,7 +129,7 @@ class LocalServer:
             emulation of a real device as calibrated now; see ``docs/local-server.md``).
         mirror_from: Where to copy them from: anything with ``url`` and ``api_token`` (e.g. an
             ``OqtopusConfig``); the configured OQTOPUS Cloud when ``None``.
-        **settings: Further :class:`ServerSettings` fields (``sse_timeout_s``, ``sse_python``...).
+        **settings: Further `ServerSettings` fields (``sse_timeout_s``, ``sse_python``...).
     """
 
     def __init__(
@@ -278,23 +296,35 @@ def serve(
     ``<data_dir>/api_token``; ``token`` sets it explicitly. Logs one line per request and per job
     transition. ``mirror`` device ids are first copied from the configured OQTOPUS Cloud.
     """
-    _log_to_stderr()
     directory = Path(data_dir) if data_dir is not None else default_data_dir()
     _mirror(directory, mirror, None)
-    sock = _bind(host, port)
+    try:
+        sock = _bind(host, port)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise AddressInUseError(address_in_use_message(host, port)) from exc
+        raise
+    _log_to_stderr()
     url = _url(host, sock.getsockname()[1])
+    warning = exposed_warning(host, sock.getsockname()[1])
+    if warning:
+        print(warning, file=sys.stderr, flush=True)
     config = ServerSettings(
         data_dir=directory, public_url=url, protocol=protocol, log_requests=True, **settings
     )
     context = ServerContext.build(config)
     api_token, created = _default_token(context, token)
     context.start()
-    print(f"OQTOPUS local server ({protocol} protocol) at {url}; data in {directory}", flush=True)
-    if created:
-        print(
-            f"API token (shown once, also saved in {directory / TOKEN_FILE}): {api_token}",
-            flush=True,
-        )
+    lines = banner_lines(
+        host=host,
+        url=url,
+        protocol=protocol,
+        directory=directory,
+        token=api_token,
+        created=created,
+        token_file=directory / TOKEN_FILE,
+    )
+    print("\n".join(lines), flush=True)
     print(f"Web view (this link logs in once): {login_link(context, url)}", flush=True)
     server = uvicorn.Server(
         uvicorn.Config(
@@ -309,3 +339,49 @@ def serve(
         context.close()
         sock.close()
         log.info("server stopped")
+
+
+# ------------------------------------------------ the examples' and the notebook's connection
+def _nothing_configured(official_file: Path) -> bool:
+    """True when no OQTOPUS setting exists: none in the environment, no file the client reads."""
+    env = any(name.startswith("OQTOPUS_") and name != "OQTOPUS_DEVICE" for name in os.environ)
+    files = (Path("~/.oqtopus").expanduser(), official_file)
+    return not env and not any(file.exists() for file in files)
+
+
+def config_or_local_server(
+    announce: Callable[[str], None] = print,
+) -> tuple[Any, LocalServer | None]:
+    """Return the configured connection, or start a local server when nothing is configured.
+
+    A configuration that exists but is broken (a ``~/.oqtopus`` without ``api_token``, say) raises
+    its error rather than falling back silently to a local server.
+
+    Args:
+        announce: Called once with a line saying which server is used (``print`` by default).
+
+    Returns:
+        ``(config, None)`` for the configured service, or ``(server.config, server)`` for a started
+        `LocalServer`, which the caller stops (``server.stop()``) when done.
+
+    Raises:
+        ConfigError: If a configuration exists but cannot be used.
+    """
+    # The client's own resolution, as for .config (the one client import of this package).
+    from oqtopus_bridge.config import locate_config, official_config_path
+
+    try:
+        located = locate_config()
+    except ValueError:  # the client's ConfigError
+        if not _nothing_configured(official_config_path()):
+            raise
+    else:
+        announce(f"Using OQTOPUS at {located.config.url} (from {located.source})")
+        return located.config, None
+    server = LocalServer().start()
+    announce(
+        f"No OQTOPUS configuration found (OQTOPUS_URL + OQTOPUS_API_TOKEN, or ~/.oqtopus): "
+        f"started a private local server at {server.url} for this run; its jobs are discarded "
+        "when it stops"
+    )
+    return server.config, server

@@ -1,6 +1,6 @@
 """The user-facing job rules of the service: ownership, the state machine, and submission checks.
 
-No HTTP here: methods take plain values and raise :mod:`.errors` exceptions that the app maps to
+No HTTP here: methods take plain values and raise `.errors` exceptions that the app maps to
 status codes. Messages follow the real service (``shared/reference/oqtopus-server.md`` sections 3,
 5 and 7).
 """

@@ -146,7 +146,7 @@ class ObjectStore:
         return f"{self._base_url}{DOWNLOAD_PREFIX}{quote(key)}?{query}"
 
     def verify_download(self, key: str, expires: str, signature: str) -> None:
-        """Check a presigned GET; raise :class:`Forbidden` when tampered or expired."""
+        """Check a presigned GET; raise `Forbidden` when tampered or expired."""
         if not hmac.compare_digest(self._sign(f"GET\n{key}\n{expires}"), signature):
             raise Forbidden("signature does not match: request a fresh URL from the API")
         if not expires.isdigit() or int(expires) < time.time():

@@ -1,7 +1,7 @@
 """PennyLane devices ``oqtopus.sampler`` and ``oqtopus.estimator`` running tapes on OQTOPUS.
 
 Registered as PennyLane plugins, so ``qml.device("oqtopus.sampler", wires=2, device_id="qulacs")``
-builds an :class:`OqtopusSamplerDevice`. Shots are set the PennyLane 0.45 way, on the QNode
+builds an `OqtopusSamplerDevice`. Shots are set the PennyLane 0.45 way, on the QNode
 (``@qml.set_shots(1000)``).
 """
 

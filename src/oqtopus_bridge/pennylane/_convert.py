@@ -138,7 +138,7 @@ def tape_to_qasm(
     """Write a decomposed tape as an OpenQASM 3 program on one ``q`` and one ``c`` register.
 
     Args:
-        tape: A tape whose operations all satisfy :func:`is_supported_gate` and whose parameters are
+        tape: A tape whose operations all satisfy `is_supported_gate` and whose parameters are
             numbers (no broadcasting).
         wire_map: PennyLane wire label -> qubit index; the program declares
             ``qubit[len(wire_map)] q``.
@@ -168,7 +168,7 @@ def tape_to_qasm(
 def counts_to_pennylane(counts: Mapping[str, int], width: int) -> dict[str, int]:
     """Convert wire counts (classical bit 0 rightmost) to PennyLane's order (first wire leftmost).
 
-    Since ``c[i]`` holds the ``i``-th measured wire (see :func:`tape_to_qasm`), the result is keyed
+    Since ``c[i]`` holds the ``i``-th measured wire (see `tape_to_qasm`), the result is keyed
     exactly as ``qml.counts(wires=measured)`` keys its outcomes.
 
     Args:

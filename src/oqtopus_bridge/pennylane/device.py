@@ -49,7 +49,7 @@ class OqtopusDeviceBase(Device):
             whose wires are those of each circuit. Wire ``self.wires[i]`` is qubit ``q[i]`` of the
             OpenQASM program.
         device_id: OQTOPUS device to run on, e.g. ``"qulacs"`` or ``"anemone"``.
-        config: An :class:`~oqtopus_bridge.OqtopusConfig`, when the device class is built directly.
+        config: An `OqtopusConfig`, when the device class is built directly.
             Without it, ``url``/``api_token``/``proxy`` are used; without those, the environment
             (``OQTOPUS_URL``, ``OQTOPUS_API_TOKEN``) and then ``~/.oqtopus``.
         oqtopus_config: The same, under the name to use with ``qml.device(...)``, which takes

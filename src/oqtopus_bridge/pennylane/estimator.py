@@ -73,23 +73,25 @@ class OqtopusEstimatorDevice(OqtopusDeviceBase):
 
     Each ``expval`` (and ``var`` of a single Pauli word) becomes one estimation job; the service
     groups commuting terms and returns the value with its standard error. After each execution,
-    :attr:`last_stds` holds the standard errors in the shape of the results, and the tracker records
+    `last_stds` holds the standard errors in the shape of the results, and the tracker records
     them as ``stds`` together with the ``job_ids``.
 
     Args:
-        wires: See :class:`~oqtopus_bridge.pennylane.device.OqtopusDeviceBase`.
+        wires: See `OqtopusDeviceBase`.
         **kwargs: ``device_id`` (required), ``config``, ``url``, ``api_token``, ``proxy``,
             ``transpiler_info``, ``mitigation_info``, ``simulator_info``, ``timeout``,
-            ``max_workers``; see :class:`~oqtopus_bridge.pennylane.device.OqtopusDeviceBase`.
+            ``max_workers``; see `OqtopusDeviceBase`.
 
-    Example:
-        >>> dev = qml.device("oqtopus.estimator", wires=["a", "b"], device_id="qulacs")
-        >>> @qml.set_shots(2000)
-        ... @qml.qnode(dev)
-        ... def energy(theta):
-        ...     qml.RY(theta, "a")
-        ...     qml.CNOT(["a", "b"])
-        ...     return qml.expval(0.5 * qml.Z("a") @ qml.Z("b") - 0.2 * qml.X("b"))
+    Examples:
+        ```python
+        dev = qml.device("oqtopus.estimator", wires=["a", "b"], device_id="qulacs")
+        @qml.set_shots(2000)
+        @qml.qnode(dev)
+        def energy(theta):
+            qml.RY(theta, "a")
+            qml.CNOT(["a", "b"])
+            return qml.expval(0.5 * qml.Z("a") @ qml.Z("b") - 0.2 * qml.X("b"))
+        ```
     """
 
     name = "oqtopus.estimator"

@@ -84,22 +84,24 @@ class OqtopusSamplerDevice(OqtopusDeviceBase):
     before any is awaited.
 
     Args:
-        wires: See :class:`~oqtopus_bridge.pennylane.device.OqtopusDeviceBase`.
+        wires: See `OqtopusDeviceBase`.
         multiprogramming: If True, pack the circuits of one execution into ``multi_manual`` jobs
             that run side by side on disjoint qubits of the device (fewer jobs, possible
             crosstalk on hardware). Circuits are packed only with circuits of the same shots.
         **kwargs: ``device_id`` (required), ``config``, ``url``, ``api_token``, ``proxy``,
             ``transpiler_info``, ``mitigation_info``, ``simulator_info``, ``timeout``,
-            ``max_workers``; see :class:`~oqtopus_bridge.pennylane.device.OqtopusDeviceBase`.
+            ``max_workers``; see `OqtopusDeviceBase`.
 
-    Example:
-        >>> dev = qml.device("oqtopus.sampler", wires=2, device_id="qulacs")
-        >>> @qml.set_shots(1000)
-        ... @qml.qnode(dev)
-        ... def bell():
-        ...     qml.H(0)
-        ...     qml.CNOT([0, 1])
-        ...     return qml.counts()
+    Examples:
+        ```python
+        dev = qml.device("oqtopus.sampler", wires=2, device_id="qulacs")
+        @qml.set_shots(1000)
+        @qml.qnode(dev)
+        def bell():
+            qml.H(0)
+            qml.CNOT([0, 1])
+            return qml.counts()
+        ```
     """
 
     name = "oqtopus.sampler"

@@ -7,13 +7,15 @@ direct ``oqtopus_client`` use) with its file and line. Python is handled with li
 syntax tree), notebooks with nbformat plus a splice of the changed cell sources into the original
 JSON text.
 
-Example:
-    >>> from oqtopus_bridge.porting import port_source
-    >>> print(port_source("from quri_parts_oqtopus.backend import OqtopusSamplingBackend\\n").code)
-    from oqtopus_bridge import OqtopusSamplingBackend
-    <BLANKLINE>
+Examples:
+    ```python
+    from oqtopus_bridge.porting import port_source
+    print(port_source("from quri_parts_oqtopus.backend import OqtopusSamplingBackend\\n").code)
+    # from oqtopus_bridge import OqtopusSamplingBackend
+    ```
 
-Requires the ``port`` extra (``pip install "oqtopus-bridge[port]"``) for libcst and nbformat.
+Requires the ``port`` extra (``pip install ".[port]"`` in a clone of oqtopus-bridge) for libcst
+and nbformat.
 """
 
 from __future__ import annotations

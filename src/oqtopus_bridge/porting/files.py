@@ -157,7 +157,7 @@ def write_result(result: FileResult, backup: bool = True) -> FileResult:
     is renamed over the original, so an interrupted run leaves the file either old or new.
 
     Args:
-        result: A result from :func:`port_file`.
+        result: A result from `port_file`.
         backup: Whether to keep a copy of the original.
 
     Returns:

@@ -46,9 +46,11 @@ def port_source(source: str, context: Context | None = None) -> PortedSource:
     Raises:
         libcst.ParserSyntaxError: If ``source`` is not valid Python.
 
-    Example:
-        >>> port_source("from quri_parts_oqtopus.backend import OqtopusConfig\\n").code
-        'from oqtopus_bridge import OqtopusConfig\\n'
+    Examples:
+        ```python
+        port_source("from quri_parts_oqtopus.backend import OqtopusConfig\\n").code
+        # 'from oqtopus_bridge import OqtopusConfig\\n'
+        ```
     """
     module = cst.parse_module(source)
     new_module, found = port_module(module, context or collect_context([module]))
@@ -56,7 +58,7 @@ def port_source(source: str, context: Context | None = None) -> PortedSource:
 
 
 def port_module(module: cst.Module, context: Context) -> tuple[cst.Module, list[Finding]]:
-    """Port a parsed module; see :func:`port_source`.
+    """Port a parsed module; see `port_source`.
 
     Args:
         module: The parsed source.

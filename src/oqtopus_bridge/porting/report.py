@@ -73,11 +73,13 @@ def port_paths(
     Returns:
         The report: per-file results with diffs and findings.
 
-    Example:
-        >>> report = port_paths(["notebooks/"])          # doctest: +SKIP
-        >>> print(report.diff())                          # doctest: +SKIP
-        >>> for finding in report.findings:               # doctest: +SKIP
-        ...     print(finding)
+    Examples:
+        ```python
+        report = port_paths(["notebooks/"])
+        print(report.diff())
+        for finding in report.findings:
+            print(finding)
+        ```
     """
     results = []
     for path, problem in iter_files(paths):

@@ -1,10 +1,19 @@
 """Qiskit adapter: an OQTOPUS provider, ``BackendV2`` backends and native V2 primitives.
 
->>> from oqtopus_bridge.qiskit import OqtopusProvider, OqtopusSamplerV2   # doctest: +SKIP
->>> backend = OqtopusProvider().get_backend("qulacs")                     # doctest: +SKIP
->>> backend.run(circuit, shots=1000).result().get_counts()                # doctest: +SKIP
+```python
+from qiskit import QuantumCircuit
 
-Requires the ``qiskit`` extra (``pip install "oqtopus-bridge[qiskit]"``).
+from oqtopus_bridge.qiskit import OqtopusProvider
+
+circuit = QuantumCircuit(2)
+circuit.h(0)
+circuit.cx(0, 1)
+circuit.measure_all()
+backend = OqtopusProvider().get_backend("qulacs")
+backend.run(circuit, shots=1000).result().get_counts()
+```
+
+Requires the ``qiskit`` extra (from a clone of the repository: ``pip install ".[qiskit]"``).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """A batch of OQTOPUS jobs behind one Qiskit handle: status mapping, waiting, failures, cancel.
 
-Both :class:`~oqtopus_bridge.qiskit.OqtopusJob` (``backend.run``) and the V2 primitives' jobs hold a
-:class:`JobBatch`. Its id is the child ids joined by ``;`` (Braket's convention), so
+Both `OqtopusJob` (``backend.run``) and the V2 primitives' jobs hold a
+`JobBatch`. Its id is the child ids joined by ``;`` (Braket's convention), so
 ``provider.retrieve_job`` can take it apart again.
 """
 

@@ -4,7 +4,7 @@ Every circuit is rebuilt on one ``qubit[n] q`` and one ``bit[m] c`` before ``qas
 (``shared/reference/adapters.md`` §0.2, §2.3): the service's handling of several ``bit``
 declarations is unspecified, the exporter renames registers that clash with keywords, and a
 transpiled circuit would otherwise be written on ``$n`` physical qubits. The user's register layout
-travels in a comment line (:data:`LAYOUT_TAG`), so results can be rebuilt from the stored program
+travels in a comment line (`LAYOUT_TAG`), so results can be rebuilt from the stored program
 alone (issue 5).
 """
 
@@ -98,7 +98,7 @@ class CircuitLayout:
 
     @classmethod
     def from_comment(cls, payload: Mapping[str, Any]) -> CircuitLayout:
-        """Rebuild a layout from the decoded JSON of :meth:`to_comment`."""
+        """Rebuild a layout from the decoded JSON of `to_comment`."""
         cregs = tuple((str(name), tuple(int(i) for i in idx)) for name, idx in payload["cregs"])
         return cls(
             str(payload.get("name", "")),
@@ -233,7 +233,7 @@ def circuit_to_program(
             user's circuit while it sends the circuit without its idle qubits.
 
     Raises:
-        OqtopusCircuitError: If :func:`check_circuit` rejects the circuit or the exporter fails.
+        OqtopusCircuitError: If `check_circuit` rejects the circuit or the exporter fails.
     """
     check_circuit(circuit, max_qubits)
     try:
@@ -288,7 +288,7 @@ _IDLE_OPERATIONS = frozenset({"barrier", "delay"})
 
 
 def layout_from_program(program: str) -> CircuitLayout | None:
-    """Read the layout comment of a program written by :func:`circuit_to_program`, if any."""
+    """Read the layout comment of a program written by `circuit_to_program`, if any."""
     for line in program.splitlines():
         if line.startswith(LAYOUT_TAG):
             try:
@@ -312,7 +312,7 @@ def observable_to_operator(
 
     Raises:
         OqtopusInputError: If a coefficient is complex or the expansion exceeds
-            :data:`MAX_EXPANDED_TERMS` terms.
+            `MAX_EXPANDED_TERMS` terms.
     """
     items = list(observable.items()) if isinstance(observable, Mapping) else list(observable)
     if not items:

@@ -2,7 +2,7 @@
 
 ``run`` converts every circuit to a self-describing OpenQASM 3 program, submits one OQTOPUS
 sampling job per circuit concurrently (or one ``multi_manual`` job when ``multiprogramming`` is on)
-and returns a single :class:`~oqtopus_bridge.qiskit.OqtopusJob` at once.
+and returns a single `OqtopusJob` at once.
 """
 
 from __future__ import annotations
@@ -45,28 +45,29 @@ NO_TRANSPILER: dict[str, Any] = {"transpiler_lib": None}
 class OqtopusBackend(BackendV2):
     """An OQTOPUS device as a Qiskit backend.
 
-    Obtain one from :meth:`OqtopusProvider.get_backend`. Its :attr:`target` comes from the device's
+    Obtain one from `OqtopusProvider.get_backend`. Its `target` comes from the device's
     calibration (gate errors and durations, readout errors, T1/T2, directed couplings), so
     ``qiskit.transpile(circuit, backend)`` optimizes for the device. A circuit transpiled for this
     backend (it has a ``layout``) and using only the device's native gates runs as is; any other
     circuit is transpiled by OQTOPUS.
 
-    Options (``backend.set_options(...)`` or ``backend.run(..., option=value)``):
-        shots (int): Shots per circuit, 1..10,000,000. Default 1024.
-        memory (bool): Also return per-shot memory, synthesized from counts (grouped by outcome).
-        transpiler_info (dict | None): OQTOPUS transpiler settings; ``None`` lets the service decide
-            (``{"transpiler_lib": None}`` for native transpiled circuits).
-        mitigation_info (dict | None): e.g. ``{"ro_error_mitigation": "pseudo_inverse"}``.
-        simulator_info (dict | None): Passed through to simulator devices.
-        job_name (str | None): Job name on the service (default: the circuit's name).
-        job_description (str | None): Job description on the service.
-        multiprogramming (bool): Pack a list of circuits into ``multi_manual`` jobs, side by
-            side on disjoint qubits of one device run (crosstalk possible). Each circuit counts
-            only the qubits it acts on (a circuit transpiled for the device loses its idle
-            qubits, and the service lays out the combined program); circuits that do not fit
-            together go to a further job. Default ``False``: one job per circuit, submitted
-            concurrently.
-        max_concurrency (int | None): Most submissions in flight at once (``None``: core default).
+    Options, set with ``backend.set_options(...)`` or ``backend.run(..., option=value)``:
+
+    - ``shots`` (int): Shots per circuit, 1..10,000,000. Default 1024.
+    - ``memory`` (bool): Also return per-shot memory, synthesized from counts (grouped by outcome).
+    - ``transpiler_info`` (dict | None): OQTOPUS transpiler settings; ``None`` lets the service
+      decide (``{"transpiler_lib": None}`` for native transpiled circuits).
+    - ``mitigation_info`` (dict | None): e.g. ``{"ro_error_mitigation": "pseudo_inverse"}``.
+    - ``simulator_info`` (dict | None): Passed through to simulator devices.
+    - ``job_name`` (str | None): Job name on the service (default: the circuit's name).
+    - ``job_description`` (str | None): Job description on the service.
+    - ``multiprogramming`` (bool): Pack a list of circuits into ``multi_manual`` jobs, side by
+      side on disjoint qubits of one device run (crosstalk possible). Each circuit counts only
+      the qubits it acts on (a circuit transpiled for the device loses its idle qubits, and the
+      service lays out the combined program); circuits that do not fit together go to a further
+      job. Default ``False``: one job per circuit, submitted concurrently.
+    - ``max_concurrency`` (int | None): Most submissions in flight at once (``None``: core
+      default).
 
     Args:
         provider: The provider that created this backend.
@@ -128,7 +129,7 @@ class OqtopusBackend(BackendV2):
         return str(getattr(self._device, "device_type", None) or "QPU")
 
     def set_options(self, **fields: Any) -> None:
-        """Set default options for :meth:`run`; unknown names or bad values raise.
+        """Set default options for `run`; unknown names or bad values raise.
 
         Raises:
             AttributeError: For an option this backend does not have.
@@ -163,10 +164,10 @@ class OqtopusBackend(BackendV2):
             run_input: A circuit or a list of circuits, parameters bound, measured into classical
                 registers. Qubit ``i`` of a circuit transpiled for this backend is physical qubit
                 ``i``.
-            **options: Overrides of :attr:`options` for this call (see the class docstring).
+            **options: Overrides of `options` for this call (see the class docstring).
 
         Returns:
-            An :class:`OqtopusJob`; ``job.result()`` waits and returns a Qiskit ``Result``.
+            An `OqtopusJob`; ``job.result()`` waits and returns a Qiskit ``Result``.
 
         Raises:
             OqtopusCircuitError: A circuit has unbound parameters, control flow, classical
@@ -266,7 +267,7 @@ class OqtopusBackend(BackendV2):
 
         Args:
             programs: Per job, its programs (exactly one unless ``job_type`` is multi_manual).
-            opts: Resolved run options (see :meth:`run_options`).
+            opts: Resolved run options (see `run_options`).
             transpiler_infos: Per job, its ``transpiler_info``.
             shots: Per job, its shots (default ``opts["shots"]``).
             names: Per job, its name when ``opts["job_name"]`` is not set.
@@ -293,7 +294,7 @@ class OqtopusBackend(BackendV2):
         return run_concurrently(calls, max_workers=opts.get("max_concurrency"))
 
     def run_options(self, overrides: Mapping[str, Any]) -> dict[str, Any]:
-        """Return :attr:`options` overridden by ``overrides``, validated.
+        """Return `options` overridden by ``overrides``, validated.
 
         ``seed_simulator=None`` and ``meas_level=2`` (what Qiskit's generic primitives and other
         providers pass) are accepted; a seed is ignored with a warning.

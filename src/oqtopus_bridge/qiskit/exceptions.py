@@ -2,7 +2,7 @@
 
 Qiskit code catches Qiskit's types (``JobError``, ``JobTimeoutError``, ``CircuitError``,
 ``QiskitBackendNotFoundError``); oqtopus-bridge code catches
-:class:`oqtopus_bridge.errors.BackendError`. Every class here inherits from one of each::
+`oqtopus_bridge.errors.BackendError`. Every class here inherits from one of each::
 
     OqtopusJobError            errors.JobError        + qiskit.providers.JobError
     ├── OqtopusJobNotFoundError                         (no such job id on the service)

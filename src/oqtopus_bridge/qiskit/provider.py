@@ -45,11 +45,13 @@ class OqtopusProvider:
     ``OQTOPUS_URL``/``OQTOPUS_API_TOKEN`` environment variables, else the ``default`` section of
     ``~/.oqtopus``. Nothing is read or requested until a method needs it.
 
-    Example:
-        >>> provider = OqtopusProvider()                       # doctest: +SKIP
-        >>> backend = provider.get_backend("anemone")          # doctest: +SKIP
-        >>> job = backend.run(transpile(circuit, backend))     # doctest: +SKIP
-        >>> job.result().get_counts()                          # doctest: +SKIP
+    Examples:
+        ```python
+        provider = OqtopusProvider()
+        backend = provider.get_backend("anemone")
+        job = backend.run(transpile(circuit, backend))
+        job.result().get_counts()
+        ```
 
     Args:
         config: Connection settings; overrides everything else.
@@ -137,10 +139,10 @@ class OqtopusProvider:
 
         Args:
             name: The device id, e.g. ``"anemone"``.
-            **kwargs: Filters as in :meth:`backends`.
+            **kwargs: Filters as in `backends`.
 
         Raises:
-            QiskitBackendNotFoundError: (as :class:`OqtopusBackendNotFoundError`) if none or more
+            QiskitBackendNotFoundError: (as `OqtopusBackendNotFoundError`) if none or more
                 than one device matches; the message lists the available device ids.
         """
         found = self.backends(name, **kwargs)
@@ -155,7 +157,7 @@ class OqtopusProvider:
         )
 
     def least_busy(self, **kwargs: Any) -> OqtopusBackend:
-        """Return the available backend with the fewest pending jobs (filters as :meth:`backends`).
+        """Return the available backend with the fewest pending jobs (filters as `backends`).
 
         Raises:
             OqtopusBackendNotFoundError: If no available device matches.

@@ -28,10 +28,12 @@ __all__ = ["OqtopusSamplerV2"]
 class OqtopusSamplerV2(BaseSamplerV2):
     """Sample PUBs on an OQTOPUS device.
 
-    Example:
-        >>> sampler = OqtopusSamplerV2(provider.get_backend("qulacs"))   # doctest: +SKIP
-        >>> result = sampler.run([(circuit, values)], shots=1000).result()  # doctest: +SKIP
-        >>> result[0].data.meas.get_counts()                                 # doctest: +SKIP
+    Examples:
+        ```python
+        sampler = OqtopusSamplerV2(provider.get_backend("qulacs"))
+        result = sampler.run([(circuit, values)], shots=1000).result()
+        result[0].data.meas.get_counts()
+        ```
 
     Args:
         backend: The backend whose device runs the circuits.
@@ -78,7 +80,7 @@ class OqtopusSamplerV2(BaseSamplerV2):
         Args:
             pubs: PUBs: a circuit, ``(circuit, parameter_values)`` or
                 ``(circuit, parameter_values, shots)``. Parameter values broadcast as in Qiskit.
-            shots: Shots for PUBs without their own (default: :attr:`default_shots`).
+            shots: Shots for PUBs without their own (default: `default_shots`).
 
         Returns:
             A job whose ``result()`` is a ``PrimitiveResult`` of ``SamplerPubResult``.

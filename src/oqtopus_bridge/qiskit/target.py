@@ -71,7 +71,7 @@ def build_target(
         description: Text for ``Target.description``.
 
     Returns:
-        For a simulator, an ideal all-to-all target over its basis gates and :data:`IDEAL_BASIS`;
+        For a simulator, an ideal all-to-all target over its basis gates and `IDEAL_BASIS`;
         for a QPU with qubit data in ``device_info``, a calibrated target; otherwise an all-to-all
         target over the advertised basis gates. Every target has ``measure``; ``reset`` and
         ``delay`` only when ``supported_instructions`` lists them.

@@ -2,11 +2,13 @@
 
 Nothing here reads a configuration at import time; each factory resolves its config when called.
 
-Example:
-    >>> from oqtopus_bridge.quri_parts import create_oqtopus_sampler  # doctest: +SKIP
-    >>> sampler = create_oqtopus_sampler("qulacs")                     # doctest: +SKIP
-    >>> sampler(circuit, 1000)                                         # doctest: +SKIP
-    Counter({0: 503, 3: 497})
+Examples:
+    ```python
+    from oqtopus_bridge.quri_parts import create_oqtopus_sampler
+    sampler = create_oqtopus_sampler("qulacs")
+    sampler(circuit, 1000)
+    # Counter({0: 503, 3: 497})
+    ```
 """
 
 from __future__ import annotations

@@ -43,12 +43,14 @@ def test_sampling_result_plot_of_a_real_job(local_server):
         'OPENQASM 3;\ninclude "stdgates.inc";\nqubit[2] q;\nbit[2] c;\nx q[1];\nc = measure q;\n'
     )
     result = OqtopusSamplingBackend(local_server.config).sample_qasm(program, "qulacs", 50).result()
-    ax = result.plot(title="x on qubit 1")
+    fig = result.plot(title="x on qubit 1")  # a Figure, as plot_histogram returns (issue 17.5)
+    ax = fig.axes[0]
+    assert "classical bit 0 rightmost" in ax.get_xlabel()
     assert [t.get_text() for t in ax.get_xticklabels()] == [
         "10"
     ]  # classical bit 1 set, bit 0 right
     assert [p.get_height() for p in ax.patches] == [1.0]
-    _assert_png(ax.get_figure())
+    _assert_png(fig)
 
 
 def _assert_png(fig):

@@ -179,7 +179,7 @@ def transpile_for_device(
     """Transpile per ``transpiler_info``; return the circuit to run and the transpile result.
 
     ``{"transpiler_lib": null}`` runs the program as is (it must be native, see
-    :func:`check_native`) and produces no transpile result.
+    `check_native`) and produces no transpile result.
     """
     lib = transpiler_info.get("transpiler_lib", "qiskit")
     if lib is None:
@@ -217,7 +217,7 @@ def _cached_pass_manager(device: Device, options: dict[str, Any]) -> BasePassMan
     the server's CPU per job in the issue 10 benchmarks. Each worker thread keeps its own, so no
     pass manager runs on two threads at once. The catalog hands out the same ``Device`` object
     until ``devices.json`` changes, so an edited device gets a new pass manager. Returns None for
-    options other than plain :data:`_CACHEABLE_OPTIONS`; ``transpile`` then handles them.
+    options other than plain `_CACHEABLE_OPTIONS`; ``transpile`` then handles them.
     """
     simple = all(isinstance(v, (int, float, str)) for v in options.values())
     if not simple or not set(options) <= _CACHEABLE_OPTIONS:

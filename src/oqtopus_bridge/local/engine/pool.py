@@ -116,7 +116,7 @@ class Engine:
     # -- transitions ------------------------------------------------------------------------------
 
     def transition(self, job_id: str, status: str, expect: tuple[str, ...], **extra: Any) -> None:
-        """Move a job to ``status`` if it is in ``expect``; raise :class:`Cancelled` otherwise."""
+        """Move a job to ``status`` if it is in ``expect``; raise `Cancelled` otherwise."""
         stamp = {"ready": "ready_at", "running": "running_at"}.get(status, "ended_at")
         if not self.repo.update_job(
             job_id, expect=expect, status=status, **{stamp: utc_now()}, **extra
