@@ -11,7 +11,8 @@ pytest process each), against that one server::
 
 Each run is the command pennylane-qiskit uses, plus the server from the environment::
 
-    pl-device-test --device oqtopus.sampler --shots 10000 --skip-ops --device-kwargs device_id=qulacs
+    pl-device-test --device oqtopus.sampler --shots 10000 --skip-ops \
+        --device-kwargs device_id=qulacs
 
 The exit status is 0 only if every suite reports no failure and no error. Needs ``pytest-mock`` and
 ``flaky`` (the ``test`` extra) besides the ``pennylane`` and ``server`` extras.
@@ -23,6 +24,7 @@ import argparse
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -60,7 +62,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", choices=DEVICES, action="append", help="default: both")
     parser.add_argument("--shots", type=int, default=10000)
-    parser.add_argument("--log-dir", type=Path, help="write each suite's output to DEVICE.log")
+    parser.add_argument(
+        "--log-dir", type=Path, help="keep each suite's output in DEVICE.log [a temporary dir]"
+    )
     parser.add_argument("pytest_args", nargs="*", help="further pytest arguments (after --)")
     args = parser.parse_args(argv)
     devices = args.device or list(DEVICES)
@@ -78,24 +82,23 @@ def main(argv: list[str] | None = None) -> int:
         for name in ("OQTOPUS_PROXY", "HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
             env.pop(name, None)
         started = time.monotonic()
-        procs: dict[str, tuple[subprocess.Popen[bytes], Path | None]] = {}
+        log_dir = args.log_dir or Path(tempfile.mkdtemp(prefix="pl-device-test-"))
+        log_dir.mkdir(parents=True, exist_ok=True)
+        procs: dict[str, tuple[subprocess.Popen[bytes], Path]] = {}
         for device in devices:
-            log = None if args.log_dir is None else args.log_dir / f"{device}.log"
-            if log is not None:
-                log.parent.mkdir(parents=True, exist_ok=True)
-            out = None if log is None else log.open("wb")
+            log = log_dir / f"{device}.log"
             cmd = suite_command(device, args.shots, args.pytest_args)
             print("+", " ".join(cmd), flush=True)
-            procs[device] = (
-                subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT),
-                log,
-            )
+            with log.open("wb") as out:
+                proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
+            procs[device] = (proc, log)
         status = 0
         for device, (proc, log) in procs.items():
             code = proc.wait()
-            if log is not None:
-                tail = log.read_text(errors="replace").splitlines()[-3:]
-                print(f"--- {device} (exit {code}):", *tail, sep="\n", flush=True)
+            lines = log.read_text(errors="replace").splitlines()
+            # A failing suite is shown whole; a passing one by its summary line.
+            shown = lines if code else lines[-1:]
+            print(f"--- {device}: exit {code}, output in {log}", *shown, sep="\n", flush=True)
             status = max(status, code)
         print(f"pl-device-test on {', '.join(devices)}: {time.monotonic() - started:.0f} s")
     return status
