@@ -38,8 +38,12 @@ def _unchanged(results: Sequence[object]) -> object:
 
 @transform
 def require_shots(tape: QuantumScript, name: str) -> tuple[QuantumScriptBatch, PostprocessingFn]:
-    """Raise a DeviceError for an analytic (``shots=None``) execution, saying how to set shots."""
-    if not tape.shots:
+    """Raise a DeviceError for an analytic (``shots=None``) execution, saying how to set shots.
+
+    A tape without measurements has nothing to sample and passes (PennyLane's device suite checks
+    whether a device supports an operation by preprocessing such a tape).
+    """
+    if not tape.shots and tape.measurements:
         raise DeviceError(
             f"{name} runs circuits on OQTOPUS and needs a number of shots, but the circuit "
             "has none. "
