@@ -65,24 +65,25 @@ def hermitian_matrices(draw: st.DrawFn, n_wires: int) -> np.ndarray:
     return (raw + raw.conj().T) / 2 + np.diag(np.arange(dim, dtype=float))
 
 
+ALL_KINDS = (
+    "pauli",
+    "sum",
+    "hermitian",
+    "hermitian2",
+    "projector",
+    "state_projector",
+    "tensor_hermitian",
+    "tensor_projector",
+    "hadamard",
+)
+# The kinds the device rotates itself (PennyLane's measurements_from_counts does not).
+ROTATED_KINDS = ("hermitian", "hermitian2", "state_projector", "tensor_hermitian")
+
+
 @st.composite
-def observables(draw: st.DrawFn, wires: list[Any]) -> Any:
+def observables(draw: st.DrawFn, wires: list[Any], kinds: tuple[str, ...] = ALL_KINDS) -> Any:
     """One observable of a random kind on the given wires."""
-    kind = draw(
-        st.sampled_from(
-            [
-                "pauli",
-                "sum",
-                "hermitian",
-                "hermitian2",
-                "projector",
-                "state_projector",
-                "tensor_hermitian",
-                "tensor_projector",
-                "hadamard",
-            ]
-        )
-    )
+    kind = draw(st.sampled_from(kinds))
     picked = draw(st.permutations(wires))
     pauli = draw(st.sampled_from(PAULIS))
     if kind == "pauli":
@@ -113,7 +114,7 @@ def observables(draw: st.DrawFn, wires: list[Any]) -> Any:
 
 
 @st.composite
-def cases(draw: st.DrawFn) -> dict[str, Any]:
+def cases(draw: st.DrawFn, kinds: tuple[str, ...] = ALL_KINDS) -> dict[str, Any]:
     """Device wires, a random rotation layer and entangler, an observable and probed wires."""
     wires = draw(wire_labels)
     rotations = [(draw(st.sampled_from([qml.RX, qml.RY, qml.RZ])), draw(angles), w) for w in wires]
@@ -124,7 +125,7 @@ def cases(draw: st.DrawFn) -> dict[str, Any]:
         "wires": wires,
         "rotations": rotations,
         "chain": order,
-        "obs": draw(observables(wires)),
+        "obs": draw(observables(wires, kinds)),
         "probed": probed,
     }
 
@@ -234,7 +235,7 @@ def test_every_measurement_of_every_observable_matches_default_qubit(
 
 @settings(max_examples=max(3, EXAMPLES // 2), derandomize=True, phases=NO_SHRINK)
 @given(
-    case=cases(),
+    case=cases(ROTATED_KINDS),
     kind=st.sampled_from(["sampler", "estimator"]),
     batch=st.lists(angles, min_size=2, max_size=2),
 )
