@@ -88,8 +88,8 @@ def test_not_a_zip_and_non_utf8_and_not_json_fail_the_job(api: Api) -> None:
         ({"program": [BELL]}, {"transpiler_info": {"transpiler_lib": None}}, "not native"),
         (
             {"program": [BELL]},
-            {"transpiler_info": {"transpiler_lib": "tket"}},
-            "unsupported transpiler_lib",
+            {"transpiler_info": {"transpiler_lib": "magic"}},
+            "unsupported transpiler_lib 'magic': use one of qiskit, ouqu-tp, tket or null",
         ),
         (
             {"program": [BELL]},
@@ -100,11 +100,6 @@ def test_not_a_zip_and_non_utf8_and_not_json_fail_the_job(api: Api) -> None:
                 }
             },
             "transpile failed",
-        ),
-        (
-            {"program": [BELL]},
-            {"mitigation_info": {"ro_error_mitigation": "magic"}},
-            "unsupported ro_error_mitigation",
         ),
         (
             {"program": ['OPENQASM 3; include "stdgates.inc"; qubit[1] q; x q[0];']},

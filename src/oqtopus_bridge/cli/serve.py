@@ -44,6 +44,20 @@ def add_parser(
         default="storage",
         help="wire protocol: current presigned-storage one, or legacy inline job_info [storage]",
     )
+    parser.add_argument(
+        "--mirror",
+        metavar="DEVICE",
+        action="append",
+        default=[],
+        help="copy DEVICE's device_info from the configured OQTOPUS Cloud into the local catalog "
+        "first, to emulate it as calibrated now (repeatable)",
+    )
+    parser.add_argument(
+        "--sse-python",
+        metavar="PATH",
+        help="Python interpreter that runs SSE programs, e.g. a venv with the packages of the "
+        "real SSE image [the server's own]",
+    )
     parser.set_defaults(func=run)
 
 
@@ -63,5 +77,13 @@ def run(args: argparse.Namespace) -> int:
     if not 0 <= args.port <= 65535:
         raise ValueError(f"--port must be between 0 and 65535, not {args.port}")
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how a foreground server stops
-        serve(args.host, args.port, args.data_dir, args.token, args.protocol)
+        serve(
+            args.host,
+            args.port,
+            args.data_dir,
+            args.token,
+            args.protocol,
+            mirror=args.mirror,
+            sse_python=args.sse_python,
+        )
     return ExitCode.OK

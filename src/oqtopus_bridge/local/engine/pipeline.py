@@ -17,6 +17,7 @@ from .circuits import final_mapping, parse_program, transpile_for_device
 from .combine import combine, divide
 from .estimate import estimate, parse_operator
 from .mitigation import mitigate
+from .outcome import Outcome
 from .simulate import run_counts, seed_of
 
 MarkRunning = Callable[[], None]
@@ -53,28 +54,39 @@ def _programs(payload: dict[str, Any], job_type: str) -> list[str]:
     return programs
 
 
-def _mitigation_method(record: JobRecord) -> str | None:
+def _mitigation_method(record: JobRecord) -> tuple[str | None, str | None]:
+    """Return the readout mitigation to apply and a note when the requested one is ignored.
+
+    The real engine acts on ``pseudo_inverse`` only and ignores any other value: the job
+    succeeds unmitigated (``oqtopus-engine:core/.../ro_error_mitigation_step.py``). The note
+    says so in ``job_info.message``.
+    """
     method = (record.mitigation_info or {}).get("ro_error_mitigation")
-    if method not in (None, "pseudo_inverse"):
-        raise JobFailure(f"unsupported ro_error_mitigation {method!r}: use 'pseudo_inverse'")
-    return None if method is None else str(method)
+    if method in (None, "pseudo_inverse"):
+        return method, None
+    note = (
+        f"ro_error_mitigation {method!r} is not supported and was ignored, so the result is "
+        "unmitigated; use 'pseudo_inverse' (or omit it)"
+    )
+    return None, note
 
 
 def _mitigated(
-    record: JobRecord, counts: dict[str, int], circuit: QuantumCircuit, device: Device
+    method: str | None, counts: dict[str, int], circuit: QuantumCircuit, device: Device
 ) -> dict[str, int]:
-    if _mitigation_method(record) is None:
+    if method is None:
         return counts
     return mitigate(counts, circuit, device)
 
 
 def run_circuit_job(
     record: JobRecord, device: Device, store: ObjectStore, mark_running: MarkRunning
-) -> tuple[dict[str, Any], float]:
+) -> Outcome:
     """Execute a sampling, multi_manual or estimation job.
 
-    Writes ``combined_program`` and ``transpile_result`` objects on the way, calls
-    ``mark_running`` right before simulation, and returns ``(result.json, execution_time)``.
+    Reads ``input.zip`` from ``store`` and writes nothing: the ``combined_program`` and
+    ``transpile_result`` objects come back in the :class:`Outcome`. Calls ``mark_running`` right
+    before simulation.
     """
     job_type = record.job_type or ""
     payload = load_input(store, record.job_id)
@@ -82,13 +94,12 @@ def run_circuit_job(
     circuits = [parse_program(text, i) for i, text in enumerate(programs)]
     widths: list[int] = []
     circuit = circuits[0]
+    objects: dict[str, Any] = {}
     if job_type == "multi_manual":
         circuit, widths = combine(circuits, device.n_qubits)
-        store.put_entry(
-            record.job_id, "combined_program", "combined_program", qasm3.dumps(circuit).encode()
-        )
+        objects["combined_program"] = qasm3.dumps(circuit).encode()
     terms = None
-    _mitigation_method(record)
+    method, note = _mitigation_method(record)
     if job_type != "estimation" and circuit.num_clbits == 0:
         raise JobFailure("the program measures nothing: add measurements to sample it")
     if job_type == "estimation":
@@ -96,7 +107,7 @@ def run_circuit_job(
         circuit = circuit.remove_final_measurements(inplace=False) or circuit
     transpiled, transpiled_doc = transpile_for_device(circuit, device, record.transpiler_info or {})
     if transpiled_doc is not None:
-        store.put_json(record.job_id, "transpile_result", transpiled_doc)
+        objects["transpile_result"] = transpiled_doc
     mark_running()
     start = time.perf_counter()
     seed, shots = seed_of(record.simulator_info), int(record.shots or 0)
@@ -106,8 +117,8 @@ def run_circuit_job(
         result: dict[str, Any] = {"sampling": None, "estimation": estimation}
     else:
         counts = _mitigated(
-            record, run_counts([transpiled], device, shots, seed)[0], transpiled, device
+            method, run_counts([transpiled], device, shots, seed)[0], transpiled, device
         )
         divided = divide(counts, widths) if job_type == "multi_manual" else None
         result = {"sampling": {"counts": counts, "divided_counts": divided}, "estimation": None}
-    return result, max(time.perf_counter() - start, 1e-6)
+    return Outcome(result, max(time.perf_counter() - start, 1e-6), objects, note)

@@ -20,6 +20,7 @@ from ..repository import JobRecord, Repository, utc_now
 from ..settings import ServerSettings
 from ..storage import ObjectStore
 from .circuits import DEFAULT_TRANSPILER_INFO
+from .outcome import Outcome
 
 log = logging.getLogger("oqtopus_bridge.local")
 
@@ -137,18 +138,30 @@ class Engine:
             return
         try:
             self.transition(job_id, "ready", ("submitted",))
-            result, execution_time = self._execute(record)
+            outcome = self._execute(record)
             current = self.repo.get_job(job_id)
             if current is None or current.status != "running":
                 raise Cancelled(job_id)  # cancelled (and maybe deleted) while it ran
-            self.store.put_json(job_id, "result", result)
-            self.transition(job_id, "succeeded", ("running",), execution_time=execution_time)
+            self.store_outcome(job_id, outcome)
+            extra = {} if outcome.message is None else {"message": outcome.message}
+            self.transition(
+                job_id, "succeeded", ("running",), execution_time=outcome.execution_time, **extra
+            )
         except Cancelled:
             log.info("job %s stopped: no longer active", job_id)
         except JobFailure as exc:
             self.fail(job_id, exc.message)
 
-    def _execute(self, record: JobRecord) -> tuple[dict[str, Any], float]:
+    def store_outcome(self, job_id: str, outcome: Outcome) -> None:
+        """Write an outcome's objects, then its ``result``, to object storage."""
+        for item, value in outcome.objects.items():
+            if isinstance(value, bytes):
+                self.store.put_entry(job_id, item, item, value)
+            else:
+                self.store.put_json(job_id, item, value)
+        self.store.put_json(job_id, "result", outcome.result)
+
+    def _execute(self, record: JobRecord) -> Outcome:
         device = self.catalog.get(record.device_id or "")
         if device is None:
             raise JobFailure(f"device {record.device_id} was removed from the catalog")
