@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 
 import numpy as np
 import pennylane as qml
@@ -58,6 +58,16 @@ GATE_MAP: dict[str, str] = {
     "CRZ": "crz",
     "Toffoli": "ccx",
     "CSWAP": "cswap",
+    "Rot": "u3",
+    "CRot": "cu",
+}
+
+# Gates whose QASM parameters are not PennyLane's in the same order.
+# Rot(phi, theta, omega) = RZ(omega) RY(theta) RZ(phi) = u3(theta, omega, phi) up to global phase;
+# CRot needs that phase on the control: cu(theta, omega, phi, -(phi + omega) / 2).
+_PARAMETER_ORDER: dict[str, Callable[[list[float]], list[float]]] = {
+    "Rot": lambda p: [p[1], p[2], p[0]],
+    "CRot": lambda p: [p[1], p[2], p[0], -(p[0] + p[2]) / 2],
 }
 
 # Operations that change nothing a measurement can see: a global phase is unobservable and a
@@ -89,12 +99,12 @@ def wire_map_for(device_wires: Wires | None, tape: QuantumScript) -> dict[Hashab
     return {wire: index for index, wire in enumerate(wires)}
 
 
-def _format_param(value: object) -> str:
-    """Format a gate parameter as an exact QASM float literal."""
+def _real_param(value: object) -> float:
+    """A gate parameter as a real number (written as an exact QASM float literal)."""
     number = complex(np.asarray(qml.math.unwrap(value)).item())
     if abs(number.imag) > 1e-12:
         raise DeviceError(f"gate parameter {number} is complex; OpenQASM gate angles must be real")
-    return repr(float(number.real))
+    return float(number.real)
 
 
 def _op_line(op: qml.operation.Operator, wire_map: Mapping[Hashable, int]) -> str | None:
@@ -110,7 +120,11 @@ def _op_line(op: qml.operation.Operator, wire_map: Mapping[Hashable, int]) -> st
             f"operation {op.name} has no OpenQASM 3 equivalent; decompose it before conversion "
             "(the OQTOPUS devices do this in preprocessing)"
         )
-    params = ", ".join(_format_param(p) for p in op.parameters)
+    values = [_real_param(p) for p in op.parameters]
+    reorder = _PARAMETER_ORDER.get(op.name)
+    if reorder is not None:
+        values = reorder(values)
+    params = ", ".join(repr(float(v)) for v in values)
     return f"{gate}({params}) {qubits};" if params else f"{gate} {qubits};"
 
 

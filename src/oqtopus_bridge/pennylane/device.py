@@ -6,6 +6,11 @@ from collections.abc import Callable, Hashable, Sequence
 from typing import Any, TypeVar
 
 from pennylane.devices import Device
+from pennylane.devices.capabilities import (
+    DeviceCapabilities,
+    ExecutionCondition,
+    OperatorProperties,
+)
 from pennylane.devices.preprocess import validate_device_wires
 from pennylane.tape import QuantumScript
 from pennylane.transforms.core import CompilePipeline, Transform
@@ -41,6 +46,47 @@ def _make_config(
     return OqtopusConfig(url=url, api_token=api_token, proxy=proxy)
 
 
+def _capabilities() -> DeviceCapabilities:
+    """What the devices run natively; everything else is decomposed in preprocessing.
+
+    The gates of ``_convert.GATE_MAP`` (OpenQASM 3's stdgates.inc), the observables they measure
+    and the measurements they compute (finite shots only).
+    """
+    names = {name.removeprefix("Adjoint(").removesuffix(")") for name in _convert.GATE_MAP}
+    invertible = {name[len("Adjoint(") : -1] for name in _convert.GATE_MAP if "(" in name}
+    operations = {
+        name: OperatorProperties(invertible=name in invertible)
+        for name in sorted(names | _convert.SKIPPED_OPS | {"Barrier"})
+    }
+    observables = {
+        name: OperatorProperties()
+        for name in (
+            "PauliX",
+            "PauliY",
+            "PauliZ",
+            "Identity",
+            "Hadamard",
+            "Hermitian",
+            "Projector",
+            "Sum",
+            "SProd",
+            "Prod",
+            "LinearCombination",
+        )
+    }
+    shots_only = [ExecutionCondition.FINITE_SHOTS_ONLY]
+    measurements = {
+        name: list(shots_only)
+        for name in ("ExpectationMP", "VarianceMP", "ProbabilityMP", "SampleMP", "CountsMP")
+    }
+    return DeviceCapabilities(
+        operations=operations,
+        observables=observables,
+        measurement_processes=measurements,
+        non_commuting_observables=True,
+    )
+
+
 class OqtopusDeviceBase(Device):
     """Common behaviour of ``oqtopus.sampler`` and ``oqtopus.estimator``.
 
@@ -72,6 +118,7 @@ class OqtopusDeviceBase(Device):
     """
 
     name = "oqtopus.base"
+    capabilities = _capabilities()
 
     def __init__(
         self,
@@ -116,6 +163,14 @@ class OqtopusDeviceBase(Device):
         self.max_workers = max_workers
         self.progress = progress
         self._device_qubits: int | None = None
+
+    def __repr__(self) -> str:
+        details = [f"device_id={self.device_id!r}"]
+        if self.wires:
+            details.append(f"wires={len(self.wires)}")
+        if self.shots:
+            details.append(f"shots={self.shots.total_shots}")
+        return f"<{self.name} device ({', '.join(details)}) at {hex(id(self))}>"
 
     @property
     def config(self) -> OqtopusConfig | None:

@@ -6,18 +6,25 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import pennylane as qml
 from pennylane.devices import ExecutionConfig
 from pennylane.devices.modifiers import single_tape_support
 from pennylane.devices.preprocess import decompose
-from pennylane.measurements import VarianceMP
+from pennylane.measurements import ExpectationMP, MeasurementProcess, VarianceMP
 from pennylane.tape import QuantumScript
 from pennylane.transforms import broadcast_expand
 from pennylane.transforms.core import CompilePipeline
 
-from oqtopus_bridge import OqtopusEstimationBackend
+from oqtopus_bridge import OqtopusEstimationBackend, OqtopusSamplingBackend
 from oqtopus_bridge.pennylane import _convert
 from oqtopus_bridge.pennylane.device import OqtopusDeviceBase
-from oqtopus_bridge.pennylane.preprocess import validate_estimator_measurements
+from oqtopus_bridge.pennylane.preprocess import validate_sampler_measurements
+from oqtopus_bridge.pennylane.sampler import (
+    SamplingBatch,
+    _programs,
+    add_counts_transforms,
+    counts_by_tape,
+)
 
 __all__ = ["OqtopusEstimatorDevice"]
 
@@ -37,15 +44,48 @@ class _Request:
         return all(label == "I" for label, _ in self.terms)
 
 
-def _requests(tape: QuantumScript, wire_map: dict[Hashable, int]) -> list[list[list[_Request]]]:
-    """Requests of one tape, indexed ``[shot_copy][measurement]``."""
+def estimable(mp: MeasurementProcess) -> bool:
+    """Whether an estimation job computes ``mp`` (otherwise it goes to a sampling job).
+
+    That is expval of a Pauli sum with real coefficients, or var of a single Pauli word plus
+    identity (``Var(cP + d) = c**2 (1 - <P>**2)``).
+    """
+    if not isinstance(mp, (ExpectationMP, VarianceMP)) or mp.obs is None or mp.mv is not None:
+        return False
+    sentence = mp.obs.pauli_rep
+    if sentence is None:
+        return False
+    coeffs = [complex(qml.math.unwrap(c)) for c in sentence.values()]
+    if any(abs(c.imag) > 1e-12 for c in coeffs):
+        return False
+    return isinstance(mp, ExpectationMP) or sum(1 for word in sentence if len(word) > 0) <= 1
+
+
+def _requests(
+    tape: QuantumScript, indices: Sequence[int], wire_map: dict[Hashable, int]
+) -> list[list[_Request]]:
+    """Estimation requests for measurements ``indices`` of a tape, as ``[shot_copy][i]``."""
+    if not indices:
+        return [[] for _ in tape.shots]
     qasm = _convert.tape_to_qasm(tape, wire_map)
-    terms = [_convert.pauli_terms(mp.obs, wire_map) for mp in tape.measurements]
-    kinds = [isinstance(mp, VarianceMP) for mp in tape.measurements]
+    mps = [tape.measurements[i] for i in indices]
+    terms = [_convert.pauli_terms(mp.obs, wire_map) for mp in mps]
+    kinds = [isinstance(mp, VarianceMP) for mp in mps]
     return [
         [_Request(qasm, int(shots), t, v) for t, v in zip(terms, kinds, strict=True)]
         for shots in tape.shots
     ]
+
+
+@dataclass
+class _Plan:
+    """How one tape runs: which measurements are estimated and the sampling tapes of the rest."""
+
+    estimated: list[int]
+    sampled: list[int]
+    requests: list[list[_Request]]
+    sampling_tapes: list[QuantumScript]
+    sampling_post: Callable[[Sequence[Any]], Any] | None
 
 
 def _value_and_std(request: _Request, exp_value: float, stds: float) -> tuple[float, float]:
@@ -61,6 +101,12 @@ def _value_and_std(request: _Request, exp_value: float, stds: float) -> tuple[fl
     return variance, abs(2.0 * (exp_value - offset)) * stds
 
 
+def _sampled_rows(tape: QuantumScript, result: Any, count: int) -> list[list[Any]]:
+    """A sampling sub-tape's result as ``[shot_copy][measurement]``."""
+    copies = list(result) if tape.shots.has_partitioned_shots else [result]
+    return [list(copy) if count > 1 else [copy] for copy in copies]
+
+
 def _shape(tape: QuantumScript, values: list[list[Any]]) -> Any:
     """Arrange ``values[copy][measurement]`` the way PennyLane returns results."""
     per_copy = [row[0] if len(row) == 1 else tuple(row) for row in values]
@@ -71,10 +117,15 @@ def _shape(tape: QuantumScript, values: list[list[Any]]) -> Any:
 class OqtopusEstimatorDevice(OqtopusDeviceBase):
     """PennyLane device that computes expectation values of Pauli sums with OQTOPUS estimation jobs.
 
-    Each ``expval`` (and ``var`` of a single Pauli word) becomes one estimation job; the service
-    groups commuting terms and returns the value with its standard error. After each execution,
-    `last_stds` holds the standard errors in the shape of the results, and the tracker records
-    them as ``stds`` together with the ``job_ids``.
+    Each ``expval`` of a Pauli sum (and ``var`` of a single Pauli word) becomes one estimation job;
+    the service groups commuting terms and returns the value with its standard error. Every other
+    measurement (``probs``, ``sample``, ``counts``, ``var`` of a sum, ``qml.Hermitian``,
+    ``qml.Projector``, ...) is computed from sampling jobs, as on ``oqtopus.sampler``, in the same
+    execution: all jobs of one ``execute`` call are in flight together.
+
+    After each execution, `last_stds` holds the standard errors in the shape of the results
+    (``None`` for sampled measurements), and the tracker records them as ``stds`` together with the
+    ``job_ids``.
 
     Args:
         wires: See `OqtopusDeviceBase`.
@@ -99,16 +150,20 @@ class OqtopusEstimatorDevice(OqtopusDeviceBase):
     def __init__(self, wires: int | Sequence[Hashable] | None = None, **kwargs: Any) -> None:
         super().__init__(wires, **kwargs)
         self._backend: OqtopusEstimationBackend | None = None
+        self._sampling_backend: OqtopusSamplingBackend | None = None
+        self._counts_pipeline = CompilePipeline()
+        add_counts_transforms(self._counts_pipeline, self.name)
         self.last_stds: tuple[Any, ...] = ()
 
     def preprocess_transforms(
         self, execution_config: ExecutionConfig | None = None
     ) -> CompilePipeline:
-        """Validate measurements and observables, expand broadcasting, decompose to stdgates.inc.
+        """Validate measurements, expand broadcasting, decompose to stdgates.inc.
 
-        No ``split_non_commuting``: the service groups the terms of each operator itself.
+        No ``split_non_commuting``: the service groups the terms of each operator itself. The
+        measurements that go to sampling jobs are turned into counts in :meth:`execute`.
         """
-        pipeline = self._validation_transforms(validate_estimator_measurements)
+        pipeline = self._validation_transforms(validate_sampler_measurements)
         pipeline.add_transform(broadcast_expand)
         pipeline.add_transform(
             decompose,
@@ -125,31 +180,90 @@ class OqtopusEstimatorDevice(OqtopusDeviceBase):
             self._backend = OqtopusEstimationBackend(self.config)
         return self._backend
 
+    @property
+    def sampling_backend(self) -> OqtopusSamplingBackend:
+        """The core sampling backend for the measurements estimation jobs cannot compute."""
+        if self._sampling_backend is None:
+            self._sampling_backend = OqtopusSamplingBackend(self.config)
+        return self._sampling_backend
+
+    def _plan(self, tape: QuantumScript) -> _Plan:
+        estimated = [i for i, mp in enumerate(tape.measurements) if estimable(mp)]
+        sampled = [i for i in range(len(tape.measurements)) if i not in estimated]
+        requests = _requests(tape, estimated, self._wire_map(tape))
+        if not sampled:
+            return _Plan(estimated, sampled, requests, [], None)
+        sub = tape.copy(measurements=[tape.measurements[i] for i in sampled])
+        tapes, post = self._counts_pipeline((sub,))
+        return _Plan(estimated, sampled, requests, list(tapes), post)
+
     def execute(
         self, circuits: Sequence[QuantumScript], execution_config: ExecutionConfig | None = None
     ) -> tuple[Any, ...]:
-        """Run preprocessed tapes: one estimation job per measurement and shot copy, all at once."""
-        requests = [_requests(tape, self._wire_map(tape)) for tape in circuits]
-        flat = [r for per_tape in requests for row in per_tape for r in row if not r.identity_only]
-        jobs = self._submit_all([self._submission(request) for request in flat])
+        """Run preprocessed tapes: estimation and sampling jobs, all submitted before any wait."""
+        plans = [self._plan(tape) for tape in circuits]
+        flat = [r for plan in plans for row in plan.requests for r in row if not r.identity_only]
+        sampling_tapes = [t for plan in plans for t in plan.sampling_tapes]
+        batch = self._sampling_batch(sampling_tapes)
+        sampling_calls = batch.calls()
+        jobs = self._submit_all([self._submission(r) for r in flat] + sampling_calls)
+        estimation_jobs, sampling_jobs = jobs[: len(flat)], jobs[len(flat) :]
         # Keyed by identity: two equal requests (same circuit and observable) are two jobs.
-        answers = {id(request): job for request, job in zip(flat, jobs, strict=True)}
+        answers = {id(request): job for request, job in zip(flat, estimation_jobs, strict=True)}
+        outcomes = batch.outcomes(sampling_jobs)
+        counts, sampling_info = counts_by_tape(sampling_tapes, batch.programs, outcomes)
         results: list[Any] = []
         stds: list[Any] = []
         per_tape: list[dict[str, Any]] = []
-        for tape, rows in zip(circuits, requests, strict=True):
-            pairs = [[self._answer(r, answers.get(id(r))) for r in row] for row in rows]
-            results.append(_shape(tape, [[value for value, _ in row] for row in pairs]))
-            stds.append(_shape(tape, [[std for _, std in row] for row in pairs]))
-            ids = [answers[id(r)].job_id for row in rows for r in row if id(r) in answers]
+        offset = 0
+        for tape, plan in zip(circuits, plans, strict=True):
+            n = len(plan.sampling_tapes)
+            mine, info = counts[offset : offset + n], sampling_info[offset : offset + n]
+            offset += n
+            values, errors = self._assemble(tape, plan, answers, mine)
+            results.append(_shape(tape, values))
+            stds.append(_shape(tape, errors))
+            ids = [answers[id(r)].job_id for row in plan.requests for r in row if id(r) in answers]
+            ids += [job_id for entry in info for job_id in entry["job_ids"]]
             per_tape.append(
                 {"executions": len(ids), "shots": tape.shots.total_shots, "job_ids": ids}
             )
         self.last_stds = tuple(stds)
-        for info, std in zip(per_tape, stds, strict=True):
-            info["stds"] = std
+        for entry, std in zip(per_tape, stds, strict=True):
+            entry["stds"] = std
         self._track(per_tape, results)
         return tuple(results)
+
+    def _assemble(
+        self, tape: QuantumScript, plan: _Plan, answers: dict[int, Any], counts: Sequence[Any]
+    ) -> tuple[list[list[Any]], list[list[Any]]]:
+        """Values and standard errors of one tape as ``[shot_copy][measurement]``."""
+        copies = len(plan.requests)
+        values: list[list[Any]] = [[None] * len(tape.measurements) for _ in range(copies)]
+        errors: list[list[Any]] = [[None] * len(tape.measurements) for _ in range(copies)]
+        for copy, row in enumerate(plan.requests):
+            for index, request in zip(plan.estimated, row, strict=True):
+                values[copy][index], errors[copy][index] = self._answer(
+                    request, answers.get(id(request))
+                )
+        if plan.sampling_post is not None:
+            (sub_result,) = plan.sampling_post(list(counts))
+            rows = _sampled_rows(tape, sub_result, len(plan.sampled))
+            for copy, row in enumerate(rows):
+                for index, value in zip(plan.sampled, row, strict=True):
+                    values[copy][index] = value
+        return values, errors
+
+    def _sampling_batch(self, tapes: Sequence[QuantumScript]) -> SamplingBatch:
+        programs = [
+            program
+            for index, tape in enumerate(tapes)
+            for program in _programs(index, tape, self._wire_map(tape))
+        ]
+        bins = [[index] for index in range(len(programs))]
+        options = {"device_id": self.device_id, **self.job_options}
+        backend = self.sampling_backend if programs else None
+        return SamplingBatch(programs, bins, backend, options)
 
     @staticmethod
     def _answer(request: _Request, job: Any) -> tuple[float, float]:

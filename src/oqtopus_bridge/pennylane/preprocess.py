@@ -9,12 +9,10 @@ import numpy as np
 from pennylane.exceptions import DeviceError
 from pennylane.measurements import (
     CountsMP,
-    ExpectationMP,
     MeasurementProcess,
     MidMeasureMP,
-    ProbabilityMP,
+    SampleMeasurement,
     SampleMP,
-    VarianceMP,
 )
 from pennylane.ops import Conditional
 from pennylane.tape import QuantumScript, QuantumScriptBatch
@@ -22,17 +20,16 @@ from pennylane.transforms import transform
 from pennylane.typing import PostprocessingFn
 from pennylane.wires import Wires
 
+from oqtopus_bridge.pennylane.diagonalize import describe
+
 __all__ = [
     "fill_measurement_wires",
     "reject_mid_circuit_measurements",
     "require_shots",
     "single_wire_sample_shape",
-    "validate_estimator_measurements",
     "validate_qubit_count",
     "validate_sampler_measurements",
 ]
-
-_SAMPLER_MPS = (ExpectationMP, VarianceMP, ProbabilityMP, SampleMP, CountsMP)
 
 
 def _unchanged(results: Sequence[object]) -> object:
@@ -41,8 +38,12 @@ def _unchanged(results: Sequence[object]) -> object:
 
 @transform
 def require_shots(tape: QuantumScript, name: str) -> tuple[QuantumScriptBatch, PostprocessingFn]:
-    """Raise a DeviceError for an analytic (``shots=None``) execution, saying how to set shots."""
-    if not tape.shots:
+    """Raise a DeviceError for an analytic (``shots=None``) execution, saying how to set shots.
+
+    A tape without measurements has nothing to sample and passes (PennyLane's device suite checks
+    whether a device supports an operation by preprocessing such a tape).
+    """
+    if not tape.shots and tape.measurements:
         raise DeviceError(
             f"{name} runs circuits on OQTOPUS and needs a number of shots, but the circuit "
             "has none. "
@@ -119,7 +120,14 @@ def validate_qubit_count(
 
 
 def _is_single_wire_sample(mp: MeasurementProcess) -> bool:
-    return isinstance(mp, SampleMP) and mp.obs is None and mp.mv is None and len(mp.wires) == 1
+    # A sample of a rotated observable (eigvals set) has shape (shots,), like any observable's.
+    return (
+        isinstance(mp, SampleMP)
+        and mp.obs is None
+        and mp.mv is None
+        and getattr(mp, "_eigvals", None) is None
+        and len(mp.wires) == 1
+    )
 
 
 @transform
@@ -152,38 +160,19 @@ def single_wire_sample_shape(tape: QuantumScript) -> tuple[QuantumScriptBatch, P
 def validate_sampler_measurements(
     tape: QuantumScript, name: str
 ) -> tuple[QuantumScriptBatch, PostprocessingFn]:
-    """Accept only measurements computable from counts: expval, var, probs, sample and counts."""
-    for mp in tape.measurements:
-        if not isinstance(mp, _SAMPLER_MPS) or mp.mv is not None:
-            raise DeviceError(
-                f"{name} cannot compute {mp}: OQTOPUS sampling returns counts, from which it "
-                "computes expval, var, probs, sample and counts of wires or observables "
-                "(not state, density_matrix, entropies or mid-circuit measurement values)."
-            )
-    return (tape,), _unchanged
+    """Accept the measurements computable from counts: any ``SampleMeasurement``.
 
-
-@transform
-def validate_estimator_measurements(
-    tape: QuantumScript, name: str
-) -> tuple[QuantumScriptBatch, PostprocessingFn]:
-    """Accept only expval of a Pauli sum, and var of a single Pauli word (plus identity)."""
+    That is expval, var, probs, sample and counts of wires or observables, and custom
+    ``SampleMeasurement`` subclasses (through their ``process_counts``). State measurements
+    (``state``, ``density_matrix``, entropies, ...) raise PennyLane's "not accepted with finite
+    shots" error; so do measurements of mid-circuit measurement values.
+    """
     for mp in tape.measurements:
-        if not isinstance(mp, (ExpectationMP, VarianceMP)) or mp.obs is None:
+        if not isinstance(mp, SampleMeasurement) or mp.mv is not None:
             raise DeviceError(
-                f"{name} cannot compute {mp}: OQTOPUS estimation jobs return expectation values "
-                "of Pauli sums; use oqtopus.sampler for probs, sample, counts and other outputs."
-            )
-        sentence = mp.obs.pauli_rep
-        if sentence is None:
-            raise DeviceError(
-                f"{name} cannot measure {mp.obs}: it is not a sum of Pauli words. Write it as a "
-                "Pauli sum (qml.pauli_decompose) or use oqtopus.sampler."
-            )
-        words = [word for word in sentence if len(word) > 0]
-        if isinstance(mp, VarianceMP) and len(words) > 1:
-            raise DeviceError(
-                f"{name} computes var() of a single Pauli word only (Var = 1 - <P>^2); {mp.obs} "
-                "has several. Use oqtopus.sampler for the variance of a sum."
+                f"Measurement {describe(mp)} not accepted with finite shots on {name}: OQTOPUS "
+                "sampling returns counts, from which the device computes expval, var, probs, "
+                "sample and counts of wires or observables (not state, density_matrix, "
+                "entropies or mid-circuit measurement values)."
             )
     return (tape,), _unchanged

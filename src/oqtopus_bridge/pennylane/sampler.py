@@ -16,12 +16,17 @@ from pennylane.transforms.core import CompilePipeline
 from oqtopus_bridge import OqtopusSamplingBackend, bits
 from oqtopus_bridge.pennylane import _convert
 from oqtopus_bridge.pennylane.device import OqtopusDeviceBase
+from oqtopus_bridge.pennylane.diagonalize import (
+    diagonalize_general_observables,
+    needs_rotation_after_split,
+    needs_rotation_before_split,
+)
 from oqtopus_bridge.pennylane.preprocess import (
     single_wire_sample_shape,
     validate_sampler_measurements,
 )
 
-__all__ = ["OqtopusSamplerDevice"]
+__all__ = ["OqtopusSamplerDevice", "SamplingBatch", "add_counts_transforms", "counts_by_tape"]
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,95 @@ def pack_programs(programs: Sequence[_Program], capacity: int) -> list[list[int]
         else:
             bins.append([index])
     return bins
+
+
+def add_counts_transforms(pipeline: CompilePipeline, name: str) -> None:
+    """Append the transforms that turn measurements into one ``qml.counts`` on stdgates.inc.
+
+    Observables PennyLane's ``measurements_from_counts`` would leave unrotated (Hermitian,
+    Projector, and ``var``/``sample``/``counts`` of sums) are rotated first, before and after
+    ``split_non_commuting`` (see :mod:`oqtopus_bridge.pennylane.diagonalize`).
+    """
+    pipeline.add_transform(diagonalize_general_observables, predicate=needs_rotation_before_split)
+    pipeline.add_transform(split_non_commuting)
+    pipeline.add_transform(diagonalize_general_observables, predicate=needs_rotation_after_split)
+    pipeline.add_transform(single_wire_sample_shape)
+    pipeline.add_transform(measurements_from_counts)
+    pipeline.add_transform(
+        decompose,
+        stopping_condition=_convert.is_supported_gate,
+        skip_initial_state_prep=False,
+        name=name,
+    )
+
+
+def counts_by_tape(
+    circuits: Sequence[QuantumScript], programs: Sequence[_Program], outcomes: Sequence[_Outcome]
+) -> tuple[list[Any], list[dict[str, Any]]]:
+    """Each tape's counts (a tuple of them for a shot vector), and its tracker entry."""
+    results: list[Any] = []
+    per_tape: list[dict[str, Any]] = []
+    for index, tape in enumerate(circuits):
+        mine = [
+            out for prog, out in zip(programs, outcomes, strict=True) if prog.tape_index == index
+        ]
+        counts = [outcome.counts for outcome in mine]
+        results.append(tuple(counts) if tape.shots.has_partitioned_shots else counts[0])
+        job_ids = list(dict.fromkeys(outcome.job_id for outcome in mine))
+        per_tape.append(
+            {"executions": len(mine), "shots": tape.shots.total_shots, "job_ids": job_ids}
+        )
+    return results, per_tape
+
+
+class SamplingBatch:
+    """The sampling jobs of one execution: built first, submitted with others, read after.
+
+    Args:
+        programs: The programs to sample.
+        bins: Groups of indices into ``programs``, one job each (see :func:`pack_programs`).
+        backend: The core sampling backend.
+        options: Keywords of every ``sample_qasm`` call except ``shots``.
+    """
+
+    def __init__(
+        self,
+        programs: Sequence[_Program],
+        bins: Sequence[Sequence[int]],
+        backend: OqtopusSamplingBackend,
+        options: dict[str, Any],
+    ) -> None:
+        self.programs = list(programs)
+        self.bins = [list(b) for b in bins]
+        self._backend = backend
+        self._options = options
+
+    def calls(self) -> list[Callable[[], Any]]:
+        """Zero-argument calls that submit one job per bin."""
+        return [self._submission([self.programs[i] for i in group]) for group in self.bins]
+
+    def _submission(self, group: Sequence[_Program]) -> Callable[[], Any]:
+        backend = self._backend
+        options = {**self._options, "shots": group[0].shots}
+        if len(group) == 1:
+            return lambda: backend.sample_qasm(group[0].qasm, **options)
+        qasms = [p.qasm for p in group]
+        return lambda: backend.sample_qasm(qasms, job_type="multi_manual", **options)
+
+    def outcomes(self, jobs: Sequence[Any]) -> list[_Outcome]:
+        """Counts of every program, in order, from the finished jobs (one per bin)."""
+        outcomes: dict[int, _Outcome] = {}
+        for indices, job in zip(self.bins, jobs, strict=True):
+            group = [self.programs[i] for i in indices]
+            raw = job.result().raw_counts
+            if len(group) == 1:
+                divided = [raw]
+            else:
+                divided = bits.split_multi_manual(raw, [p.num_clbits for p in group])
+            for index, program, counts in zip(indices, group, divided, strict=True):
+                pl_counts = _convert.counts_to_pennylane(counts, program.num_clbits)
+                outcomes[index] = _Outcome(job.job_id, pl_counts)
+        return [outcomes[index] for index in range(len(self.programs))]
 
 
 @single_tape_support
@@ -128,15 +222,7 @@ class OqtopusSamplerDevice(OqtopusDeviceBase):
         """
         pipeline = self._validation_transforms(validate_sampler_measurements)
         pipeline.add_transform(broadcast_expand)
-        pipeline.add_transform(split_non_commuting)
-        pipeline.add_transform(single_wire_sample_shape)
-        pipeline.add_transform(measurements_from_counts)
-        pipeline.add_transform(
-            decompose,
-            stopping_condition=_convert.is_supported_gate,
-            skip_initial_state_prep=False,
-            name=self.name,
-        )
+        add_counts_transforms(pipeline, self.name)
         return pipeline
 
     @property
@@ -150,54 +236,22 @@ class OqtopusSamplerDevice(OqtopusDeviceBase):
         self, circuits: Sequence[QuantumScript], execution_config: ExecutionConfig | None = None
     ) -> tuple[Any, ...]:
         """Run preprocessed tapes: one counts dict per tape (a tuple of them for a shot vector)."""
+        batch = self.sampling_batch(circuits)
+        outcomes = batch.outcomes(self._submit_all(batch.calls()))
+        results, per_tape = counts_by_tape(circuits, batch.programs, outcomes)
+        self._track(per_tape, results)
+        return tuple(results)
+
+    def sampling_batch(self, circuits: Sequence[QuantumScript]) -> SamplingBatch:
+        """The jobs for preprocessed (counts) tapes, packed if ``multiprogramming``."""
         programs = [
             program
             for index, tape in enumerate(circuits)
             for program in _programs(index, tape, self._wire_map(tape))
         ]
-        outcomes = self._run(programs)
-        results: list[Any] = []
-        per_tape: list[dict[str, Any]] = []
-        for index, tape in enumerate(circuits):
-            mine = [
-                out
-                for prog, out in zip(programs, outcomes, strict=True)
-                if prog.tape_index == index
-            ]
-            counts = [outcome.counts for outcome in mine]
-            results.append(tuple(counts) if tape.shots.has_partitioned_shots else counts[0])
-            job_ids = list(dict.fromkeys(outcome.job_id for outcome in mine))
-            per_tape.append(
-                {"executions": len(mine), "shots": tape.shots.total_shots, "job_ids": job_ids}
-            )
-        self._track(per_tape, results)
-        return tuple(results)
-
-    def _run(self, programs: Sequence[_Program]) -> list[_Outcome]:
-        """Submit all programs (packed if multiprogramming), wait, return outcomes in order."""
-        if self.multiprogramming:
+        if self.multiprogramming and programs:
             bins = pack_programs(programs, self.device_qubits)
         else:
             bins = [[index] for index in range(len(programs))]
-        groups = [[programs[i] for i in group] for group in bins]
-        jobs = self._submit_all([self._submission(group) for group in groups])
-        outcomes: dict[int, _Outcome] = {}
-        for indices, group, job in zip(bins, groups, jobs, strict=True):
-            raw = job.result().raw_counts
-            if len(group) == 1:
-                divided = [raw]
-            else:
-                divided = bits.split_multi_manual(raw, [p.num_clbits for p in group])
-            for index, program, counts in zip(indices, group, divided, strict=True):
-                pl_counts = _convert.counts_to_pennylane(counts, program.num_clbits)
-                outcomes[index] = _Outcome(job.job_id, pl_counts)
-        return [outcomes[index] for index in range(len(programs))]
-
-    def _submission(self, group: Sequence[_Program]) -> Callable[[], Any]:
-        """A zero-argument call that submits one job for ``group``."""
-        backend = self.backend  # created here, not lazily inside the worker threads
-        options = {"device_id": self.device_id, "shots": group[0].shots, **self.job_options}
-        if len(group) == 1:
-            return lambda: backend.sample_qasm(group[0].qasm, **options)
-        programs = [p.qasm for p in group]
-        return lambda: backend.sample_qasm(programs, job_type="multi_manual", **options)
+        options = {"device_id": self.device_id, **self.job_options}
+        return SamplingBatch(programs, bins, self.backend, options)

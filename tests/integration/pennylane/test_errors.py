@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import socket
 
-import numpy as np
 import pennylane as qml
 import pytest
 from pennylane.exceptions import DeviceError
@@ -33,35 +32,33 @@ def _mid_circuit():
     return qml.expval(qml.Z(1))
 
 
-SAMPLER_CASES = [
-    (lambda: qml.state(), 10, "cannot compute state"),
-    (lambda: qml.density_matrix(0), 10, "cannot compute"),
-    (lambda: qml.vn_entropy(0), 10, "cannot compute"),
+class _CustomState(qml.measurements.StateMeasurement):
+    """A user-defined state measurement (PennyLane prints it as ``None(wires=...)``)."""
+
+    def process_state(self, state, wire_order):
+        return 1
+
+    def process_density_matrix(self, density_matrix, wire_order):
+        return 1
+
+
+FINITE_SHOTS = "not accepted with finite shots"
+
+REJECTED_CASES = [
+    (lambda: qml.state(), 10, rf"Measurement state\(wires=\[0, 1\]\) {FINITE_SHOTS}"),
+    (lambda: qml.density_matrix(0), 10, FINITE_SHOTS),
+    (lambda: qml.vn_entropy(0), 10, FINITE_SHOTS),
+    (lambda: _CustomState(wires=[0, 1]), 10, rf"_CustomState\(wires=\[0, 1\]\) {FINITE_SHOTS}"),
     (_mid_circuit, 10, "mid-circuit"),
     (lambda: qml.expval(qml.Z(0)), None, r"qml\.set_shots"),
 ]
 
 
-@pytest.mark.parametrize(("body", "shots", "message"), SAMPLER_CASES)
-def test_sampler_rejects_bad_input_without_a_request(body, shots, message, unreachable):
+@pytest.mark.parametrize("kind", ["sampler", "estimator"])
+@pytest.mark.parametrize(("body", "shots", "message"), REJECTED_CASES)
+def test_bad_input_is_rejected_without_a_request(kind, body, shots, message, unreachable):
     with pytest.raises(DeviceError, match=message):
-        qml.set_shots(qml.QNode(body, _device("sampler", unreachable)), shots)()
-
-
-ESTIMATOR_CASES = [
-    (lambda: qml.probs(wires=0), 10, "expectation values of Pauli sums"),
-    (lambda: qml.sample(qml.Z(0)), 10, "expectation values of Pauli sums"),
-    (lambda: qml.expval(qml.Hermitian(np.diag([1.0, 2.0]), 0)), 10, "not a sum of Pauli"),
-    (lambda: qml.var(qml.Z(0) + qml.X(1)), 10, "single Pauli word"),
-    (_mid_circuit, 10, "mid-circuit"),
-    (lambda: qml.expval(qml.Z(0)), None, r"qml\.set_shots"),
-]
-
-
-@pytest.mark.parametrize(("body", "shots", "message"), ESTIMATOR_CASES)
-def test_estimator_rejects_bad_input_without_a_request(body, shots, message, unreachable):
-    with pytest.raises(DeviceError, match=message):
-        qml.set_shots(qml.QNode(body, _device("estimator", unreachable)), shots)()
+        qml.set_shots(qml.QNode(body, _device(kind, unreachable)), shots)()
 
 
 @pytest.mark.parametrize("kind", ["sampler", "estimator"])

@@ -102,3 +102,49 @@ def test_parameter_shift_gradient_matches_analytic(make_device):
     # difference of two values (sigma <= 1 / sqrt(2n)); CRZ's four-term rule weighs four values by
     # 0.43 and 0.07 (sigma <= 0.61 / sqrt(n)).
     np.testing.assert_array_less(np.abs(gradient - analytic), K * 1.0 / np.sqrt(2 * shots))
+
+
+def test_other_measurements_run_as_sampling_jobs_in_the_same_batch(
+    make_device, fresh_user, submitted_jobs, monkeypatch
+):
+    from oqtopus_bridge.pennylane import device as device_module
+
+    config = fresh_user("pennylane-estimator-routing")
+    dev = make_device("estimator", wires=WIRES, oqtopus_config=config)
+    shots = 4000
+
+    def circuit(theta, analytic=False):
+        _state(theta)
+        last = qml.expval if analytic else qml.counts
+        return (
+            qml.expval(HAMILTONIAN),
+            qml.probs(wires=["b", "a"]),
+            qml.var(qml.Z("a") + qml.X("b")),
+            qml.expval(qml.Hermitian(np.array([[2.0, 1j], [-1j, 0.0]]), "c")),
+            last(qml.Hadamard("b")),
+        )
+
+    batches = []
+    real_wait_all = device_module.wait_all
+
+    def spy_wait_all(jobs, timeout=None, progress=None):
+        batches.append(len(jobs))
+        return real_wait_all(jobs, timeout=timeout, progress=progress)
+
+    monkeypatch.setattr(device_module, "wait_all", spy_wait_all)
+    with qml.Tracker(dev) as tracker:
+        actual = qml.set_shots(qml.QNode(circuit, dev), shots)(0.7)
+    exact = _exact(circuit, 0.7, True)
+    assert len(batches) == 1  # every job, estimation and sampling, submitted before any wait
+    jobs = {job["job_id"]: job for job in submitted_jobs(config)}
+    kinds = sorted(jobs[job_id]["job_type"] for job_id in tracker.history["job_ids"][-1])
+    assert batches == [len(kinds)]
+    assert kinds.count("estimation") == 1 and kinds.count("sampling") >= 2
+    stds = dev.last_stds[0]
+    assert stds[0] > 0 and stds[1:] == (None, None, None, None)
+    assert abs(actual[0] - exact[0]) <= K * stds[0]
+    np.testing.assert_allclose(actual[1], exact[1], atol=K * 0.5 / np.sqrt(shots))
+    assert abs(actual[2] - exact[2]) <= K * 4 / (2 * np.sqrt(shots))
+    assert abs(actual[3] - exact[3]) <= K * 2.9 / (2 * np.sqrt(shots))
+    assert set(np.round(list(actual[4]), 6)) <= {-1.0, 1.0}
+    assert sum(actual[4].values()) == shots

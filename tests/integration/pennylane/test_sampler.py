@@ -198,3 +198,37 @@ def test_jobs_carry_the_device_name(make_device, fresh_user, submitted_jobs):
         "mine",
         "pennylane oqtopus.sampler",
     ]
+
+
+ISSUE_13_A = np.array(
+    [[1.02789352, 1.61296440 - 0.3498192j], [1.61296440 + 0.3498192j, 1.23920938 + 0j]]
+)
+
+
+@pytest.mark.parametrize("kind", ["sampler", "estimator"])
+def test_hermitian_and_projector_are_rotated_before_sampling(kind, make_device):
+    # Issue 13: -0.36 instead of 0.61, because the Hermitian's diagonalizing gate was never applied.
+    shots = 20000
+
+    def circuit():
+        qml.RX(0.4, 0)
+        qml.RY(-0.2, 0)
+        qml.H(1)
+        return (
+            qml.expval(qml.Hermitian(ISSUE_13_A, 0)),
+            qml.var(qml.Hermitian(ISSUE_13_A, 0) @ qml.X(1)),
+            qml.expval(qml.Projector([1, 1j] / np.sqrt(2), 0)),
+        )
+
+    actual = qml.set_shots(qml.QNode(circuit, make_device(kind)), shots)()
+    exact = qml.QNode(circuit, qml.device("default.qubit", wires=2))()
+    assert exact[0] == pytest.approx(0.6068, abs=1e-3)  # the issue quotes 0.61 (20,000 shots)
+    # sigma <= spread / (2 sqrt(n)) for a mean, spread**2 / (2 sqrt(n)) for a variance.
+    spread = 2.7873928 + 0.5202899
+    for value, expected, sigma in zip(
+        actual,
+        exact,
+        [spread / 2, spread**2 / 2, 0.5],
+        strict=True,
+    ):
+        assert abs(value - expected) <= K * sigma / np.sqrt(shots)

@@ -69,6 +69,8 @@ GATES = [
     [qml.CRZ(0.5, [0, 1])],
     [qml.Toffoli([2, 0, 1])],
     [qml.CSWAP([1, 2, 0])],
+    [qml.Rot(0.1, -0.7, 1.3, 1)],
+    [qml.CRot(0.4, -1.1, 2.3, [2, 0])],
 ]
 
 
@@ -78,14 +80,12 @@ def test_every_mapped_gate_has_the_pennylane_unitary(ops):
 
 
 DECOMPOSED = [
-    [qml.Rot(0.1, 0.2, 0.3, 0)],
     [qml.adjoint(qml.SX(1))],
     [qml.IsingXX(0.4, [0, 2])],
     [qml.MultiRZ(0.6, [0, 1, 2])],
     [qml.ECR([1, 0])],
     [qml.ISWAP([0, 1])],
     [qml.QubitUnitary(qml.matrix(qml.Rot(0.3, 0.2, 0.1, 0)) @ qml.matrix(qml.SX(0)), 0)],
-    [qml.CRot(0.1, 0.2, 0.3, [2, 1])],
     [qml.GlobalPhase(0.3), qml.H(0)],
     [qml.Barrier([0, 1]), qml.CNOT([0, 2])],
 ]
@@ -166,7 +166,7 @@ def test_estimation_program_has_no_measurement_and_parses():
 
 def test_unsupported_gate_and_unknown_wire_raise_device_error():
     with pytest.raises(DeviceError, match="decompose"):
-        _convert.tape_to_qasm(qml.tape.QuantumScript([qml.Rot(0.1, 0.2, 0.3, 0)]), {0: 0})
+        _convert.tape_to_qasm(qml.tape.QuantumScript([qml.IsingXX(0.1, [0, 1])]), {0: 0, 1: 1})
     with pytest.raises(DeviceError, match="not among the device wires"):
         _convert.tape_to_qasm(qml.tape.QuantumScript([qml.X("a")]), {0: 0})
 

@@ -69,3 +69,28 @@ def test_qubit_count_is_only_asked_for_when_needed():
     with pytest.raises(DeviceError, match="has 4 qubits"):
         preprocess.validate_qubit_count(tape, 5, qubits, "dev", "oqtopus.sampler")
     assert len(calls) == 2
+
+
+def test_repr_shows_device_id_and_capabilities_declare_the_native_gates():
+    dev = qml.device(
+        "oqtopus.estimator", wires=3, device_id="anemone", url="http://x", api_token="t"
+    )
+    assert "device_id='anemone'" in repr(dev) and "wires=3" in repr(dev)
+    caps = dev.capabilities
+    for gate in ("CNOT", "Toffoli", "Adjoint(S)", "Adjoint(T)", "Rot", "CRot", "U3", "Barrier"):
+        assert caps.supports_operation(gate), gate
+    assert not caps.supports_operation("IsingXX")  # decomposed
+    assert {"Hermitian", "Projector", "Hadamard"} <= set(caps.observables)
+
+
+def test_custom_measurement_is_named_in_messages():
+    class Mine(qml.measurements.StateMeasurement):
+        def process_state(self, state, wire_order):
+            return 1
+
+        def process_density_matrix(self, density_matrix, wire_order):
+            return 1
+
+    tape = qml.tape.QuantumScript([], [Mine(wires=[0, 1])], shots=10)
+    with pytest.raises(DeviceError, match=r"Measurement Mine\(wires=\[0, 1\]\) not accepted with"):
+        preprocess.validate_sampler_measurements(tape, name="oqtopus.sampler")
