@@ -8,7 +8,7 @@ counts of the unrotated circuit are then paired with the observable's eigenvalue
 counts in its eigenbasis: a silently wrong result (PennyLane 0.45; issue 13). Separately,
 ``split_non_commuting`` refuses ``var``, ``sample`` and ``counts`` of a sum.
 
-:func:`diagonalize_general_observables` rotates such observables itself: it appends the
+`diagonalize_general_observables` rotates such observables itself: it appends the
 diagonalizing gates, replaces the observable by the eigenvalues that those gates put on each
 computational basis state (read off the rotated matrix, so eigenvalue order cannot drift from the
 rotation), and moves a measurement to a circuit of its own where its rotation would disturb another
@@ -70,7 +70,7 @@ def needs_rotation_before_split(mp: MeasurementProcess) -> bool:
     These are the measurements ``split_non_commuting`` cannot handle (``var``, ``sample``,
     ``counts`` and ``probs`` of a sum) and the non-Pauli observables it would not split up anyway.
     ``expval`` of a sum or product is left to it: it splits the sum into terms, which
-    :func:`needs_rotation_after_split` then picks up.
+    `needs_rotation_after_split` then picks up.
     """
     obs = mp.obs
     if obs is None or mp.mv is not None:
@@ -194,7 +194,7 @@ def diagonalize_general_observables(
     """Rotate the observables selected by ``predicate`` into the computational basis.
 
     Each selected measurement is replaced by a computational-basis measurement with the
-    observable's eigenvalues (see :func:`diagonal_form`) after the observable's diagonalizing gates.
+    observable's eigenvalues (see `diagonal_form`) after the observable's diagonalizing gates.
     A selected measurement whose wires another measurement of the circuit also uses (other than the
     same observable) goes to a further copy of the circuit; the results are put back in order.
 

@@ -161,7 +161,7 @@ class OqtopusEstimatorDevice(OqtopusDeviceBase):
         """Validate measurements, expand broadcasting, decompose to stdgates.inc.
 
         No ``split_non_commuting``: the service groups the terms of each operator itself. The
-        measurements that go to sampling jobs are turned into counts in :meth:`execute`.
+        measurements that go to sampling jobs are turned into counts in `execute`.
         """
         pipeline = self._validation_transforms(validate_sampler_measurements)
         pipeline.add_transform(broadcast_expand)

@@ -123,7 +123,7 @@ class SamplingBatch:
 
     Args:
         programs: The programs to sample.
-        bins: Groups of indices into ``programs``, one job each (see :func:`pack_programs`).
+        bins: Groups of indices into ``programs``, one job each (see `pack_programs`).
         backend: The core sampling backend.
         options: Keywords of every ``sample_qasm`` call except ``shots``.
     """
