@@ -84,7 +84,7 @@ def add_counts_transforms(pipeline: CompilePipeline, name: str) -> None:
 
     Observables PennyLane's ``measurements_from_counts`` would leave unrotated (Hermitian,
     Projector, and ``var``/``sample``/``counts`` of sums) are rotated first, before and after
-    ``split_non_commuting`` (see :mod:`oqtopus_bridge.pennylane.diagonalize`).
+    ``split_non_commuting`` (see `oqtopus_bridge.pennylane.diagonalize`).
     """
     pipeline.add_transform(diagonalize_general_observables, predicate=needs_rotation_before_split)
     pipeline.add_transform(split_non_commuting)

@@ -241,7 +241,7 @@ def transpile_with_tranqu(
 ) -> tuple[QuantumCircuit, dict[str, Any]]:
     """Transpile with tranqu's ``lib`` transpiler (``ouqu-tp``, ``tket``) for the device.
 
-    ``qiskit`` stays on :func:`transpile_for_device`'s own path, which is what tranqu's qiskit
+    ``qiskit`` stays on `transpile_for_device`'s own path, which is what tranqu's qiskit
     transpiler runs (``qiskit.transpile`` against the device's Target). tranqu pins numpy and
     qiskit versions of its own, so it is an extra installed in a separate environment.
     """

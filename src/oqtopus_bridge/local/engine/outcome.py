@@ -1,6 +1,6 @@
 """What one circuit job produces: the seam between the engine's work and where it is stored.
 
-:func:`~oqtopus_bridge.local.engine.pipeline.run_circuit_job` returns an :class:`Outcome` and
+`~oqtopus_bridge.local.engine.pipeline.run_circuit_job` returns an `Outcome` and
 touches neither the repository nor FastAPI, so it can run in a worker process; whoever runs it
 stores the objects, then moves the job to its final status with the outcome's message.
 """

@@ -85,7 +85,7 @@ def run_circuit_job(
     """Execute a sampling, multi_manual or estimation job.
 
     Reads ``input.zip`` from ``store`` and writes nothing: the ``combined_program`` and
-    ``transpile_result`` objects come back in the :class:`Outcome`. Calls ``mark_running`` right
+    ``transpile_result`` objects come back in the `Outcome`. Calls ``mark_running`` right
     before simulation.
     """
     job_type = record.job_type or ""

@@ -1,8 +1,8 @@
 """The web view of the local server: pages like the OQTOPUS frontend's, served at ``/ui/``.
 
 More routes over the same repository (DESIGN.md); server-rendered HTML with package-data CSS and
-JavaScript, so it works offline with no build step. :func:`install` adds it to an app;
-:func:`login_link` makes the one-time link that ``serve`` prints and ``LocalServer.ui_url`` returns.
+JavaScript, so it works offline with no build step. `install` adds it to an app;
+`login_link` makes the one-time link that ``serve`` prints and ``LocalServer.ui_url`` returns.
 """
 
 from __future__ import annotations

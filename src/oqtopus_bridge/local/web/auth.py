@@ -1,7 +1,7 @@
 """Browser access to the web view: one-time login codes and signed, HttpOnly session cookies.
 
 Like Jupyter's login link: ``serve`` prints ``/ui/login?code=...``; opening it trades the code
-(usable once, for :data:`CODE_LIFETIME_S`) for a session cookie, so the API token never travels in
+(usable once, for `CODE_LIFETIME_S`) for a session cookie, so the API token never travels in
 a URL, a page or a log. Codes are files under ``<data_dir>/ui-codes`` named by their hash and
 claimed with an atomic rename, and sessions are HMAC-signed cookies, so every server process that
 shares the data directory agrees on them. No FastAPI here.

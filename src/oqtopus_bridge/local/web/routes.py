@@ -103,7 +103,7 @@ def login_page(request: Request, message: str | None = None, status_code: int = 
 
 
 async def login_required(request: Request, exc: Exception) -> Response:
-    """Exception handler of :class:`LoginRequired`."""
+    """Exception handler of `LoginRequired`."""
     return login_page(request)
 
 
@@ -266,7 +266,7 @@ class Forbidden(Exception):
 
 
 async def forbidden(request: Request, exc: Exception) -> Response:
-    """Exception handler of :class:`Forbidden`."""
+    """Exception handler of `Forbidden`."""
     return page(request, "error.html", 403, session=None, status=403, message=str(exc))
 
 
