@@ -80,7 +80,7 @@ class LocalServer:
         token: API token of the default user; generated (and kept in the data dir) when ``None``.
         host: Interface to bind.
         port: TCP port; ``0`` picks a free one.
-        workers: Circuit worker threads; sized to the machine when ``None``.
+        workers: Engine worker processes that run circuit jobs; one per core when ``None``.
         log_requests: Log one line per request and per job transition.
         **settings: Further :class:`ServerSettings` fields (``sse_timeout_s``, ...).
     """
