@@ -33,7 +33,7 @@ def run(run: Run) -> tuple[list[Row], list[Target]]:
     session = requests.Session()
     session.trust_env = False
     session.headers["q-api-token"] = run.server.token
-    url = f"{run.server.url}/jobs/{job.id}/status"
+    url = f"{run.server.url}/jobs/{job.job_id}/status"
     latencies, running, status = [], [], ""
     while status not in ("succeeded", "failed", "cancelled"):
         start = time.perf_counter()
