@@ -15,9 +15,10 @@ import contextlib
 import logging
 import queue
 import threading
+from collections.abc import Callable
 from typing import Any
 
-from ..devices import DeviceCatalog
+from ..devices import Device, DeviceCatalog
 from ..errors import JobFailure
 from ..repository import JobRecord, Repository, utc_now
 from ..settings import ServerSettings
@@ -245,7 +246,9 @@ class Engine:
             raise JobFailure("internal error: a circuit job reached an SSE pool thread")
         return self._in_worker(slot, record, device, mark_running)
 
-    def _in_worker(self, slot: _Slot, record: JobRecord, device: Any, mark_running: Any) -> Outcome:
+    def _in_worker(
+        self, slot: _Slot, record: JobRecord, device: Device, mark_running: Callable[[], None]
+    ) -> Outcome:
         """Run a circuit job in ``slot``'s worker process; a dead worker fails only this job."""
         try:
             worker = slot.ready()

@@ -24,9 +24,9 @@ import os
 import signal
 import sys
 import warnings
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
 
 from ..devices import Device
 from ..errors import JobFailure
@@ -73,7 +73,7 @@ def _hold(config: WorkerConfig, record: JobRecord) -> None:
         sum(range(200_000))  # CPU-bound on purpose: the API must answer while a worker computes
 
 
-def _mark_running(conn: Connection, config: WorkerConfig, record: JobRecord) -> Any:
+def _mark_running(conn: Connection, config: WorkerConfig, record: JobRecord) -> Callable[[], None]:
     def mark_running() -> None:
         conn.send(("running",))
         if config.test_hooks and record.name == CRASH_HOOK:
