@@ -32,6 +32,7 @@ _CLEARED_ENV = (
     "OQTOPUS_PROXY",
     "OQTOPUS_ENV",
     "OQTOPUS_BASE_URL",
+    "XDG_CONFIG_HOME",  # the official SDK's config.ini lives under it (issue 15)
     "HTTP_PROXY",
     "HTTPS_PROXY",
     "http_proxy",

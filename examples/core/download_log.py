@@ -1,7 +1,12 @@
-"""Download the log of an SSE job by id (argument), or of a freshly run SSE job."""
+"""Download the log of an SSE job by id (argument), or of a freshly run SSE job.
+
+The saved ``sselog_<job_id>.log`` is the log's zip archive, as the official client saves it; code
+written for OQTOPUS Cloud opens it with ``zipfile``; ``job.read_log_text()`` returns the text.
+"""
 
 import sys
 import tempfile
+import zipfile
 from pathlib import Path
 
 from oqtopus_bridge import OqtopusJobBackendBase, OqtopusSseBackend, OqtopusSseJob
@@ -18,6 +23,9 @@ if isinstance(job, OqtopusSseJob):
     job.wait_for_completion(timeout=600)
     path = job.download_log(save_dir=tempfile.mkdtemp())
     print("saved:", path)
-    print(Path(path).read_text())
+    with zipfile.ZipFile(path) as archive:
+        for name in archive.namelist():
+            print(f"--- {name} ---")
+            print(archive.read(name).decode("utf-8", errors="replace"))
 else:
     print(f"job {job_id} is a {job.job_type} job, not an SSE job")

@@ -1,13 +1,22 @@
 """Connection settings for OQTOPUS: the documented ``OqtopusConfig`` and how a backend resolves it.
 
-Resolution when a backend receives ``config=None`` (the documented order): the environment variables
-``OQTOPUS_URL`` and ``OQTOPUS_API_TOKEN`` (both set, plus optional ``OQTOPUS_PROXY``), else the
-``[default]`` section of ``~/.oqtopus``. Nothing is read at import time.
+Resolution when a backend receives ``config=None``, first match wins:
+
+1. the documented sources: ``OQTOPUS_URL`` and ``OQTOPUS_API_TOKEN`` (both set), then the
+   ``[default]`` section of ``~/.oqtopus``;
+2. the official oqtopus-client SDK's sources (issue 15): ``OQTOPUS_BASE_URL`` with
+   ``OQTOPUS_API_TOKEN``, then the ``[default]`` section of ``$XDG_CONFIG_HOME/oqtopus/config.ini``
+   (``~/.config/oqtopus/config.ini`` when ``XDG_CONFIG_HOME`` is unset).
+
+``OQTOPUS_PROXY`` fills in a proxy that the winning source leaves out. A URL variable without the
+token variable (or the reverse) is never ignored silently: it is a warning naming the missing
+variable when another source is used, an error when there is none. Nothing is read at import time.
 """
 
 from __future__ import annotations
 
 import configparser
+import dataclasses
 import json
 import logging
 import os
@@ -19,7 +28,16 @@ from oqtopus_bridge.errors import ConfigError
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["DEFAULT_CONFIG_PATH", "OqtopusConfig", "Protocol", "resolve_config"]
+__all__ = [
+    "DEFAULT_CONFIG_PATH",
+    "NOTHING_CONFIGURED",
+    "LocatedConfig",
+    "OqtopusConfig",
+    "Protocol",
+    "locate_config",
+    "official_config_path",
+    "resolve_config",
+]
 
 Protocol = Literal["auto", "storage", "legacy"]
 DEFAULT_CONFIG_PATH = "~/.oqtopus"
@@ -116,7 +134,10 @@ class OqtopusConfig:
         """Read configuration information from a file.
 
         The file is INI: one ``[section]`` per server, with ``url``, ``api_token`` and an optional
-        ``proxy`` (and optional ``protocol``, ``connect_timeout``, ``read_timeout``)::
+        ``proxy`` (and optional ``protocol``, ``connect_timeout``, ``read_timeout``). The official
+        oqtopus-client SDK's spellings are read too: ``base_url`` for ``url``, and ``timeout``
+        (seconds per request: the read timeout, and the connect timeout when it is shorter
+        than 10 s)::
 
             [default]
             url=<base URL>
@@ -142,13 +163,15 @@ class OqtopusConfig:
             return OqtopusConfig(url="", api_token="")
         file = Path(os.path.expandvars(path)).expanduser()
         values = _read_section(file, section)
+        timeout = _float_value(values, "timeout", 0.0, file, section) or None
+        connect_default = 10.0 if timeout is None else min(10.0, timeout)
         return OqtopusConfig(
             url=values["url"],
             api_token=values["api_token"],
             proxy=values.get("proxy") or None,
             protocol=_protocol_value(values.get("protocol", "auto"), file, section),
-            connect_timeout=_float_value(values, "connect_timeout", 10.0, file, section),
-            read_timeout=_float_value(values, "read_timeout", 60.0, file, section),
+            connect_timeout=_float_value(values, "connect_timeout", connect_default, file, section),
+            read_timeout=_float_value(values, "read_timeout", timeout or 60.0, file, section),
         )
 
 
@@ -194,6 +217,8 @@ def _read_section(file: Path, section: str) -> dict[str, str]:
             f"section [{section}] not found in {file} (sections found: {found}). Add:\n{example}"
         )
     values = dict(parser[section])
+    if "url" not in values and values.get("base_url"):
+        values["url"] = values["base_url"]  # the oqtopus-client SDK's name for it
     for key in ("url", "api_token"):
         if key not in values:
             raise ConfigError(
@@ -221,8 +246,33 @@ def _float_value(
         raise ConfigError(f"{key} in [{section}] of {file} must be a number, not {raw!r}") from None
 
 
+def official_config_path() -> Path:
+    """Return the official oqtopus-client SDK's config file (it need not exist).
+
+    ``$XDG_CONFIG_HOME/oqtopus/config.ini``, or ``~/.config/oqtopus/config.ini`` when
+    ``XDG_CONFIG_HOME`` is unset or empty, as oqtopus-client 1.3.0 reads it.
+    """
+    xdg = os.environ.get("XDG_CONFIG_HOME")
+    base = Path(xdg) if xdg else Path("~/.config").expanduser()
+    return base / "oqtopus" / "config.ini"
+
+
+@dataclasses.dataclass(frozen=True)
+class LocatedConfig:
+    """A configuration found without an explicit one, and where it was found.
+
+    Attributes:
+        config: The configuration.
+        source: Where it came from, e.g. ``"environment (OQTOPUS_URL, OQTOPUS_API_TOKEN)"`` or
+            ``"file ~/.oqtopus [default]"``.
+    """
+
+    config: OqtopusConfig
+    source: str
+
+
 def resolve_config(config: OqtopusConfig | None) -> OqtopusConfig:
-    """Return ``config``, or the one from the environment, or the ``[default]`` section of the file.
+    """Return ``config``, or the one ``locate_config`` finds.
 
     Args:
         config: An explicit configuration, or None to resolve one.
@@ -231,17 +281,130 @@ def resolve_config(config: OqtopusConfig | None) -> OqtopusConfig:
         The configuration to use.
 
     Raises:
-        ValueError: If nothing is configured (a :class:`~oqtopus_bridge.errors.ConfigError`).
+        ValueError: If nothing is configured (a ``ConfigError`` saying what to set or write).
     """
     if config is not None:
         if not isinstance(config, OqtopusConfig):
             raise ConfigError(f"config must be an OqtopusConfig, not {type(config).__name__}")
         return config
-    url = os.environ.get("OQTOPUS_URL")
-    token = os.environ.get("OQTOPUS_API_TOKEN")
-    if url and token:
-        return OqtopusConfig(url=url, api_token=token, proxy=os.environ.get("OQTOPUS_PROXY"))
-    resolved = OqtopusConfig.from_file()
-    if resolved.proxy is None and os.environ.get("OQTOPUS_PROXY"):
-        resolved._proxy = os.environ["OQTOPUS_PROXY"]
-    return resolved
+    return locate_config().config
+
+
+def locate_config() -> LocatedConfig:
+    """Find the configuration a backend uses when given none, and say where it came from.
+
+    The order is in the module docstring: ``OQTOPUS_URL`` + ``OQTOPUS_API_TOKEN``, ``~/.oqtopus``,
+    ``OQTOPUS_BASE_URL`` + ``OQTOPUS_API_TOKEN``, then the official SDK's ``config.ini``.
+
+    Returns:
+        The configuration and its source.
+
+    Raises:
+        ValueError: If nothing is configured (a ``ConfigError`` naming what is missing), or a file
+            that exists is invalid.
+    """
+    env = _Environment.read()
+    if env.url and env.token:
+        return _with_env_proxy(
+            OqtopusConfig(url=env.url, api_token=env.token, proxy=env.proxy),
+            "environment (OQTOPUS_URL, OQTOPUS_API_TOKEN)",
+        )
+    if os.environ.get("OQTOPUS_ENV") == "sse_container":
+        return LocatedConfig(OqtopusConfig.from_file(), "SSE container (OQTOPUS_ENV=sse_container)")
+    found = _first_lower_source(env)
+    if env.partial:
+        if found is None:
+            raise ConfigError(f"{env.partial}, and no other configuration was found. {env.fix}")
+        _warn_once(f"{env.partial}, so {found.source} is used instead. {env.fix}")
+    if found is None:
+        raise ConfigError(_nothing_configured())
+    return found
+
+
+def _first_lower_source(env: _Environment) -> LocatedConfig | None:
+    """``~/.oqtopus``, then ``OQTOPUS_BASE_URL`` + token, then the official SDK file."""
+    home = Path(DEFAULT_CONFIG_PATH).expanduser()
+    if home.is_file():
+        return _with_env_proxy(OqtopusConfig.from_file(), f"file {DEFAULT_CONFIG_PATH} [default]")
+    if env.base_url and env.token:
+        return _with_env_proxy(
+            OqtopusConfig(url=env.base_url, api_token=env.token, proxy=env.proxy),
+            "environment (OQTOPUS_BASE_URL, OQTOPUS_API_TOKEN)",
+        )
+    official = official_config_path()
+    if official.is_file():
+        config = OqtopusConfig.from_file("default", str(official))
+        return _with_env_proxy(config, f"file {_tilde(official)} [default] (oqtopus-client's)")
+    return None
+
+
+def _with_env_proxy(config: OqtopusConfig, source: str) -> LocatedConfig:
+    if config.proxy is None and os.environ.get("OQTOPUS_PROXY"):
+        config._proxy = os.environ["OQTOPUS_PROXY"]
+    return LocatedConfig(config, source)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Environment:
+    url: str | None
+    base_url: str | None
+    token: str | None
+    proxy: str | None
+
+    @staticmethod
+    def read() -> _Environment:
+        get = os.environ.get
+        return _Environment(
+            get("OQTOPUS_URL") or None,
+            get("OQTOPUS_BASE_URL") or None,
+            get("OQTOPUS_API_TOKEN") or None,
+            get("OQTOPUS_PROXY") or None,
+        )
+
+    @property
+    def partial(self) -> str | None:
+        """What is half set, e.g. ``"OQTOPUS_URL is set but OQTOPUS_API_TOKEN is not"``."""
+        if (self.url or self.base_url) and not self.token:
+            name = "OQTOPUS_URL" if self.url else "OQTOPUS_BASE_URL"
+            return f"{name} is set but OQTOPUS_API_TOKEN is not"
+        if self.token and not self.url and not self.base_url:
+            return "OQTOPUS_API_TOKEN is set but OQTOPUS_URL is not"
+        return None
+
+    @property
+    def fix(self) -> str:
+        if self.token:
+            return "Set OQTOPUS_URL to the API's base URL too, or unset OQTOPUS_API_TOKEN."
+        name = "OQTOPUS_URL" if self.url else "OQTOPUS_BASE_URL"
+        return f"Set OQTOPUS_API_TOKEN to your API token too, or unset {name}."
+
+
+_WARNED_MESSAGES: set[str] = set()
+
+
+def _warn_once(message: str) -> None:
+    """Log a configuration warning once per process (a log record, as ``_warn_if_shared``)."""
+    if message not in _WARNED_MESSAGES:
+        _WARNED_MESSAGES.add(message)
+        logger.warning("%s", message)
+
+
+def _tilde(path: Path) -> str:
+    """Show ``path`` under the home directory as ``~/...``."""
+    try:
+        return "~/" + path.relative_to(Path.home()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+#: How the error for "nothing is configured" starts (the CLI adds its own options after it).
+NOTHING_CONFIGURED = "no OQTOPUS configuration found: "
+
+
+def _nothing_configured() -> str:
+    return (
+        f"{NOTHING_CONFIGURED}set OQTOPUS_URL and OQTOPUS_API_TOKEN, or write a "
+        f"[default] section with url= and api_token= to {DEFAULT_CONFIG_PATH} (for example with "
+        "`oqtopus-bridge config --save --url URL --token TOKEN`), or pass an OqtopusConfig. "
+        f"Also read: OQTOPUS_BASE_URL, and {_tilde(official_config_path())} (oqtopus-client's)."
+    )

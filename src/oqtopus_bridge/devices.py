@@ -154,3 +154,25 @@ class OqtopusDevice:
 
     def __repr__(self) -> str:
         return f"OqtopusDevice(device_id={self.device_id!r}, status={self.status!r})"
+
+    def _repr_html_(self) -> str:
+        """The device's fields and, for a QPU, its topology coloured by calibration."""
+        from oqtopus_bridge.display import device_html
+        from oqtopus_bridge.errors import BackendError
+
+        fields = {
+            "device_id": self.device_id,
+            "status": self.status,
+            "n_qubits": self.n_qubits,
+            "device_type": self.device_type,
+            "n_pending_jobs": self.n_pending_jobs,
+            "basis_gates": ", ".join(self.basis_gates),
+            "supported_instructions": ", ".join(self.supported_instructions),
+            "calibrated_at": self._device.get("calibrated_at"),
+            "description": self.description,
+        }
+        try:
+            info: dict[str, Any] | None = self.device_info
+        except BackendError:
+            info = None  # a display never raises: the table alone is still useful
+        return device_html(fields, info)

@@ -238,6 +238,24 @@ class OqtopusJobBase:
         # Unlike the peer (repr = to_json), no network access happens in repr.
         return f"{type(self).__name__}(job_id={self.job_id!r}, status={self.status!r})"
 
+    def _repr_html_(self) -> str:
+        """The job's fields as last seen (no network access), status coloured, for notebooks."""
+        from oqtopus_bridge.display import job_html
+
+        fields = {
+            "job_id": self.job_id,
+            "name": self.name,
+            "job_type": self.job_type,
+            "device_id": self.device_id,
+            "status": self.status,
+            "shots": self._job.get("shots"),
+            "submitted_at": self._job.get("submitted_at"),
+            "ended_at": self._job.get("ended_at"),
+            "execution_time": self._job.get("execution_time"),
+            "description": self.description,
+        }
+        return job_html(type(self).__name__, fields)
+
     # -------------------------------------------------------------------- results
     def _finished_payload(self, timeout: float | None, wait: float, progress: bool | None) -> Any:
         """Wait, raise for failed/cancelled/timeout, and return the decoded ``result`` object."""

@@ -1,4 +1,9 @@
-"""A tqdm status line shown while waiting for jobs (only when someone is watching)."""
+"""A tqdm status line shown while waiting for jobs (only when someone is watching).
+
+``tqdm.auto`` picks the bar: a widget in Jupyter (with ``ipywidgets``), text on a terminal. In a
+notebook without ``ipywidgets`` no bar is shown by default, because a text bar there would be saved
+as a stderr block in the notebook (issue 17).
+"""
 
 from __future__ import annotations
 
@@ -10,12 +15,21 @@ from typing import Any
 __all__ = ["StatusBar", "progress_default"]
 
 
+def _has_widgets() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("ipywidgets") is not None
+
+
 def progress_default() -> bool:
-    """Show progress by default only in an interactive session that is not CI."""
+    """Show progress by default only in an interactive session that is not CI.
+
+    In a Jupyter kernel that means only when ``ipywidgets`` is installed (a widget bar).
+    """
     if os.environ.get("CI"):
         return False
     if "ipykernel" in sys.modules:
-        return True
+        return _has_widgets()
     stream = sys.stderr
     return bool(getattr(stream, "isatty", lambda: False)())
 
@@ -37,7 +51,7 @@ class StatusBar:
 
     def __enter__(self) -> StatusBar:
         if self._enabled:
-            from tqdm import tqdm
+            from tqdm.auto import tqdm
 
             fmt = "{desc} [{elapsed}]" if self._total is None else "{desc} {n}/{total} [{elapsed}]"
             self._bar = tqdm(total=self._total, desc=self._label, bar_format=fmt, leave=False)

@@ -142,6 +142,12 @@ class OqtopusSamplingResult(SamplingResult):
     def __repr__(self) -> str:
         return str(self._result)
 
+    def _repr_html_(self) -> str:
+        """The histogram (and one per program of a multi_manual job), for notebooks."""
+        from oqtopus_bridge.display import sampling_html
+
+        return sampling_html(self._raw, self._raw_divided)
+
 
 def _divided(value: Any) -> dict[int, dict[str, int]] | None:
     if isinstance(value, str) and value.strip():
@@ -189,6 +195,12 @@ class OqtopusEstimationResult:
 
     def __repr__(self) -> str:
         return str(self._result)
+
+    def _repr_html_(self) -> str:
+        """The expectation value with its standard deviation, for notebooks."""
+        from oqtopus_bridge.display import estimation_html
+
+        return estimation_html(self.exp_value, self.stds)
 
 
 def _number(value: Any) -> float | None:

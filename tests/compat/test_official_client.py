@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import textwrap
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -125,6 +126,20 @@ def test_sse_with_official_client_inside(config: OqtopusConfig, tmp_path: Path) 
     assert result.counts == {2: 30}
     log_path = job.download_log(save_dir=str(tmp_path))
     assert os.path.exists(log_path)
+    # The peer saves the server's sse_log zip as is; ported user code opens it with zipfile.
+    with zipfile.ZipFile(log_path) as archive:
+        assert "inner counts" in archive.read("sse_runtime.log").decode()
+
+
+def test_sse_program_with_empty_device_id(config: OqtopusConfig, tmp_path: Path) -> None:
+    # The real service's SSE examples give inner jobs device_id "" (the SSE job's device).
+    program = tmp_path / "empty_device.py"
+    program.write_text(SSE_PROGRAM.replace('device_id="sse"', 'device_id=""'))
+    job = OqtopusSseBackend(config).run_sse(str(program), device_id="anemone", name="sse-empty")
+    result = job.result(timeout=120, wait=WAIT)
+    assert sum(result.counts.values()) == 30
+    assert job.transpiler_info["transpiler_lib"] == "qiskit"
+    assert job.job_info["transpile_result"]["transpiled_program"].startswith("OPENQASM 3")
 
 
 def test_failed_job_surfaces_as_backend_error(config: OqtopusConfig) -> None:

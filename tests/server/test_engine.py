@@ -179,3 +179,38 @@ def test_declared_but_unmeasured_bits_read_zero_instead_of_failing(api: Api) -> 
     # error". The device gateway reports unmeasured clbits as 0, so the whole key reads zero.
     program = HEADER + "qubit[2] q;\nbit[2] c;\nh q[0];"
     assert _counts(api, program, shots=7) == {"00": 7}
+
+
+def test_unknown_mitigation_succeeds_unmitigated_with_a_note(api: Api) -> None:
+    # The real engine ignores ro_error_mitigation values other than pseudo_inverse (issue 15).
+    program = HEADER + "qubit[3] q;\nbit[3] c;\nx q[0];\nx q[1];\nx q[2];\nc = measure q;"
+    info = {"seed_simulation": 11}
+    raw = _counts(api, program, device_id="anemone", shots=2000, simulator_info=info)
+    job, result = api.run(
+        {"program": [program]},
+        device_id="anemone",
+        shots=2000,
+        simulator_info=info,
+        mitigation_info={"ro_error_mitigation": "zne"},
+    )
+    assert job["status"] == "succeeded"
+    assert result["sampling"]["counts"] == raw
+    assert (
+        "ro_error_mitigation 'zne' is not supported and was ignored" in (job["job_info"]["message"])
+    )
+
+
+def test_tket_without_tranqu_names_the_extra(api: Api) -> None:
+    pytest.importorskip("qiskit")
+    try:
+        import tranqu  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        pytest.skip("tranqu is installed here: tests/server/test_tranqu.py covers it")
+    job, _ = api.run(
+        {"program": [HEADER + "qubit[1] q;\nbit[1] c;\nc = measure q;"]},
+        transpiler_info={"transpiler_lib": "tket"},
+    )
+    assert job["status"] == "failed"
+    assert "oqtopus-bridge[server,tranqu]" in job["job_info"]["message"]

@@ -34,12 +34,19 @@ def test_serve_prints_token_once_logs_requests_and_stops_on_ctrl_c(tmp_path: Pat
                 assert time.monotonic() < deadline
                 time.sleep(0.1)
         assert response.status_code == 200
+        # The web-view login link (issue 18): it logs a browser in once, and holds no token.
+        link = process.stdout.readline().rsplit(" ", 1)[1].strip()
+        assert link.startswith(url + "/ui/login?code=") and token not in link
+        browser = requests.Session()
+        assert browser.get(link, timeout=5).status_code == 200
+        assert browser.get(url + "/ui/jobs", timeout=5).status_code == 200
     finally:
         process.send_signal(signal.SIGINT)
         _, stderr = process.communicate(timeout=30)
     assert process.returncode == 0
     assert "GET /devices 200" in stderr
     assert token not in stderr
+    assert link.split("code=")[1] not in stderr  # the log names paths, not query strings
     # Second start: the token is reused and not printed again.
     process = subprocess.Popen(
         [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True

@@ -99,8 +99,8 @@ QASM2 = 'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[1];\ncreg c[1];\nx q[0];\n
         ({"program": [BELL]}, {"transpiler_info": {"transpiler_lib": None}}, "not native"),
         (
             {"program": [BELL]},
-            {"transpiler_info": {"transpiler_lib": "tket"}},
-            "unsupported transpiler_lib",
+            {"transpiler_info": {"transpiler_lib": "magic"}},
+            "unsupported transpiler_lib 'magic': use one of qiskit, ouqu-tp, tket or null",
         ),
         (
             {"program": [BELL]},
@@ -111,11 +111,6 @@ QASM2 = 'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[1];\ncreg c[1];\nx q[0];\n
                 }
             },
             "transpile failed",
-        ),
-        (
-            {"program": [BELL]},
-            {"mitigation_info": {"ro_error_mitigation": "magic"}},
-            "unsupported ro_error_mitigation",
         ),
         (
             {"program": ['OPENQASM 3; include "stdgates.inc"; qubit[1] q; x q[0];']},

@@ -5,18 +5,20 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
+import sys
 
 from oqtopus_bridge.cli.exit_codes import ExitCode
 from oqtopus_bridge.cli.output import mask_token, print_json
-from oqtopus_bridge.config import DEFAULT_CONFIG_PATH, OqtopusConfig
+from oqtopus_bridge.config import (
+    DEFAULT_CONFIG_PATH,
+    NOTHING_CONFIGURED,
+    OqtopusConfig,
+    locate_config,
+)
+from oqtopus_bridge.config_file import save_section
 from oqtopus_bridge.errors import ConfigError
 
 __all__ = ["Connection", "add_parser", "resolve_connection"]
-
-_NOTHING_CONFIGURED = (
-    "no OQTOPUS configuration found: pass --url and --token, set OQTOPUS_URL and "
-    "OQTOPUS_API_TOKEN, or write a [default] section with url= and api_token= to ~/.oqtopus"
-)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -35,9 +37,11 @@ class Connection:
 def resolve_connection(args: argparse.Namespace) -> Connection:
     """Resolve the configuration the way backends do, with command-line options on top.
 
-    Order: ``--url``/``--token`` (each overrides its field), then ``--section``/``--config-file``
-    (read that file section), else ``OQTOPUS_URL`` + ``OQTOPUS_API_TOKEN``, else ``[default]`` of
-    ``~/.oqtopus``. ``OQTOPUS_PROXY`` fills in a missing proxy, as the backends do.
+    Order: ``--url``/``--token`` (each overrides its field; one of them is completed from
+    ``OQTOPUS_URL``/``OQTOPUS_BASE_URL`` or ``OQTOPUS_API_TOKEN``), then ``--section``/
+    ``--config-file`` (read that file section), else what backends find with no configuration
+    (``locate_config``: the environment, ``~/.oqtopus``, then the official SDK's sources).
+    ``OQTOPUS_PROXY`` fills in a missing proxy, as the backends do.
 
     Args:
         args: Parsed arguments carrying ``url``, ``token``, ``section`` and ``config_file``.
@@ -50,31 +54,50 @@ def resolve_connection(args: argparse.Namespace) -> Connection:
     """
     url, token = getattr(args, "url", None), getattr(args, "token", None)
     section, path = getattr(args, "section", None), getattr(args, "config_file", None)
-    env_url, env_token = os.environ.get("OQTOPUS_URL"), os.environ.get("OQTOPUS_API_TOKEN")
     if url and token:
         base = Connection(OqtopusConfig(url, token), "command line (--url, --token)")
-    elif section or path or not (env_url and env_token):
-        base = _from_file(section or "default", path or DEFAULT_CONFIG_PATH, url or token)
+    elif section or path:
+        config = OqtopusConfig.from_file(section or "default", path or DEFAULT_CONFIG_PATH)
+        base = Connection(config, f"file {path or DEFAULT_CONFIG_PATH} [{section or 'default'}]")
+    elif url or token:
+        base = _half_from_flags(url, token)
     else:
-        base = Connection(
-            OqtopusConfig(env_url, env_token), "environment (OQTOPUS_URL, OQTOPUS_API_TOKEN)"
-        )
+        base = _located()
     return _with_overrides(base, url, token)
 
 
-def _from_file(section: str, path: str, partial_flags: str | None) -> Connection:
-    """Read a file section; a missing default file means nothing is configured at all."""
+def _located() -> Connection:
+    """What backends find with no configuration; the CLI's own way (--url, --token) comes first."""
     try:
-        config = OqtopusConfig.from_file(section, path)
+        located = locate_config()
     except ConfigError as exc:
-        if path == DEFAULT_CONFIG_PATH and section == "default" and "does not exist" in str(exc):
-            if partial_flags:
-                raise ConfigError(
-                    f"only one of --url/--token was given; {_NOTHING_CONFIGURED}"
-                ) from exc
-            raise ConfigError(_NOTHING_CONFIGURED) from exc
+        text = str(exc)
+        if text.startswith(NOTHING_CONFIGURED):
+            text = (
+                f"{NOTHING_CONFIGURED}pass --url and --token, or {text[len(NOTHING_CONFIGURED) :]}"
+            )
+            raise ConfigError(text) from exc
         raise
-    return Connection(config, f"file {path} [{section}]")
+    return Connection(located.config, located.source)
+
+
+def _half_from_flags(url: str | None, token: str | None) -> Connection:
+    """One of --url/--token: the other comes from its variable, else from the located config."""
+    env_url = os.environ.get("OQTOPUS_URL") or os.environ.get("OQTOPUS_BASE_URL")
+    env_token = os.environ.get("OQTOPUS_API_TOKEN")
+    if url and env_token:
+        return Connection(OqtopusConfig(url, env_token), "environment (OQTOPUS_API_TOKEN)")
+    if token and env_url:
+        name = "OQTOPUS_URL" if os.environ.get("OQTOPUS_URL") else "OQTOPUS_BASE_URL"
+        return Connection(OqtopusConfig(env_url, token), f"environment ({name})")
+    try:
+        located = locate_config()
+    except ConfigError as exc:
+        missing = "--token" if url else "--url"
+        raise ConfigError(
+            f"only one of --url/--token was given: pass {missing} too; {exc}"
+        ) from exc
+    return Connection(located.config, located.source)
 
 
 def _with_overrides(base: Connection, url: str | None, token: str | None) -> Connection:
@@ -108,9 +131,18 @@ def add_parser(
         "config",
         parents=parents,
         help="show the resolved configuration (token masked) and where it came from",
-        description="Show the configuration the other commands would use, with the token masked.",
+        description="Show the configuration the other commands would use, with the token masked, "
+        "and which source it came from. With --save, first write --url and --token (or "
+        "OQTOPUS_URL/OQTOPUS_BASE_URL, OQTOPUS_API_TOKEN and OQTOPUS_PROXY from the environment) "
+        "to a section (--section, [default]) of ~/.oqtopus (or --config-file), readable by you "
+        "only; the file's other sections are kept.",
     )
     parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.add_argument(
+        "--save",
+        action="store_true",
+        help="write the URL and token to the config file (mode 600), then show it",
+    )
     parser.add_argument(
         "--check", action="store_true", help="also contact the server and list its device count"
     )
@@ -126,6 +158,8 @@ def run(args: argparse.Namespace) -> int:
     Returns:
         The exit code.
     """
+    if args.save:
+        _save(args)
     connection = resolve_connection(args)
     config = connection.config
     view: dict[str, object] = {
@@ -145,3 +179,31 @@ def run(args: argparse.Namespace) -> int:
     for key, value in view.items():
         print(f"{key + ':':<11}{'-' if value is None else value}")
     return ExitCode.OK
+
+
+def _save(args: argparse.Namespace) -> None:
+    """Write the section, then point ``args`` at it so that ``run`` shows what was saved."""
+    env = os.environ.get
+    url = args.url or env("OQTOPUS_URL") or env("OQTOPUS_BASE_URL")
+    token = args.token or env("OQTOPUS_API_TOKEN")
+    if not url or not token:
+        missing = [
+            text
+            for text, value in (
+                ("a URL (--url, or OQTOPUS_URL)", url),
+                ("a token (OQTOPUS_API_TOKEN, or --token)", token),
+            )
+            if not value
+        ]
+        raise ConfigError(f"config --save needs {' and '.join(missing)}; nothing was written")
+    OqtopusConfig(url, token)  # the same checks as every other command
+    values: dict[str, str | None] = {"url": url, "base_url": None, "api_token": token}
+    if env("OQTOPUS_PROXY"):
+        values["proxy"] = env("OQTOPUS_PROXY")
+    section = args.section or "default"
+    path = args.config_file or DEFAULT_CONFIG_PATH
+    _, existed = save_section(values, section, path)
+    verb = "updated" if existed else "added"
+    print(f"{verb} [{section}] in {path} (readable by you only)", file=sys.stderr)
+    args.url = args.token = None
+    args.section, args.config_file = section, path

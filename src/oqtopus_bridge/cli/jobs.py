@@ -11,6 +11,7 @@ from oqtopus_bridge import OqtopusJobBackendBase
 from oqtopus_bridge.cli.config import resolve_connection
 from oqtopus_bridge.cli.exit_codes import ExitCode
 from oqtopus_bridge.cli.output import print_json, print_result, print_table, result_to_dict
+from oqtopus_bridge.cli.timespec import parse_time
 from oqtopus_bridge.config import OqtopusConfig
 
 __all__ = ["add_parser", "wait_and_report"]
@@ -70,9 +71,28 @@ def add_parser(
         description="Work with your jobs on the server.",
     )
     actions = group.add_subparsers(title="actions", dest="action", metavar="ACTION", required=True)
-    listing = actions.add_parser("list", parents=parents, help="list your jobs, newest first")
+    listing = actions.add_parser(
+        "list",
+        parents=parents,
+        help="list your jobs, newest first",
+        description="List your jobs, newest first. Times are ISO 8601 (no offset: local time) "
+        "or a time ago such as 30m, 1h, 2d, 1w; they filter on when a job was submitted.",
+    )
     listing.add_argument("--status", choices=_STATUSES, help="only jobs in this status")
+    listing.add_argument("--device", help="only jobs for this device id")
+    listing.add_argument("--query", help="only jobs whose id, name or description contains this")
+    listing.add_argument(
+        "--since", type=parse_time, metavar="TIME", help="only jobs submitted at or after TIME"
+    )
+    listing.add_argument(
+        "--until", type=parse_time, metavar="TIME", help="only jobs submitted at or before TIME"
+    )
     listing.add_argument("--limit", type=int, default=20, help="at most this many jobs [20]")
+    listing.add_argument("--page", type=int, default=1, help="page of --limit jobs to show [1]")
+    listing.add_argument(
+        "--all", action="store_true", help="every matching job, all pages (ignores --limit)"
+    )
+    listing.add_argument("--oldest-first", action="store_true", help="oldest jobs first")
     listing.add_argument("--json", action="store_true", help="print JSON")
     listing.set_defaults(func=_list)
     for name, func, text in (
@@ -121,7 +141,21 @@ def _retrieve(args: argparse.Namespace) -> Any:
 def _list(args: argparse.Namespace) -> int:
     if args.limit < 1:
         raise ValueError("--limit must be at least 1")
-    jobs = list_jobs(resolve_connection(args).config, status=args.status, limit=args.limit)
+    if args.page < 1:
+        raise ValueError("--page must be at least 1")
+    if args.all and args.page != 1:
+        raise ValueError("--all lists every page; leave out --page")
+    jobs = list_jobs(
+        resolve_connection(args).config,
+        status=args.status,
+        limit=None if args.all else args.limit,
+        page=args.page,
+        device_id=args.device,
+        query=args.query,
+        start_time=args.since,
+        end_time=args.until,
+        newest_first=not args.oldest_first,
+    )
     if args.json:
         print_json(jobs)
     else:
@@ -141,21 +175,27 @@ def _when(value: Any) -> Any:
         return value
 
 
-def list_jobs(config: OqtopusConfig, *, status: str | None, limit: int) -> list[dict[str, Any]]:
-    """Return the caller's newest jobs as the server describes them (one ``GET /jobs``).
+def list_jobs(
+    config: OqtopusConfig, *, limit: int | None, page: int = 1, **filters: Any
+) -> list[dict[str, Any]]:
+    """Return the caller's jobs as the server describes them (no result downloads).
 
     Args:
         config: The connection.
-        status: Only jobs in this status, or all.
-        limit: Maximum number of jobs.
+        limit: Jobs per page; None for every matching job (all pages).
+        page: Which page of ``limit`` jobs.
+        **filters: ``status``, ``device_id``, ``query``, ``start_time``, ``end_time`` and
+            ``newest_first``, as ``OqtopusJobBackendBase.list_jobs`` takes them.
 
     Returns:
-        Job summaries, newest first.
+        Job summaries, newest first unless ``newest_first=False``.
     """
     backend = OqtopusJobBackendBase(config)
     try:
         fields = [key for key, _ in _LIST_COLUMNS]
-        return backend.list_jobs(status=status, limit=limit, fields=fields)
+        if limit is None:
+            return list(backend.iter_jobs(fields=fields, **filters))
+        return backend.list_jobs(size=limit, page=page, fields=fields, **filters)
     finally:
         backend.close()
 

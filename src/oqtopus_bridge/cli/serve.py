@@ -50,6 +50,20 @@ def add_parser(
         metavar="N",
         help="engine worker processes that run circuit jobs [one per core]",
     )
+    parser.add_argument(
+        "--mirror",
+        metavar="DEVICE",
+        action="append",
+        default=[],
+        help="copy DEVICE's device_info from the configured OQTOPUS Cloud into the local catalog "
+        "first, to emulate it as calibrated now (repeatable)",
+    )
+    parser.add_argument(
+        "--sse-python",
+        metavar="PATH",
+        help="Python interpreter that runs SSE programs, e.g. a venv with the packages of the "
+        "real SSE image [the server's own]",
+    )
     parser.set_defaults(func=run)
 
 
@@ -72,5 +86,14 @@ def run(args: argparse.Namespace) -> int:
     if workers is not None and workers < 1:
         raise ValueError(f"--workers must be at least 1, not {workers}")
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how a foreground server stops
-        serve(args.host, args.port, args.data_dir, args.token, args.protocol, workers=workers)
+        serve(
+            args.host,
+            args.port,
+            args.data_dir,
+            args.token,
+            args.protocol,
+            workers=workers,
+            mirror=args.mirror,
+            sse_python=args.sse_python,
+        )
     return ExitCode.OK

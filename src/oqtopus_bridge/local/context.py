@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .devices import CATALOG_NAME, DeviceCatalog
 from .engine.pool import Engine
+from .history import CalibrationHistory
 from .repository import Repository
 from .service import JobService
 from .settings import ServerSettings
@@ -44,7 +45,7 @@ class ServerContext:
         store = ObjectStore(
             data_dir / "objects", _secret(data_dir), settings.public_url, settings.url_expiry_s
         )
-        catalog = DeviceCatalog(data_dir / CATALOG_NAME)
+        catalog = DeviceCatalog(data_dir / CATALOG_NAME, CalibrationHistory(repo, store))
         engine = Engine(settings, repo, store, catalog)
         service = JobService(settings, repo, store, catalog, engine.enqueue, engine.cancel)
         return cls(settings, repo, store, catalog, service, engine)

@@ -11,12 +11,17 @@ import json
 import logging
 import random
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 CATALOG_NAME = "devices.json"
 BASIS_GATES = ["x", "sx", "rz", "cx"]
 INSTRUCTIONS = ["measure", "barrier", "delay"]
+#: The ideal simulator also runs ``reset`` (Aer does; issue 14). QPU-like devices do not, as the
+#: real device gateway (x, sx, rz, cx + measure, barrier, delay). Measurement may be mid-circuit on
+#: every local device.
+SIMULATOR_INSTRUCTIONS = [*INSTRUCTIONS, "reset"]
 _CALIBRATED_AT = "2025-04-20T10:03:16.755183Z"
 log = logging.getLogger("oqtopus_bridge.local")
 
@@ -159,6 +164,7 @@ def default_catalog() -> list[dict[str, Any]]:
             "Ideal simulator (local qiskit-aer), 16 qubits, all-to-all",
             [_ideal_qubit(i) for i in range(16)],
             _all_to_all(16),
+            supported_instructions=SIMULATOR_INSTRUCTIONS,
         ),
         _entry(
             "anemone",
@@ -199,10 +205,13 @@ class DeviceCatalog:
 
     Args:
         path: ``devices.json``; written with :func:`default_catalog` when missing.
+        on_load: Called with every device after each successful (re)load, e.g. to record the
+            calibration history.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, on_load: Callable[[list[Device]], None] | None = None) -> None:
         self._path = path
+        self._on_load = on_load
         self._lock = threading.Lock()
         self._mtime = -1.0
         self._devices: dict[str, Device] = {}
@@ -225,6 +234,8 @@ class DeviceCatalog:
                 self._mtime = mtime
                 return
             self._devices, self._mtime = devices, mtime
+            if self._on_load is not None:
+                self._on_load(list(devices.values()))
 
     def all(self) -> list[Device]:
         """Return every device, in catalog order."""
@@ -235,3 +246,20 @@ class DeviceCatalog:
         """Return the device ``device_id`` or ``None``."""
         self._reload()
         return self._devices.get(device_id)
+
+
+def upsert_device(path: Path, entry: dict[str, Any]) -> None:
+    """Add ``entry`` to the catalog file at ``path``, replacing a device with the same id.
+
+    The file is written atomically (write then rename), so a running server reloads either the
+    old or the new catalog, never half of one.
+
+    Raises:
+        ValueError: ``entry`` is not a valid catalog device.
+    """
+    _parse_catalog(json.dumps([entry]))  # refuse what the catalog could not load
+    entries = json.loads(path.read_text()) if path.exists() else default_catalog()
+    entries = [e for e in entries if e.get("device_id") != entry["device_id"]] + [entry]
+    temporary = path.with_suffix(".json.tmp")
+    temporary.write_text(json.dumps(entries, indent=2) + "\n")
+    temporary.replace(path)

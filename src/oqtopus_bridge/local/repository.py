@@ -1,4 +1,4 @@
-"""SQLite persistence of users, API tokens and jobs (stdlib only; no HTTP, no quantum code).
+"""SQLite persistence of users, tokens, jobs and device history (stdlib only; no HTTP, no quantum).
 
 One connection in WAL mode is shared by all threads behind a lock, so concurrent workers and request
 handlers never see "database is locked".
@@ -33,6 +33,13 @@ CREATE TABLE IF NOT EXISTS jobs (
     running_at TEXT, ended_at TEXT);
 CREATE INDEX IF NOT EXISTS jobs_owner ON jobs(owner, seq);
 CREATE INDEX IF NOT EXISTS jobs_parent ON jobs(parent_job_id, seq);
+CREATE TABLE IF NOT EXISTS profiles (
+    user_id TEXT PRIMARY KEY, display_name TEXT, organization TEXT);
+CREATE TABLE IF NOT EXISTS device_history (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, history_uid TEXT UNIQUE NOT NULL,
+    device_id TEXT NOT NULL, calibrated_at TEXT, n_qubits INTEGER NOT NULL,
+    n_couplings INTEGER NOT NULL, digest TEXT NOT NULL, recorded_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS device_history_device ON device_history(device_id, seq);
 """
 
 _JSON_COLUMNS = ("transpiler_info", "simulator_info", "mitigation_info")
@@ -95,10 +102,11 @@ class JobRecord:
 
 @dataclasses.dataclass(frozen=True)
 class Identity:
-    """Who is calling: the user, and the SSE job a job-scoped token belongs to."""
+    """Who is calling: the user, the SSE job a job-scoped token belongs to, and the token's hash."""
 
     user_id: str
     scope_job_id: str | None = None
+    token_hash: str = ""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -112,6 +120,29 @@ class JobQuery:
     page: int = 1
     size: int = 100
     descending: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class HistoryEntry:
+    """One recorded ``device_info`` of a device (``GET /device_histories`` items)."""
+
+    history_uid: str
+    device_id: str
+    calibrated_at: str | None
+    n_qubits: int
+    n_couplings: int
+    recorded_at: str
+
+
+@dataclasses.dataclass(frozen=True)
+class HistoryQuery:
+    """Filters of ``GET /device_histories`` (``since``/``until`` bound ``calibrated_at``)."""
+
+    device_id: str | None = None
+    since: str | None = None
+    until: str | None = None
+    limit: int = 100
+    offset: int = 0
 
 
 class Repository:
@@ -187,7 +218,108 @@ class Repository:
             ).fetchone()
         if row is None:
             return None
-        return Identity(str(row["user_id"]), row["scope_job_id"])
+        return Identity(str(row["user_id"]), row["scope_job_id"], hash_token(token))
+
+    def token_created_at(self, token_hash: str) -> str | None:
+        """Return when the token with ``token_hash`` was registered, or ``None`` if it is gone."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT created_at FROM tokens WHERE token_hash=?", (token_hash,)
+            ).fetchone()
+        return None if row is None else str(row["created_at"])
+
+    def revoke_token_hash(self, token_hash: str) -> bool:
+        """Forget the token with ``token_hash``; return whether it existed."""
+        with self._tx() as db:
+            return db.execute("DELETE FROM tokens WHERE token_hash=?", (token_hash,)).rowcount > 0
+
+    def user(self, user_id: str) -> dict[str, Any] | None:
+        """Return ``{user_id, name, created_at, display_name, organization}`` or ``None``."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT u.user_id, u.name, u.created_at, p.display_name, p.organization "
+                "FROM users u LEFT JOIN profiles p ON p.user_id=u.user_id WHERE u.user_id=?",
+                (user_id,),
+            ).fetchone()
+        return None if row is None else dict(row)
+
+    def update_profile(
+        self, user_id: str, display_name: str | None, organization: str | None
+    ) -> None:
+        """Set the shown name and/or organization of a user (``None`` keeps the old value)."""
+        with self._tx() as db:
+            db.execute("INSERT OR IGNORE INTO profiles (user_id) VALUES (?)", (user_id,))
+            if display_name is not None:
+                db.execute(
+                    "UPDATE profiles SET display_name=? WHERE user_id=?", (display_name, user_id)
+                )
+            if organization is not None:
+                db.execute(
+                    "UPDATE profiles SET organization=? WHERE user_id=?", (organization, user_id)
+                )
+
+    # -- device history ---------------------------------------------------------------------------
+
+    def record_calibration(self, entry: HistoryEntry, digest: str) -> bool:
+        """Append ``entry`` unless the device's latest entry has the same ``digest``.
+
+        Returns:
+            Whether the entry was added (the device's ``device_info`` changed).
+        """
+        with self._tx() as db:
+            row = db.execute(
+                "SELECT digest FROM device_history WHERE device_id=? ORDER BY seq DESC LIMIT 1",
+                (entry.device_id,),
+            ).fetchone()
+            if row is not None and row["digest"] == digest:
+                return False
+            db.execute(
+                "INSERT INTO device_history (history_uid, device_id, calibrated_at, n_qubits, "
+                "n_couplings, digest, recorded_at) VALUES (?,?,?,?,?,?,?)",
+                (
+                    entry.history_uid,
+                    entry.device_id,
+                    entry.calibrated_at,
+                    entry.n_qubits,
+                    entry.n_couplings,
+                    digest,
+                    entry.recorded_at,
+                ),
+            )
+            return True
+
+    def device_history(self, query: HistoryQuery) -> tuple[list[HistoryEntry], int]:
+        """Return one page of history entries (newest first) and the total that match."""
+        where, params = " WHERE 1=1", []
+        if query.device_id is not None:
+            where += " AND device_id=?"
+            params.append(query.device_id)
+        if query.since is not None:
+            where += " AND calibrated_at>=?"
+            params.append(query.since)
+        if query.until is not None:
+            where += " AND calibrated_at<=?"
+            params.append(query.until)
+        columns = "history_uid, device_id, calibrated_at, n_qubits, n_couplings, recorded_at"
+        with self._lock:
+            total = self._conn.execute(
+                "SELECT COUNT(*) FROM device_history" + where, params
+            ).fetchone()[0]
+            rows = self._conn.execute(
+                f"SELECT {columns} FROM device_history{where} ORDER BY seq DESC LIMIT ? OFFSET ?",
+                [*params, query.limit, query.offset],
+            ).fetchall()
+        return [HistoryEntry(**dict(row)) for row in rows], int(total)
+
+    def history_entry(self, history_uid: str) -> HistoryEntry | None:
+        """Return one history entry, or ``None``."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT history_uid, device_id, calibrated_at, n_qubits, n_couplings, recorded_at "
+                "FROM device_history WHERE history_uid=?",
+                (history_uid,),
+            ).fetchone()
+        return None if row is None else HistoryEntry(**dict(row))
 
     # -- jobs -------------------------------------------------------------------------------------
 

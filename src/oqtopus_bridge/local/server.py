@@ -10,6 +10,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -18,7 +19,10 @@ import uvicorn
 
 from .app import create_app
 from .context import DEFAULT_USER, ServerContext
+from .devices import CATALOG_NAME
+from .mirror import MirrorError, mirror_devices
 from .settings import Protocol, ServerSettings
+from .web import login_link
 
 TOKEN_FILE = "api_token"
 log = logging.getLogger("oqtopus_bridge.local")
@@ -47,6 +51,27 @@ def _default_token(context: ServerContext, token: str | None) -> tuple[str, bool
     path.chmod(0o600)
     context.repo.add_token(user_id, token)
     return token, created
+
+
+def _mirror(data_dir: Path, device_ids: Sequence[str], source: Any) -> None:
+    """Copy ``device_ids`` from the cloud ``source`` (url, api_token, proxy) into the catalog.
+
+    ``source`` ``None`` means the configured OQTOPUS Cloud (argument, environment, ``~/.oqtopus``).
+    """
+    if not device_ids:
+        return
+    if source is None:
+        try:
+            from oqtopus_bridge.config import resolve_config
+        except ImportError as exc:
+            raise MirrorError("pass mirror_from=<a config with url and api_token>") from exc
+        source = resolve_config(None)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    proxy = getattr(source, "proxy", None)
+    copied = mirror_devices(
+        data_dir / CATALOG_NAME, source.url, source.api_token, list(device_ids), proxy
+    )
+    log.info("mirrored %s from %s", ", ".join(copied), source.url)
 
 
 def _bind(host: str, port: int) -> socket.socket:
@@ -82,7 +107,11 @@ class LocalServer:
         port: TCP port; ``0`` picks a free one.
         workers: Engine worker processes that run circuit jobs; one per core when ``None``.
         log_requests: Log one line per request and per job transition.
-        **settings: Further :class:`ServerSettings` fields (``sse_timeout_s``, ...).
+        mirror: Device ids to copy from OQTOPUS Cloud into the catalog at start (one-step
+            emulation of a real device as calibrated now; see ``docs/local-server.md``).
+        mirror_from: Where to copy them from: anything with ``url`` and ``api_token`` (e.g. an
+            ``OqtopusConfig``); the configured OQTOPUS Cloud when ``None``.
+        **settings: Further :class:`ServerSettings` fields (``sse_timeout_s``, ``sse_python``...).
     """
 
     def __init__(
@@ -95,9 +124,12 @@ class LocalServer:
         port: int = 0,
         workers: int | None = None,
         log_requests: bool = False,
+        mirror: Sequence[str] = (),
+        mirror_from: Any = None,
         **settings: Any,
     ) -> None:
         self._requested_dir = None if data_dir is None else Path(data_dir)
+        self._mirror = (tuple(mirror), mirror_from)
         self._token_arg = token
         self._host, self._port = host, port
         self._options: dict[str, Any] = {
@@ -122,6 +154,11 @@ class LocalServer:
             self.data_dir = Path(self._tmp.name)
         else:
             self.data_dir = self._requested_dir
+        try:
+            _mirror(self.data_dir, *self._mirror)
+        except BaseException:
+            self.stop()
+            raise
         self._sock = _bind(self._host, self._port)
         self.url = _url(self._host, self._sock.getsockname()[1])
         settings = ServerSettings(data_dir=self.data_dir, public_url=self.url, **self._options)
@@ -184,6 +221,16 @@ class LocalServer:
             return SimpleConfig(url=self.url, api_token=self.token)
         return OqtopusConfig(url=self.url, api_token=self.token)
 
+    @property
+    def ui_url(self) -> str:
+        """A one-time login link to the web view (a new code each time this is read).
+
+        Opening it in a browser logs that browser in; the API token is never part of it.
+        """
+        if self._context is None:
+            raise RuntimeError("start the server before asking for the web view link")
+        return login_link(self._context, self.url)
+
     def add_user(self, name: str) -> str:
         """Create user ``name`` (or reuse it) and return a new API token of that user."""
         if self._context is None:
@@ -222,16 +269,18 @@ def serve(
     data_dir: str | Path | None = None,
     token: str | None = None,
     protocol: Protocol = "storage",
+    mirror: Sequence[str] = (),
     **settings: Any,
 ) -> None:
     """Run the server in the foreground until Ctrl-C (the ``oqtopus-bridge serve`` command).
 
     The default user's token is created on first start, printed once, and kept in
     ``<data_dir>/api_token``; ``token`` sets it explicitly. Logs one line per request and per job
-    transition.
+    transition. ``mirror`` device ids are first copied from the configured OQTOPUS Cloud.
     """
     _log_to_stderr()
     directory = Path(data_dir) if data_dir is not None else default_data_dir()
+    _mirror(directory, mirror, None)
     sock = _bind(host, port)
     url = _url(host, sock.getsockname()[1])
     config = ServerSettings(
@@ -246,6 +295,7 @@ def serve(
             f"API token (shown once, also saved in {directory / TOKEN_FILE}): {api_token}",
             flush=True,
         )
+    print(f"Web view (this link logs in once): {login_link(context, url)}", flush=True)
     server = uvicorn.Server(
         uvicorn.Config(
             create_app(config, context), log_level="warning", access_log=False, lifespan="off"

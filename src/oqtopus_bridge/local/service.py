@@ -90,8 +90,8 @@ class JobService:
         return {"job_id": job_id, "presigned_url": form}
 
     def _resolve_device(self, who: Identity, device_id: str) -> str:
-        """Map ``"sse"`` (the id SSE programs use for their inner jobs) to the SSE job's device."""
-        if device_id == "sse" and who.scope_job_id is not None:
+        """Map ``"sse"`` and ``""`` (ids SSE programs give inner jobs) to the SSE job's device."""
+        if device_id in ("sse", "") and who.scope_job_id is not None:
             parent = self.repo.get_job(who.scope_job_id)
             if parent is not None and parent.device_id:
                 return parent.device_id

@@ -31,6 +31,8 @@ class ServerSettings:
         max_upload_bytes: Largest accepted ``input.zip`` upload.
         sse_timeout_s: Wall-clock limit of one SSE user program.
         sse_memory_bytes: Address-space limit (RLIMIT_AS) of one SSE user program.
+        sse_python: The Python interpreter that runs SSE programs (e.g. a venv with the real
+            service's SSE image packages); ``None`` uses the server's own interpreter.
         log_requests: Log one line per HTTP request and per job transition.
         test_hooks: Honour the job names ``test-hook:hold`` and ``test-hook:crash`` (for the
             test suite: hold a job running, or kill its worker).
@@ -46,6 +48,7 @@ class ServerSettings:
     max_upload_bytes: int = 50 * MIB
     sse_timeout_s: float = 600.0
     sse_memory_bytes: int = 4096 * MIB
+    sse_python: str | None = None
     log_requests: bool = False
     test_hooks: bool = False
 

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 PRIVATE_ATTRIBUTE = "private-attribute"
 BROKEN_SAMPLER = "broken-sampler"
 SAMPLER_DEVICE_ID = "sampler-device-id"
-LEGACY_DOWNLOAD_LOG = "legacy-download-log"
 LEGACY_ESTIMATION_RESULT = "legacy-estimation-result"
 LEGACY_JSON_STRING = "legacy-json-string"
 OQTOPUS_CLIENT = "oqtopus-client"
@@ -33,10 +32,6 @@ ADVICE: dict[str, str] = {
     SAMPLER_DEVICE_ID: (
         "create_oqtopus_concurrent_sampler needs the target device: "
         "call it as create_oqtopus_concurrent_sampler(device_id=..., ...)"
-    ),
-    LEGACY_DOWNLOAD_LOG: (
-        "1.0.x backend.download_log(job_id=..., save_dir=...): fetch the job with "
-        "OqtopusJobBackendBase(config).retrieve_job(job_id) and call job.download_log(save_dir)"
     ),
     LEGACY_ESTIMATION_RESULT: (
         "1.0.x result.estimation[...]: an estimation result exposes "

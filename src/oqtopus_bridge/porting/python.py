@@ -291,8 +291,8 @@ class _Porter(cst.CSTTransformer):
         keywords = {arg.keyword.value for arg in node.args if arg.keyword is not None}
         positional = [arg for arg in node.args if arg.keyword is None and not arg.star]
         last = func.rsplit(".", 1)[-1]
-        if last == "download_log" and "." in func and ("job_id" in keywords or len(positional) > 1):
-            self._report(node, fnd.LEGACY_DOWNLOAD_LOG)
+        # backend.download_log(job_id=..., save_dir=...) is documented and works as in 1.0.x: no
+        # finding (issue 15).
         if last == rules.SAMPLER_FACTORY and not _names_a_device(keywords, positional):
             self._report(node, fnd.SAMPLER_DEVICE_ID)
         if func == "json.loads" and positional:

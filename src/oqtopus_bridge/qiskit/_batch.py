@@ -7,7 +7,9 @@ Both :class:`~oqtopus_bridge.qiskit.OqtopusJob` (``backend.run``) and the V2 pri
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import uuid
 import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -20,11 +22,20 @@ from oqtopus_bridge.errors import JobTimeoutError as _CoreJobTimeoutError
 from oqtopus_bridge.jobs import wait_all
 from oqtopus_bridge.qiskit.exceptions import OqtopusJobError, OqtopusJobTimeoutError
 
-__all__ = ["ID_SEPARATOR", "STATUS_MAP", "JobBatch", "aggregate_status", "to_job_status"]
+__all__ = [
+    "ID_SEPARATOR",
+    "LOCAL_PREFIX",
+    "STATUS_MAP",
+    "JobBatch",
+    "aggregate_status",
+    "to_job_status",
+]
 
 logger = logging.getLogger(__name__)
 
 ID_SEPARATOR = ";"
+LOCAL_PREFIX = "unsubmitted-"
+"""Prefix of the id of a Qiskit job that sent nothing to the service."""
 
 STATUS_MAP = {
     "registered": JobStatus.INITIALIZING,
@@ -78,16 +89,22 @@ def aggregate_status(statuses: Iterable[JobStatus]) -> JobStatus:
 class JobBatch:
     """OQTOPUS child jobs that together form one Qiskit job.
 
+    A batch may be empty when nothing needed the service (every circuit measures nothing); its id
+    is then a local one (``LOCAL_PREFIX``), and it is done at once.
+
     Args:
         children: Core job handles (sampling or estimation), in submission order.
     """
 
     def __init__(self, children: Sequence[Any]) -> None:
         self.children = list(children)
+        self._local_id = f"{LOCAL_PREFIX}{uuid.uuid4().hex}"
 
     @property
     def job_id(self) -> str:
-        """The composite id: child ids joined by ``;``."""
+        """The composite id: child ids joined by ``;`` (a local id for an empty batch)."""
+        if not self.children:
+            return self._local_id
         return ID_SEPARATOR.join(child.job_id for child in self.children)
 
     def status(self) -> JobStatus:
@@ -135,7 +152,17 @@ class JobBatch:
         return results
 
     def cancel(self) -> bool:
-        """Cancel unfinished children; True if there were some and every request was accepted."""
+        """Cancel unfinished children.
+
+        Returns:
+            True if some child was still unfinished and the service accepted every cancel request;
+            False if there was nothing left to cancel (every child had already ended, possibly
+            while the request was on its way), as ``JobV1``/``AerJob.cancel`` report it.
+
+        Raises:
+            BackendError: The service refused to cancel a job that has not ended (the message says
+                why), or could not be reached.
+        """
         pending = [c for c in self.children if to_job_status(c.status) not in _FINAL]
         if not pending:
             return False
@@ -144,10 +171,14 @@ class JobBatch:
 
 
 def _try_cancel(child: Any) -> bool:
-    """Cancel one child; a refusal (e.g. it just finished) is logged, not raised."""
+    """Cancel one child; a refusal because it has just ended is not an error (issue 14)."""
     try:
         child.cancel()
-    except BackendError as exc:
-        logger.warning("could not cancel OQTOPUS job %s: %s", child.job_id, exc)
+    except BackendError as refused:
+        with contextlib.suppress(BackendError):  # the refusal says more than a failed refresh
+            child.refresh()
+        if to_job_status(child.status) not in _FINAL:
+            raise refused
+        logger.debug("OQTOPUS job %s ended before it could be cancelled", child.job_id)
         return False
     return True

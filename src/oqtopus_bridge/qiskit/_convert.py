@@ -11,10 +11,12 @@ alone (issue 5).
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from qiskit import ClassicalRegister, QuantumCircuit, QuantumRegister, qasm3
 from qiskit.circuit import ControlFlowOp
 from qiskit.quantum_info import SparseObservable
@@ -32,6 +34,8 @@ __all__ = [
     "is_physical",
     "layout_from_program",
     "observable_to_operator",
+    "representable_metadata",
+    "strip_idle_qubits",
 ]
 
 LAYOUT_TAG = "// oqtopus-bridge: "
@@ -50,7 +54,9 @@ class CircuitLayout:
         num_qubits: Number of qubits of the circuit.
         num_clbits: Number of classical bits (the width of every counts key).
         cregs: ``(register name, circuit clbit indices)`` in the circuit's register order.
-        metadata: The circuit's metadata when it is JSON-serializable, else ``{}``.
+        metadata: The circuit's metadata as JSON can hold it (numpy scalars and arrays become
+            numbers and lists), without the keys in ``dropped``.
+        dropped: Metadata keys whose values JSON cannot hold (they do not travel to the service).
     """
 
     name: str
@@ -58,6 +64,7 @@ class CircuitLayout:
     num_clbits: int
     cregs: tuple[tuple[str, tuple[int, ...]], ...]
     metadata: dict[str, Any] = field(default_factory=dict, compare=False)
+    dropped: tuple[str, ...] = field(default=(), compare=False)
 
     @classmethod
     def from_circuit(cls, circuit: QuantumCircuit) -> CircuitLayout:
@@ -65,7 +72,10 @@ class CircuitLayout:
         cregs = tuple(
             (reg.name, tuple(circuit.find_bit(bit).index for bit in reg)) for reg in circuit.cregs
         )
-        return cls(circuit.name, circuit.num_qubits, circuit.num_clbits, cregs, _jsonable(circuit))
+        metadata, dropped = representable_metadata(circuit.metadata)
+        return cls(
+            circuit.name, circuit.num_qubits, circuit.num_clbits, cregs, metadata, tuple(dropped)
+        )
 
     @property
     def creg_sizes(self) -> list[list[Any]]:
@@ -82,6 +92,8 @@ class CircuitLayout:
             "cregs": [[name, list(indices)] for name, indices in self.cregs],
             "metadata": self.metadata,
         }
+        if self.dropped:
+            payload["dropped"] = list(self.dropped)
         return LAYOUT_TAG + json.dumps(payload, separators=(",", ":"), ensure_ascii=True)
 
     @classmethod
@@ -94,15 +106,52 @@ class CircuitLayout:
             int(payload["clbits"]),
             cregs,
             dict(payload.get("metadata") or {}),
+            tuple(str(key) for key in payload.get("dropped") or ()),
         )
 
 
-def _jsonable(circuit: QuantumCircuit) -> dict[str, Any]:
-    """The circuit's metadata if it survives a JSON round trip (it travels in the program)."""
-    try:
-        return dict(json.loads(json.dumps(circuit.metadata or {})))
-    except (TypeError, ValueError):
-        return {}
+def representable_metadata(metadata: Mapping[Any, Any] | None) -> tuple[dict[str, Any], list[str]]:
+    """Split circuit metadata into what JSON can hold and the keys it cannot (issue 14).
+
+    Numpy scalars become Python numbers, numpy arrays and tuples become lists; a key whose value
+    holds anything else (an object, a complex number, a non-finite float, a non-string key) is left
+    out and named in the second return value.
+
+    Example:
+        ``representable_metadata({"n": np.int64(3), "f": object()})`` returns
+        ``({"n": 3}, ["f"])``.
+    """
+    kept: dict[str, Any] = {}
+    dropped: list[str] = []
+    for key, value in (metadata or {}).items():
+        try:
+            if not isinstance(key, str):
+                raise TypeError(key)
+            kept[key] = _to_json(value)
+        except (TypeError, ValueError):
+            dropped.append(str(key))
+    return kept, dropped
+
+
+def _to_json(value: Any) -> Any:
+    """``value`` as plain JSON data, or ``TypeError``/``ValueError`` if it cannot be one."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(value)
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_to_json(item) for item in value]
+    if isinstance(value, Mapping):
+        if not all(isinstance(k, str) for k in value):
+            raise TypeError("non-string key")
+        return {k: _to_json(v) for k, v in value.items()}
+    raise TypeError(type(value).__name__)
 
 
 def check_circuit(circuit: QuantumCircuit, max_qubits: int | None = None) -> None:
@@ -169,8 +218,19 @@ def canonicalize(circuit: QuantumCircuit) -> QuantumCircuit:
     return new
 
 
-def circuit_to_program(circuit: QuantumCircuit, max_qubits: int | None = None) -> str:
+def circuit_to_program(
+    circuit: QuantumCircuit,
+    max_qubits: int | None = None,
+    *,
+    layout: CircuitLayout | None = None,
+) -> str:
     """Return the OpenQASM 3 program OQTOPUS runs for ``circuit``, with its layout comment.
+
+    Args:
+        circuit: The circuit to write.
+        max_qubits: The device's number of qubits, if known.
+        layout: The layout to record (default: the circuit's own); multiprogramming records the
+            user's circuit while it sends the circuit without its idle qubits.
 
     Raises:
         OqtopusCircuitError: If :func:`check_circuit` rejects the circuit or the exporter fails.
@@ -184,7 +244,47 @@ def circuit_to_program(circuit: QuantumCircuit, max_qubits: int | None = None) -
             "transpile it to standard gates first"
         ) from exc
     head, _, rest = text.partition("\n")
-    return f"{head}\n{CircuitLayout.from_circuit(circuit).to_comment()}\n{rest}"
+    layout = layout or CircuitLayout.from_circuit(circuit)
+    return f"{head}\n{layout.to_comment()}\n{rest}"
+
+
+def strip_idle_qubits(circuit: QuantumCircuit) -> QuantumCircuit:
+    """Return ``circuit`` on only the qubits it acts on, in their order; clbits unchanged.
+
+    A circuit transpiled for a device spans all its qubits; multiprogramming packs circuits by the
+    qubits they use (issue 14). Barriers shrink to the used qubits; delays on idle qubits go.
+    """
+    busy = sorted(
+        {
+            circuit.find_bit(qubit).index
+            for inst in circuit.data
+            if inst.operation.name not in _IDLE_OPERATIONS
+            for qubit in inst.qubits
+        }
+    )
+    if len(busy) == circuit.num_qubits:
+        return circuit
+    busy = busy or [0]  # a circuit acting on nothing still needs one qubit to be a program
+    new_index = {old: new for new, old in enumerate(busy)}
+    qreg = QuantumRegister(len(busy), "q")
+    regs: list[Any] = [qreg]
+    if circuit.num_clbits:
+        regs.append(ClassicalRegister(circuit.num_clbits, "c"))
+    new = QuantumCircuit(*regs, name=circuit.name, global_phase=circuit.global_phase)
+    for inst in circuit.data:
+        indices = [circuit.find_bit(q).index for q in inst.qubits]
+        kept = [new_index[i] for i in indices if i in new_index]
+        if len(kept) < len(indices):
+            if inst.operation.name != "barrier" or not kept:
+                continue  # a delay or barrier on idle qubits only
+            new.barrier(*(qreg[i] for i in kept))
+            continue
+        clbits = [new.clbits[circuit.find_bit(c).index] for c in inst.clbits]
+        new.append(inst.operation, [qreg[i] for i in kept], clbits, copy=False)
+    return new
+
+
+_IDLE_OPERATIONS = frozenset({"barrier", "delay"})
 
 
 def layout_from_program(program: str) -> CircuitLayout | None:

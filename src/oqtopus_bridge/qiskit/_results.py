@@ -19,7 +19,13 @@ from oqtopus_bridge import bits
 from oqtopus_bridge.errors import ResultError
 from oqtopus_bridge.qiskit._convert import CircuitLayout
 
-__all__ = ["experiment_result", "failed_experiment", "full_width_counts", "sampler_databin"]
+__all__ = [
+    "experiment_result",
+    "failed_experiment",
+    "full_width_counts",
+    "sampler_databin",
+    "unmeasured_experiment",
+]
 
 
 def full_width_counts(counts: Mapping[str, int], width: int) -> dict[str, int]:
@@ -46,7 +52,12 @@ def full_width_counts(counts: Mapping[str, int], width: int) -> dict[str, int]:
 
 
 def experiment_result(
-    counts: Mapping[str, int], layout: CircuitLayout, shots: int, *, memory: bool = False
+    counts: Mapping[str, int],
+    layout: CircuitLayout,
+    shots: int,
+    *,
+    memory: bool = False,
+    metadata: Mapping[str, Any] | None = None,
 ) -> ExperimentResult:
     """Build the ``ExperimentResult`` of one circuit from its wire counts.
 
@@ -56,6 +67,7 @@ def experiment_result(
         shots: Shots requested.
         memory: Also fill per-shot ``memory``. OQTOPUS returns counts only, so memory is synthesized
             from them, grouped by outcome: shot order is not the order the device measured.
+        metadata: The circuit's own metadata for the header (default: the layout's).
 
     Returns:
         An experiment whose ``get_counts()`` matches Aer's for the same circuit.
@@ -71,7 +83,24 @@ def experiment_result(
         shots=shots,
         success=True,
         data=ExperimentResultData(**data),
-        header=_header(layout),
+        header=_header(layout, metadata),
+        status="DONE",
+    )
+
+
+def unmeasured_experiment(
+    layout: CircuitLayout, shots: int, metadata: Mapping[str, Any] | None = None
+) -> ExperimentResult:
+    """The result of a circuit without classical bits, as Aer reports it: no counts, no memory.
+
+    Such a circuit is not sent to OQTOPUS (the service refuses programs that measure nothing).
+    ``get_counts()`` then raises Qiskit's "No counts for experiment", as it does for Aer.
+    """
+    return ExperimentResult(
+        shots=shots,
+        success=True,
+        data=ExperimentResultData(),
+        header=_header(layout, metadata),
         status="DONE",
     )
 
@@ -87,14 +116,14 @@ def failed_experiment(layout: CircuitLayout, shots: int, message: str) -> Experi
     )
 
 
-def _header(layout: CircuitLayout) -> dict[str, Any]:
+def _header(layout: CircuitLayout, metadata: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The result header Qiskit needs to format counts (as ``qiskit_aer`` writes it)."""
     return {
         "name": layout.name,
         "memory_slots": layout.num_clbits,
         "creg_sizes": layout.creg_sizes,
         "n_qubits": layout.num_qubits,
-        "metadata": dict(layout.metadata),
+        "metadata": dict(layout.metadata if metadata is None else metadata),
     }
 
 

@@ -9,35 +9,37 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from qiskit import QuantumCircuit
+from qiskit.circuit import ControlFlowOp, Gate
 from qiskit.providers import BackendV2, Options
 from qiskit.transpiler import Target
 
 from oqtopus_bridge.concurrency import run_concurrently
 from oqtopus_bridge.qiskit._batch import JobBatch
-from oqtopus_bridge.qiskit._convert import circuit_to_program, is_physical, layout_from_program
-from oqtopus_bridge.qiskit.exceptions import OqtopusInputError
-from oqtopus_bridge.qiskit.job import Experiment, OqtopusJob, experiments_from_programs
+from oqtopus_bridge.qiskit._clients import ServiceClients
+from oqtopus_bridge.qiskit._convert import (
+    CircuitLayout,
+    circuit_to_program,
+    is_physical,
+    strip_idle_qubits,
+)
+from oqtopus_bridge.qiskit._options import (
+    MAX_SHOTS,
+    TOLERATED,
+    check_foreign_options,
+    is_shot_count,
+    validate_options,
+)
+from oqtopus_bridge.qiskit.exceptions import OqtopusCircuitError, OqtopusInputError
+from oqtopus_bridge.qiskit.job import Experiment, OqtopusJob, warn_dropped_metadata
 from oqtopus_bridge.qiskit.target import build_target
 
-if TYPE_CHECKING:
-    from oqtopus_bridge.qiskit.provider import OqtopusProvider
-
-__all__ = ["MAX_SHOTS", "NO_TRANSPILER", "OqtopusBackend"]
-
-MAX_SHOTS = 10_000_000
-"""The service's shot limit per job (``shots`` in 1..10,000,000)."""
+__all__ = ["MAX_SHOTS", "NO_TRANSPILER", "OqtopusBackend", "is_shot_count", "pack_by_qubits"]
 
 NO_TRANSPILER: dict[str, Any] = {"transpiler_lib": None}
 """``transpiler_info`` that tells OQTOPUS to run a program as is (it is already native)."""
-
-# Options Qiskit's generic primitives pass to every backend (BackendSamplerV2/BackendEstimatorV2).
-_TOLERATED = frozenset({"seed_simulator"})
-_DICT_OPTIONS = ("transpiler_info", "mitigation_info", "simulator_info")
-_TEXT_OPTIONS = ("job_name", "job_description")
-_BOOL_OPTIONS = ("memory", "multiprogramming")
 
 
 class OqtopusBackend(BackendV2):
@@ -58,9 +60,12 @@ class OqtopusBackend(BackendV2):
         simulator_info (dict | None): Passed through to simulator devices.
         job_name (str | None): Job name on the service (default: the circuit's name).
         job_description (str | None): Job description on the service.
-        multiprogramming (bool): Pack a list of circuits into one ``multi_manual`` job, side by
-            side on disjoint qubits of one device run (crosstalk possible). Default ``False``: one
-            job per circuit, submitted concurrently.
+        multiprogramming (bool): Pack a list of circuits into ``multi_manual`` jobs, side by
+            side on disjoint qubits of one device run (crosstalk possible). Each circuit counts
+            only the qubits it acts on (a circuit transpiled for the device loses its idle
+            qubits, and the service lays out the combined program); circuits that do not fit
+            together go to a further job. Default ``False``: one job per circuit, submitted
+            concurrently.
         max_concurrency (int | None): Most submissions in flight at once (``None``: core default).
 
     Args:
@@ -68,7 +73,7 @@ class OqtopusBackend(BackendV2):
         device: The core ``OqtopusDevice`` this backend runs on.
     """
 
-    def __init__(self, provider: OqtopusProvider, device: Any) -> None:
+    def __init__(self, provider: ServiceClients, device: Any) -> None:
         super().__init__(
             provider=provider,
             name=device.device_id,
@@ -109,9 +114,18 @@ class OqtopusBackend(BackendV2):
         return self._device
 
     @property
-    def provider(self) -> OqtopusProvider:
+    def provider(self) -> ServiceClients:
         """The provider that created this backend."""
         return self._provider  # type: ignore[no-any-return]
+
+    def __repr__(self) -> str:
+        return (
+            f"<{type(self).__name__}({self.name!r}, {self._device_type()}, "
+            f"num_qubits={self.num_qubits}, status={getattr(self._device, 'status', None)!r})>"
+        )
+
+    def _device_type(self) -> str:
+        return str(getattr(self._device, "device_type", None) or "QPU")
 
     def set_options(self, **fields: Any) -> None:
         """Set default options for :meth:`run`; unknown names or bad values raise.
@@ -123,7 +137,9 @@ class OqtopusBackend(BackendV2):
         for name in fields:
             if not hasattr(self._options, name):
                 raise AttributeError(f"Options field {name} is not valid for this backend")
-        _validate(fields)
+        validate_options(fields)
+        if "shots" in fields:
+            fields["shots"] = int(fields["shots"])
         super().set_options(**fields)
 
     def device_status(self) -> str:
@@ -140,6 +156,9 @@ class OqtopusBackend(BackendV2):
     ) -> OqtopusJob:
         """Run circuits on the device and return one job for all of them, without waiting.
 
+        A circuit without classical bits is not submitted (OQTOPUS refuses programs that measure
+        nothing); its result has no counts, as Aer's.
+
         Args:
             run_input: A circuit or a list of circuits, parameters bound, measured into classical
                 registers. Qubit ``i`` of a circuit transpiled for this backend is physical qubit
@@ -151,24 +170,85 @@ class OqtopusBackend(BackendV2):
 
         Raises:
             OqtopusCircuitError: A circuit has unbound parameters, control flow, classical
-                variables, or more qubits than the device.
+                variables, more qubits than the device, or an instruction (``reset``,
+                ``delay``) the device does not list.
             OqtopusInputError: An unknown option or a bad option value.
             BackendError: The service refused a submission.
         """
         circuits = _circuit_list(run_input)
         opts = self.run_options(options)
-        programs = [circuit_to_program(c, self.num_qubits) for c in circuits]
-        infos = [self.transpiler_info_for(c, opts) for c in circuits]
-        if opts["multiprogramming"] and len(circuits) > 1:
-            child = self.submit_programs([programs], opts, [infos[0]], job_type="multi_manual")
-            experiments = experiments_from_programs(0, programs, multi=True)
+        for circuit in circuits:
+            self.check_operations(circuit)
+        layouts = [CircuitLayout.from_circuit(c) for c in circuits]
+        measured = [i for i, c in enumerate(circuits) if c.num_clbits]
+        experiments = [
+            Experiment(None, None, layout, c.metadata, opts["shots"])
+            for c, layout in zip(circuits, layouts, strict=True)
+        ]
+        if opts["multiprogramming"] and len(measured) > 1:
+            children = self._run_packed(circuits, layouts, measured, opts, experiments)
         else:
-            names = [c.name for c in circuits]
-            child = self.submit_programs([[p] for p in programs], opts, infos, names=names)
-            experiments = [
-                Experiment(i, None, layout_from_program(p)) for i, p in enumerate(programs)
+            programs = [
+                circuit_to_program(circuits[i], self.num_qubits, layout=layouts[i])
+                for i in measured
             ]
-        return OqtopusJob(self, JobBatch(child), experiments, memory=opts["memory"])
+            infos = [self.transpiler_info_for(circuits[i], opts) for i in measured]
+            names = [circuits[i].name for i in measured]
+            children = self.submit_programs([[p] for p in programs], opts, infos, names=names)
+            for child, i in enumerate(measured):
+                experiments[i] = Experiment(child, None, layouts[i], circuits[i].metadata)
+        warn_dropped_metadata(experiments, "a retrieved job lacks them")
+        return OqtopusJob(self, JobBatch(children), experiments, memory=opts["memory"])
+
+    def _run_packed(
+        self,
+        circuits: Sequence[QuantumCircuit],
+        layouts: Sequence[CircuitLayout],
+        measured: Sequence[int],
+        opts: Mapping[str, Any],
+        experiments: list[Experiment],
+    ) -> list[Any]:
+        """Submit the measured circuits as multi_manual jobs packed by the qubits they use."""
+        chosen = opts["transpiler_info"]
+        # "Run as is" keeps each circuit whole (its qubits are physical qubits).
+        as_is = (
+            chosen is not None and "transpiler_lib" in chosen and chosen["transpiler_lib"] is None
+        )
+        sent = {i: circuits[i] if as_is else strip_idle_qubits(circuits[i]) for i in measured}
+        groups = pack_by_qubits([(i, sent[i].num_qubits) for i in measured], self.num_qubits)
+        programs = [
+            [circuit_to_program(sent[i], self.num_qubits, layout=layouts[i]) for i in group]
+            for group in groups
+        ]
+        # Stripped circuits are no longer on the device's couplings: the service lays them out,
+        # unless the user chose a transpiler_info.
+        info = dict(chosen) if chosen is not None else None
+        children = self.submit_programs(
+            programs, opts, [info] * len(groups), job_type="multi_manual"
+        )
+        for child, group in enumerate(groups):
+            for position, i in enumerate(group):
+                experiments[i] = Experiment(child, position, layouts[i], circuits[i].metadata)
+        return children
+
+    def check_operations(self, circuit: QuantumCircuit) -> None:
+        """Raise unless every non-gate operation of ``circuit`` is one the device runs.
+
+        Gates are translated by the service; ``reset`` (also inside ``initialize``), ``measure``
+        and ``delay`` cannot be, so a device must list them (issue 14).
+
+        Raises:
+            OqtopusCircuitError: Naming the operation and what the device offers instead.
+        """
+        offered = set(self.target.operation_names)
+        missing = sorted(_non_gate_operations(circuit) - offered)
+        if missing:
+            runs = sorted(offered & _NON_GATE_NAMES)
+            raise OqtopusCircuitError(
+                f"circuit {circuit.name!r} uses {', '.join(missing)}, which device {self.name} "
+                f"does not run (its non-gate instructions: {', '.join(runs) or 'none'}); remove "
+                "it, or use a device whose supported_instructions list it"
+            )
 
     def submit_programs(
         self,
@@ -215,11 +295,17 @@ class OqtopusBackend(BackendV2):
     def run_options(self, overrides: Mapping[str, Any]) -> dict[str, Any]:
         """Return :attr:`options` overridden by ``overrides``, validated.
 
+        ``seed_simulator=None`` and ``meas_level=2`` (what Qiskit's generic primitives and other
+        providers pass) are accepted; a seed is ignored with a warning.
+
         Raises:
-            OqtopusInputError: For an unknown option or a bad value.
+            OqtopusInputError: For an unknown option or a bad value; for options OQTOPUS cannot
+                honour (``meas_level`` 0/1, ``meas_return``, ``init_qubits``, ``rep_delay``,
+                ``noise_model``, ``parameter_binds``), naming what to do instead.
         """
         known = dict(self.options.items())
-        unknown = sorted(set(overrides) - set(known) - _TOLERATED)
+        check_foreign_options(overrides)
+        unknown = sorted(set(overrides) - set(known) - TOLERATED)
         if unknown:
             raise OqtopusInputError(
                 f"unknown run option(s) {unknown} for backend {self.name}; "
@@ -232,7 +318,9 @@ class OqtopusBackend(BackendV2):
                 stacklevel=3,
             )
         chosen = {k: v for k, v in overrides.items() if k in known}
-        _validate(chosen)
+        validate_options(chosen)
+        if "shots" in chosen:
+            chosen["shots"] = int(chosen["shots"])  # numpy integers travel as plain ints
         return {**known, **chosen}
 
     def transpiler_info_for(
@@ -265,27 +353,38 @@ def _circuit_list(run_input: Any) -> list[QuantumCircuit]:
     return circuits
 
 
-def _validate(options: Mapping[str, Any]) -> None:
-    """Check option types and ranges, with messages that say what is expected."""
-    for name, value in options.items():
-        if name == "shots" and (
-            isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_SHOTS
-        ):
-            raise OqtopusInputError(f"shots must be an integer in 1..{MAX_SHOTS:,}, got {value!r}")
-        if name in _DICT_OPTIONS and value is not None and not isinstance(value, Mapping):
-            raise OqtopusInputError(f"{name} must be a dict or None, got {type(value).__name__}")
-        if name in _TEXT_OPTIONS and value is not None and not isinstance(value, str):
-            raise OqtopusInputError(f"{name} must be a string or None, got {type(value).__name__}")
-        if name in _BOOL_OPTIONS and not isinstance(value, bool):
-            raise OqtopusInputError(f"{name} must be True or False, got {value!r}")
-        if (
-            name == "max_concurrency"
-            and value is not None
-            and (not isinstance(value, int) or value < 1)
-        ):
-            raise OqtopusInputError(
-                f"max_concurrency must be a positive integer or None: {value!r}"
-            )
+def pack_by_qubits(sizes: Sequence[tuple[int, int]], capacity: int) -> list[list[int]]:
+    """Group ``(index, qubits)`` items in order, each group using at most ``capacity`` qubits.
+
+    Example:
+        ``pack_by_qubits([(0, 10), (1, 5), (2, 3)], 16)`` returns ``[[0, 1], [2]]``.
+    """
+    groups: list[list[int]] = []
+    used = capacity + 1
+    for index, qubits in sizes:
+        if used + qubits > capacity:
+            groups.append([])
+            used = 0
+        groups[-1].append(index)
+        used += qubits
+    return groups
+
+
+_NON_GATE_NAMES = frozenset({"measure", "reset", "delay"})
+
+
+def _non_gate_operations(circuit: QuantumCircuit) -> set[str]:
+    """Names of measure/reset/delay used by ``circuit``, looking inside non-gate definitions."""
+    found: set[str] = set()
+    for inst in circuit.data:
+        operation = inst.operation
+        if operation.name in _NON_GATE_NAMES:
+            found.add(operation.name)
+        elif not isinstance(operation, (Gate, ControlFlowOp)) and operation.name != "barrier":
+            definition = getattr(operation, "definition", None)
+            if definition is not None:
+                found |= _non_gate_operations(definition)
+    return found
 
 
 def _device_target(device: Any) -> Target:

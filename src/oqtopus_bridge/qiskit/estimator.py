@@ -109,6 +109,7 @@ class OqtopusEstimatorV2(BaseEstimatorV2):
         coerced = [EstimatorPub.coerce(pub, precision) for pub in pubs]
         plan = _Plan()
         for pub in coerced:
+            self._backend.check_operations(pub.circuit)
             shots = precision_to_shots(pub.precision)
             plan.add(pub, shots, list(self._elements(pub, shots)))
         estimation = self._backend.provider.estimation_backend
@@ -131,7 +132,7 @@ class OqtopusEstimatorV2(BaseEstimatorV2):
 
         calls = [lambda job=job: submit(*job) for job in plan.unique]
         children = run_concurrently(calls, max_workers=opts["max_concurrency"])
-        return OqtopusPrimitiveJob(JobBatch(children), plan.translate)
+        return OqtopusPrimitiveJob(JobBatch(children), plan.translate, kind="estimator")
 
     def _elements(self, pub: EstimatorPub, shots: int) -> Iterable[tuple[Any, ...]]:
         """``(program, terms, shots, transpiler_info)`` per element of the PUB, in C order."""

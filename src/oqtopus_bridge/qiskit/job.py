@@ -6,24 +6,28 @@ A handle is returned as soon as every OQTOPUS job is submitted; waiting happens 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 from qiskit.primitives import BasePrimitiveJob, PrimitiveResult
-from qiskit.providers import JobStatus, JobV1
+from qiskit.providers import BackendV2, JobStatus, JobV1
 from qiskit.result import Result
 
 from oqtopus_bridge import bits
 from oqtopus_bridge.qiskit._batch import JobBatch
 from oqtopus_bridge.qiskit._convert import CircuitLayout, layout_from_program
-from oqtopus_bridge.qiskit._results import experiment_result
+from oqtopus_bridge.qiskit._results import experiment_result, unmeasured_experiment
 from oqtopus_bridge.qiskit.exceptions import OqtopusJobError
 
-if TYPE_CHECKING:
-    from oqtopus_bridge.qiskit.backend import OqtopusBackend
-
-__all__ = ["Experiment", "OqtopusJob", "OqtopusPrimitiveJob", "experiments_from_programs"]
+__all__ = [
+    "Experiment",
+    "OqtopusJob",
+    "OqtopusPrimitiveJob",
+    "experiments_from_programs",
+    "warn_dropped_metadata",
+]
 
 
 @dataclass(frozen=True)
@@ -31,14 +35,20 @@ class Experiment:
     """Where one circuit's counts live: a child job, and its program index in a multi_manual job.
 
     Attributes:
-        child: Index of the OQTOPUS job in the batch.
+        child: Index of the OQTOPUS job in the batch; ``None`` for a circuit without classical
+            bits, which is not submitted (there is nothing to read; issue 14).
         program: Index in ``divided_counts`` for a multi_manual job, else ``None``.
         layout: The circuit's register layout (``None`` for programs not written by this adapter).
+        metadata: The circuit's own metadata, for the job just run (as Aer keeps it); a retrieved
+            job has only what the program recorded (``layout.metadata``).
+        shots: Shots of an unsubmitted circuit.
     """
 
-    child: int
+    child: int | None
     program: int | None
     layout: CircuitLayout | None
+    metadata: Mapping[str, Any] | None = field(default=None, compare=False)
+    shots: int = 0
 
 
 def experiments_from_programs(child: int, programs: Sequence[str], multi: bool) -> list[Experiment]:
@@ -47,6 +57,28 @@ def experiments_from_programs(child: int, programs: Sequence[str], multi: bool) 
         Experiment(child, index if multi else None, layout_from_program(program))
         for index, program in enumerate(programs)
     ]
+
+
+def warn_dropped_metadata(experiments: Sequence[Experiment], when: str) -> None:
+    """Warn once for circuits whose metadata the service could not store (issue 14).
+
+    Args:
+        experiments: The job's experiments.
+        when: How the loss shows, e.g. "a retrieved job lacks them".
+    """
+    lost = [
+        f"{exp.layout.name!r}: {', '.join(exp.layout.dropped)}"
+        for exp in experiments
+        if exp.layout is not None and exp.layout.dropped
+    ]
+    if lost:
+        warnings.warn(
+            "circuit metadata that JSON cannot hold is not stored with the job ("
+            + "; ".join(lost)
+            + f"); {when}. Use numbers, strings, lists and dicts in circuit.metadata.",
+            UserWarning,
+            stacklevel=3,
+        )
 
 
 class OqtopusJob(JobV1):
@@ -67,7 +99,7 @@ class OqtopusJob(JobV1):
 
     def __init__(
         self,
-        backend: OqtopusBackend,
+        backend: BackendV2,
         batch: JobBatch,
         experiments: Sequence[Experiment],
         *,
@@ -99,8 +131,24 @@ class OqtopusJob(JobV1):
         return [child.job_id for child in self._batch.children]
 
     def cancel(self) -> bool:
-        """Cancel every unfinished OQTOPUS job; return whether each request was accepted."""
+        """Cancel every unfinished OQTOPUS job.
+
+        Returns:
+            True if the service accepted every request; False if every job had already ended
+            (also when one ends while the request is on its way), like ``AerJob.cancel``.
+
+        Raises:
+            BackendError: The service refused to cancel a job that is still unfinished.
+        """
         return self._batch.cancel()
+
+    def __repr__(self) -> str:
+        backend = self.backend()
+        name = getattr(backend, "name", None)
+        return (
+            f"<{type(self).__name__}({self.job_id()!r}, backend={name!r}, "
+            f"circuits={len(self._experiments)}, jobs={len(self._batch.children)})>"
+        )
 
     def transpiled_programs(self) -> list[str | None]:
         """Return the program the service ran for each OQTOPUS job (``None`` if not transpiled)."""
@@ -136,10 +184,18 @@ class OqtopusJob(JobV1):
         divided = _divided_counts(self._experiments, results)
         experiments = []
         for index, exp in enumerate(self._experiments):
+            if exp.child is None:
+                layout = exp.layout or _fallback_layout(None, index)
+                experiments.append(unmeasured_experiment(layout, exp.shots, exp.metadata))
+                continue
             child = self._batch.children[exp.child]
             layout = exp.layout or _fallback_layout(results[exp.child], index)
             counts = divided[index] if exp.program is not None else results[exp.child].raw_counts
-            experiments.append(experiment_result(counts, layout, child.shots, memory=self._memory))
+            experiments.append(
+                experiment_result(
+                    counts, layout, child.shots, memory=self._memory, metadata=exp.metadata
+                )
+            )
         backend = self.backend()
         return Result(
             backend_name=backend.name if backend is not None else None,
@@ -179,7 +235,7 @@ def _width(experiment: Experiment, result: Any) -> int:
 
 def _fallback_layout(result: Any, index: int) -> CircuitLayout:
     """For programs not written by this adapter: one register ``c`` over the key's width."""
-    width = result.bit_width or 0
+    width = (result.bit_width if result is not None else 0) or 0
     return CircuitLayout(f"circuit-{index}", 0, width, (("c", tuple(range(width))),))
 
 
@@ -189,12 +245,19 @@ class OqtopusPrimitiveJob(BasePrimitiveJob[PrimitiveResult, JobStatus]):
     Args:
         batch: The submitted OQTOPUS jobs.
         translate: Turns the core results (in submission order) into the ``PrimitiveResult``.
+        kind: ``"sampler"`` or ``"estimator"`` (shown in the repr).
     """
 
     def __init__(
-        self, batch: JobBatch, translate: Callable[[list[Any]], PrimitiveResult], **metadata: Any
+        self,
+        batch: JobBatch,
+        translate: Callable[[list[Any]], PrimitiveResult],
+        *,
+        kind: str = "sampler",
+        **metadata: Any,
     ) -> None:
         super().__init__(batch.job_id, **metadata)
+        self._kind = kind
         self._batch = batch
         self._translate = translate
         self._result: PrimitiveResult | None = None
@@ -237,5 +300,11 @@ class OqtopusPrimitiveJob(BasePrimitiveJob[PrimitiveResult, JobStatus]):
         return self.status() in (JobStatus.DONE, JobStatus.ERROR, JobStatus.CANCELLED)
 
     def cancel(self) -> bool:
-        """Cancel every unfinished OQTOPUS job; return whether each request was accepted."""
+        """Cancel every unfinished OQTOPUS job (see ``OqtopusJob.cancel``)."""
         return self._batch.cancel()
+
+    def __repr__(self) -> str:
+        return (
+            f"<{type(self).__name__}({self.job_id()!r}, kind={self._kind!r}, "
+            f"jobs={len(self._batch.children)})>"
+        )

@@ -8,6 +8,8 @@ and qiskit-braket-provider (``backends``, ``get_backend``, ``retrieve_job``, ``j
 
 from __future__ import annotations
 
+import datetime as dt
+import itertools
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -21,7 +23,7 @@ from oqtopus_bridge import (
 )
 from oqtopus_bridge.concurrency import run_concurrently
 from oqtopus_bridge.errors import NotFoundError
-from oqtopus_bridge.qiskit._batch import ID_SEPARATOR, JobBatch
+from oqtopus_bridge.qiskit._batch import ID_SEPARATOR, LOCAL_PREFIX, JobBatch
 from oqtopus_bridge.qiskit.backend import OqtopusBackend
 from oqtopus_bridge.qiskit.exceptions import (
     OqtopusBackendNotFoundError,
@@ -29,7 +31,7 @@ from oqtopus_bridge.qiskit.exceptions import (
     OqtopusJobError,
     OqtopusJobNotFoundError,
 )
-from oqtopus_bridge.qiskit.job import OqtopusJob, experiments_from_programs
+from oqtopus_bridge.qiskit.job import OqtopusJob, experiments_from_programs, warn_dropped_metadata
 
 __all__ = ["OqtopusProvider"]
 
@@ -182,6 +184,12 @@ class OqtopusProvider:
         ids = [part.strip() for part in job_id.split(ID_SEPARATOR) if part.strip()]
         if not ids:
             raise OqtopusInputError(f"{job_id!r} is not a job id")
+        if ids[0].startswith(LOCAL_PREFIX):
+            raise OqtopusJobNotFoundError(
+                f"job {job_id!r} sent nothing to OQTOPUS (none of its circuits has classical "
+                "bits), so there is nothing to retrieve; keep its result() instead",
+                job_id,
+            )
         children = run_concurrently([lambda i=i: self._retrieve_one(i) for i in ids])
         experiments = []
         for index, child in enumerate(children):
@@ -189,6 +197,7 @@ class OqtopusProvider:
             multi = child.job_type == "multi_manual"
             experiments += experiments_from_programs(index, programs or [""], multi)
         backend = self.get_backend(children[0].device_id)
+        warn_dropped_metadata(experiments, "this retrieved job lacks them")
         return OqtopusJob(backend, JobBatch(children), experiments)
 
     def _retrieve_one(self, job_id: str) -> Any:
@@ -208,17 +217,57 @@ class OqtopusProvider:
             )
         return job
 
-    def jobs(self, limit: int = 10, status: str | None = None) -> list[OqtopusJob]:
-        """Return your most recent sampling jobs, newest first, one ``OqtopusJob`` each.
+    def jobs(
+        self,
+        limit: int | None = 10,
+        skip: int = 0,
+        backend_name: str | None = None,
+        status: str | None = None,
+        created_after: dt.datetime | str | None = None,
+        created_before: dt.datetime | str | None = None,
+        descending: bool = True,
+    ) -> list[OqtopusJob]:
+        """Return your sampling jobs, newest first, one ``OqtopusJob`` each.
+
+        The names follow qiskit-ibm-runtime's ``QiskitRuntimeService.jobs``. Every page the
+        service has is read as needed, so ``limit`` and ``skip`` count only the jobs that match.
 
         Args:
-            limit: Most jobs to return.
+            limit: Most jobs to return; None for all.
+            skip: Leave out this many matching jobs first (for paging: ``skip=20, limit=20``).
+            backend_name: Only jobs for this device (an ``OqtopusBackend``'s ``name``).
             status: Only jobs with this OQTOPUS status (e.g. ``"succeeded"``).
+            created_after: Only jobs submitted at or after this time: a ``datetime`` (naive means
+                local time, as in qiskit-ibm-runtime) or an ISO 8601 string.
+            created_before: Only jobs submitted at or before this time (same forms).
+            descending: Newest first (default) or oldest first.
+
+        Returns:
+            The jobs, each retrieved in full (one request each).
+
+        Raises:
+            ValueError: If ``limit`` or ``skip`` is negative, or a status or time is invalid.
+
+        Example:
+            >>> provider.jobs(limit=5, backend_name="anemone", created_after="2026-12-01")
         """
-        size = min(max(1, int(limit)), 65_535)
-        records = self._jobs.list_jobs(status=status, limit=size)
-        ids = [str(r["job_id"]) for r in records if r.get("job_type") in _SAMPLING_TYPES]
-        return [self.retrieve_job(job_id) for job_id in ids[:limit]]
+        if limit is not None and (
+            isinstance(limit, bool) or not isinstance(limit, int) or limit < 0
+        ):
+            raise ValueError(f"limit must be a non-negative integer or None, not {limit!r}")
+        if isinstance(skip, bool) or not isinstance(skip, int) or skip < 0:
+            raise ValueError(f"skip must be a non-negative integer, not {skip!r}")
+        records = self._jobs.iter_jobs(
+            status=status,
+            start_time=created_after,
+            end_time=created_before,
+            device_id=backend_name,
+            newest_first=descending,
+            fields=["job_id", "job_type"],
+        )
+        sampling = (str(r["job_id"]) for r in records if r.get("job_type") in _SAMPLING_TYPES)
+        stop = None if limit is None else skip + limit
+        return [self.retrieve_job(job_id) for job_id in itertools.islice(sampling, skip, stop)]
 
     def __repr__(self) -> str:
         url = getattr(self._config, "url", None)

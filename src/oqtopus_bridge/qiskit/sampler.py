@@ -12,13 +12,13 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
-from qiskit.primitives import BaseSamplerV2, PrimitiveResult, SamplerPubResult
+from qiskit.primitives import BaseSamplerV2, BitArray, DataBin, PrimitiveResult, SamplerPubResult
 from qiskit.primitives.containers.sampler_pub import SamplerPub, SamplerPubLike
 
 from oqtopus_bridge.qiskit._batch import JobBatch
 from oqtopus_bridge.qiskit._convert import CircuitLayout, circuit_to_program
 from oqtopus_bridge.qiskit._results import sampler_databin
-from oqtopus_bridge.qiskit.backend import OqtopusBackend
+from oqtopus_bridge.qiskit.backend import MAX_SHOTS, OqtopusBackend, is_shot_count
 from oqtopus_bridge.qiskit.exceptions import OqtopusInputError
 from oqtopus_bridge.qiskit.job import OqtopusPrimitiveJob
 
@@ -50,7 +50,12 @@ class OqtopusSamplerV2(BaseSamplerV2):
                 f"unknown OqtopusSamplerV2 option(s) {unknown}; use default_shots and run_options"
             )
         self._backend = backend
-        self._default_shots = int(options.get("default_shots", 1024))
+        default_shots = options.get("default_shots", 1024)
+        if not is_shot_count(default_shots):
+            raise OqtopusInputError(
+                f"default_shots must be an integer in 1..{MAX_SHOTS:,}, got {default_shots!r}"
+            )
+        self._default_shots = int(default_shots)
         self._run_options = backend.run_options(
             {**dict(options.get("run_options") or {}), "shots": self._default_shots}
         )
@@ -79,8 +84,12 @@ class OqtopusSamplerV2(BaseSamplerV2):
             A job whose ``result()`` is a ``PrimitiveResult`` of ``SamplerPubResult``.
 
         Raises:
-            OqtopusCircuitError: A circuit has control flow, classical variables or is too wide.
+            OqtopusCircuitError: A circuit has control flow, classical variables or is too wide,
+                or uses an instruction the device does not run.
             OqtopusInputError: Shots out of range.
+
+        A PUB whose circuit has no classical bits is not submitted: its result holds the
+        circuit's (empty) registers, as ``StatevectorSampler`` returns it (issue 14).
         """
         shots = self._default_shots if shots is None else shots
         coerced = [SamplerPub.coerce(pub, shots) for pub in pubs]
@@ -88,6 +97,10 @@ class OqtopusSamplerV2(BaseSamplerV2):
         plan = _Plan()
         for pub in coerced:
             self._backend.run_options({"shots": pub.shots})  # validates the PUB's shots
+            self._backend.check_operations(pub.circuit)
+            if not pub.circuit.num_clbits:
+                plan.add(pub, [])
+                continue
             bound = np.asarray(pub.parameter_values.bind_all(pub.circuit), dtype=object)
             plan.add(pub, [self._entry(c, pub) for c in bound.ravel()])
         children = self._backend.submit_programs(
@@ -97,12 +110,13 @@ class OqtopusSamplerV2(BaseSamplerV2):
             shots=[s for _, s, _ in plan.unique],
             names=[plan.names[i] for i in range(len(plan.unique))],
         )
-        return OqtopusPrimitiveJob(JobBatch(children), plan.translate)
+        return OqtopusPrimitiveJob(JobBatch(children), plan.translate, kind="sampler")
 
     def _entry(self, circuit: Any, pub: SamplerPub) -> tuple[str, int, Any]:
         circuit.name = pub.circuit.name  # binding renames copies; equal programs must stay equal
         program = circuit_to_program(circuit, self._backend.num_qubits)
-        return program, pub.shots, self._backend.transpiler_info_for(circuit, self._run_options)
+        info = self._backend.transpiler_info_for(circuit, self._run_options)
+        return program, int(pub.shots), info
 
 
 class _Plan:
@@ -129,11 +143,22 @@ class _Plan:
         pub_results = []
         for pub, children in self._pubs:
             layout = CircuitLayout.from_circuit(pub.circuit)
-            counts = [results[child].raw_counts for child in children]
-            data = sampler_databin(counts, layout, pub.shape)
+            if children:
+                counts = [results[child].raw_counts for child in children]
+                data = sampler_databin(counts, layout, pub.shape)
+            else:
+                data = _unmeasured_databin(layout, pub.shape, int(pub.shots))
             metadata = {"shots": pub.shots, "circuit_metadata": pub.circuit.metadata}
             pub_results.append(SamplerPubResult(data, metadata=metadata))
         return PrimitiveResult(pub_results, metadata={"version": 2})
+
+
+def _unmeasured_databin(layout: CircuitLayout, shape: tuple[int, ...], shots: int) -> DataBin:
+    """The data of a PUB without classical bits: its registers, each of zero bits."""
+    empty = {
+        name: BitArray(np.zeros((*shape, shots, 0), dtype=np.uint8), 0) for name, _ in layout.cregs
+    }
+    return DataBin(**empty, shape=shape)
 
 
 def _warn_unmeasured(pubs: list[SamplerPub]) -> None:

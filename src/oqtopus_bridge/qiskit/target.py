@@ -26,7 +26,9 @@ IDEAL_BASIS = (
 )  # fmt: skip
 """Gates an ideal simulator's target offers when the device lists none it can name."""
 
-_EXTRA_INSTRUCTIONS = ("measure", "reset", "delay")
+_OPTIONAL_INSTRUCTIONS = ("reset", "delay")
+"""Non-gate instructions a target offers only when the device lists them (issue 14: a target must
+offer exactly what the device runs, so ``transpile`` never accepts what the job then fails on)."""
 _NS = 1e-9
 _US = 1e-6
 
@@ -71,7 +73,8 @@ def build_target(
     Returns:
         For a simulator, an ideal all-to-all target over its basis gates and :data:`IDEAL_BASIS`;
         for a QPU with qubit data in ``device_info``, a calibrated target; otherwise an all-to-all
-        target over the advertised basis gates.
+        target over the advertised basis gates. Every target has ``measure``; ``reset`` and
+        ``delay`` only when ``supported_instructions`` lists them.
     """
     calibration = parse_calibration(device_info)
     simulator = device_type.lower() == "simulator"
@@ -82,7 +85,8 @@ def build_target(
     names = _standard_names(basis_gates)
     if simulator or not names:
         names = sorted(set(names) | set(IDEAL_BASIS))
-    names += [name for name in _EXTRA_INSTRUCTIONS if name not in names]
+    extras = ["measure", *(n for n in _OPTIONAL_INSTRUCTIONS if n in supported_instructions)]
+    names += [name for name in extras if name not in names]
     return Target.from_configuration(
         basis_gates=names, num_qubits=num_qubits or 1, coupling_map=None
     )

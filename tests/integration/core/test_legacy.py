@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from quri_parts.core.operator import pauli_label
 from oqtopus_bridge import (
     OqtopusConfig,
     OqtopusEstimationBackend,
+    OqtopusJobBackendBase,
     OqtopusSamplingBackend,
     OqtopusSseBackend,
 )
@@ -59,4 +61,22 @@ def test_sse_on_legacy_server(legacy_server: Any, tmp_path: Path) -> None:
     job = OqtopusSseBackend(legacy_server.config).run_sse(str(program), "qulacs", "legacy")
     job.wait_for_completion(timeout=120)
     assert job.status == "succeeded"
-    assert "legacy log" in Path(job.download_log(save_dir=str(tmp_path))).read_text()
+    saved = Path(job.download_log(save_dir=str(tmp_path)))
+    # The legacy server names the file (sselog_<id>.zip), and quri-parts-oqtopus 1.0 kept that name.
+    assert saved.name == f"sselog_{job.job_id}.zip"
+    with zipfile.ZipFile(saved) as archive:
+        assert "legacy log" in archive.read(archive.namelist()[0]).decode()
+    assert "legacy log" in job.read_log_text()
+
+
+def test_listing_on_a_legacy_server_pages_and_filters_by_time(legacy_server: Any) -> None:
+    config = OqtopusConfig(
+        legacy_server.url, legacy_server.add_user("legacy-lister"), protocol="legacy"
+    )
+    sampler = OqtopusSamplingBackend(config)
+    ids = [sampler.sample_qasm(X0_QASM, "qulacs", 5, name=f"old-{i}").job_id for i in range(3)]
+    backend = OqtopusJobBackendBase(config)
+    assert [job["job_id"] for job in backend.iter_jobs(page_size=2)] == ids[::-1]
+    times = {str(j["job_id"]): str(j["submitted_at"]) for j in backend.list_jobs(size=10)}
+    until = [job["job_id"] for job in backend.list_jobs(end_time=times[ids[1]])]
+    assert until == [job_id for job_id in ids[::-1] if times[job_id] <= times[ids[1]]]

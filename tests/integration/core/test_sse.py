@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
-from oqtopus_bridge import OqtopusSamplingResult, OqtopusSseBackend, OqtopusSseJob
+from oqtopus_bridge import (
+    OqtopusSamplingBackend,
+    OqtopusSamplingResult,
+    OqtopusSseBackend,
+    OqtopusSseJob,
+)
 from oqtopus_bridge.backends.sse import MAX_FILE_SIZE
 from oqtopus_bridge.errors import JobFailedError
 
@@ -33,7 +40,14 @@ def _program(tmp_path: Path, text: str, name: str = "prog.py") -> str:
     return str(path)
 
 
-def test_run_sse_returns_last_inner_result_and_text_log(sse_backend: Any, tmp_path: Path) -> None:
+def _log_text(path: Path) -> str:
+    """Read a saved log the way real user code does (oqtopus-sse-pulse): as a zip archive."""
+    with zipfile.ZipFile(path) as archive:
+        (name,) = archive.namelist()
+        return archive.read(name).decode()
+
+
+def test_run_sse_returns_last_inner_result_and_zip_log(sse_backend: Any, tmp_path: Path) -> None:
     job = sse_backend.run_sse(_program(tmp_path, SAMPLING_PROGRAM), "qulacs", "inner", "desc")
     assert isinstance(job, OqtopusSseJob)
     assert (job.job_type, job.name, job.description) == ("sse", "inner", "desc")
@@ -44,7 +58,11 @@ def test_run_sse_returns_last_inner_result_and_text_log(sse_backend: Any, tmp_pa
     save_dir.mkdir()
     path = Path(job.download_log(save_dir=str(save_dir)))
     assert path.name == f"sselog_{job.job_id}.log"
-    assert "inner counts Counter({2: 10})" in path.read_text()  # plain text, not a zip
+    # The official client's bytes: the stored sse_log.zip, unextracted, under a .log name.
+    stored = requests.get(job.job_info["sse_log"], timeout=30)  # presigned: no token needed
+    assert path.read_bytes() == stored.content
+    assert "inner counts Counter({2: 10})" in _log_text(path)
+    assert _log_text(path) == job.read_log_text()
     with pytest.raises(ValueError, match="already exists"):
         job.download_log(save_dir=str(save_dir))
 
@@ -75,17 +93,24 @@ def test_download_log_dir_checks(sse_backend: Any, tmp_path: Path) -> None:
         job.download_log(save_dir=_program(tmp_path, "x", "file.py"))
 
 
-def test_deprecated_backend_download_log(sse_backend: Any, tmp_path: Path) -> None:
-    with pytest.warns(DeprecationWarning), pytest.raises(ValueError, match="no job"):
+def test_documented_backend_download_log(sse_backend: Any, tmp_path: Path) -> None:
+    # The documented OqtopusSseBackend.download_log(job_id=None, save_dir=None): no warning (pytest
+    # runs with filterwarnings=error), no job_id meaning the backend's last job.
+    with pytest.raises(ValueError, match="no job has been executed"):
         sse_backend.download_log()
     job = sse_backend.run_sse(_program(tmp_path, "print('dep')\n"), "qulacs", "dep")
     job.wait_for_completion(timeout=120)
-    with pytest.warns(DeprecationWarning):
-        path = sse_backend.download_log(save_dir=str(tmp_path))
-    assert "dep" in Path(path).read_text()
+    path = Path(sse_backend.download_log(save_dir=str(tmp_path)))
+    assert path.name == f"sselog_{job.job_id}.log"
+    assert "dep" in _log_text(path)
     (tmp_path / "b").mkdir()
-    with pytest.warns(DeprecationWarning):
-        sse_backend.download_log(job_id=job.job_id, save_dir=str(tmp_path / "b"))
+    by_id = Path(sse_backend.download_log(job_id=job.job_id, save_dir=str(tmp_path / "b")))
+    assert by_id.read_bytes() == path.read_bytes()
+    sampling = OqtopusSamplingBackend(sse_backend.config).sample_qasm(
+        "OPENQASM 3; qubit[1] q; bit[1] c; c[0] = measure q[0];", "qulacs", 1
+    )
+    with pytest.raises(TypeError, match="not an SSE job"):
+        sse_backend.download_log(job_id=sampling.job_id, save_dir=str(tmp_path))
 
 
 def test_run_sse_argument_checks_before_any_request(sse_backend: Any, tmp_path: Path) -> None:

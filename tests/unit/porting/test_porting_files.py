@@ -89,7 +89,6 @@ def test_write_keeps_backups_and_a_second_run_has_nothing_to_do(tree: Path) -> N
         ("get_devices.py", 9, "legacy-json-string"),
         ("get_job.py", 13, "legacy-json-string"),
         ("get_job.py", 18, "legacy-estimation-result"),
-        ("submit_job_sse.py", 17, "legacy-download-log"),
         # the notebook's install cell names quri-parts-oqtopus in a magic, not in code
         ("getting_started.ipynb", 1, "install-command"),
         ("polling_backend.py", 23, "private-attribute"),

@@ -66,7 +66,6 @@ def test_1_0_examples_report_exactly_the_legacy_calls() -> None:
         ("get_devices.py", 9, "legacy-json-string"),
         ("get_job.py", 13, "legacy-json-string"),
         ("get_job.py", 18, "legacy-estimation-result"),
-        ("submit_job_sse.py", 17, "legacy-download-log"),
     ]
 
 

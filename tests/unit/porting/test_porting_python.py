@@ -150,8 +150,6 @@ sampler = create_oqtopus_concurrent_sampler(executor, 4)
         (3, "broken-sampler"),
         (6, "private-attribute"),
         (6, "private-attribute"),
-        (7, "legacy-download-log"),
-        (8, "legacy-download-log"),
         (10, "legacy-estimation-result"),
         (11, "legacy-json-string"),
         (12, "legacy-json-string"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import sys
 import tempfile
 import threading
@@ -11,7 +12,7 @@ import warnings
 from typing import Any
 
 from qiskit import QuantumCircuit, qasm3, transpile
-from qiskit.circuit import Delay, Gate, Measure, Parameter
+from qiskit.circuit import Delay, Gate, Measure, Parameter, Reset
 from qiskit.circuit.library import get_standard_gate_name_mapping
 from qiskit.exceptions import ExperimentalWarning
 from qiskit.passmanager import BasePassManager
@@ -39,6 +40,9 @@ _CACHEABLE_OPTIONS = frozenset(
     }
 )
 _MAX_CACHED = 16
+#: The transpiler libraries of tranqu, the real engine's transpiler framework.
+TRANSPILER_LIBS = ("qiskit", "ouqu-tp", "tket")
+TRANQU_EXTRA = "oqtopus-bridge[server,tranqu]"
 _pass_managers = threading.local()
 
 
@@ -156,7 +160,8 @@ def build_target(device: Device) -> Target:
     """Return a Qiskit Target built from a device's calibration.
 
     Basis gates carry calibrated errors and durations on the qubits (1q) and the directed couplings
-    (2q); measure carries the readout error; delay is allowed everywhere.
+    (2q); measure carries the readout error; delay is allowed everywhere; reset where the device
+    lists it in ``supported_instructions`` (the ideal simulator).
     """
     qubits = device.device_info.get("qubits", [])
     couplings = device.device_info.get("couplings", [])
@@ -182,6 +187,8 @@ def build_target(device: Device) -> Target:
     }
     target.add_instruction(Measure(), readout)
     target.add_instruction(Delay(Parameter("t")), {(i,): None for i in range(len(qubits))})
+    if "reset" in device.supported_instructions:
+        target.add_instruction(Reset(), {(i,): None for i in range(len(qubits))})
     return target
 
 
@@ -261,8 +268,10 @@ def transpile_for_device(
     if lib is None:
         check_native(circuit, device)
         return circuit, None
-    if lib != "qiskit":
-        raise JobFailure(f"unsupported transpiler_lib {lib!r}: use 'qiskit' or null")
+    if lib not in TRANSPILER_LIBS:
+        raise JobFailure(
+            f"unsupported transpiler_lib {lib!r}: use one of {', '.join(TRANSPILER_LIBS)} or null"
+        )
     options = transpiler_info.get("transpiler_options") or {}
     if not isinstance(options, dict):
         raise JobFailure("transpiler_options must be an object")
@@ -271,6 +280,8 @@ def transpile_for_device(
             f"program uses {circuit.num_qubits} qubits but device {device.device_id} has "
             f"{device.n_qubits}"
         )
+    if lib != "qiskit":
+        return transpile_with_tranqu(circuit, device, str(lib), options)
     try:
         manager = _cached_pass_manager(device, options)
         if manager is None:
@@ -306,3 +317,44 @@ def _cached_pass_manager(device: Device, options: dict[str, Any]) -> BasePassMan
     manager = generate_preset_pass_manager(target=build_target(device), **options)
     cache[key] = (device, manager)
     return manager
+
+
+def transpile_with_tranqu(
+    circuit: QuantumCircuit, device: Device, lib: str, options: dict[str, Any]
+) -> tuple[QuantumCircuit, dict[str, Any]]:
+    """Transpile with tranqu's ``lib`` transpiler (``ouqu-tp``, ``tket``) for the device.
+
+    ``qiskit`` stays on :func:`transpile_for_device`'s own path, which is what tranqu's qiskit
+    transpiler runs (``qiskit.transpile`` against the device's Target). tranqu pins numpy and
+    qiskit versions of its own, so it is an extra installed in a separate environment.
+    """
+    try:
+        from tranqu import Tranqu
+    except ImportError as exc:
+        raise JobFailure(
+            f"transpiler_lib {lib!r} needs tranqu, which this server does not have: install "
+            f"pip install '{TRANQU_EXTRA}' in a separate environment (tranqu pins its own numpy "
+            "and qiskit) and run the server from there, or use transpiler_lib 'qiskit'"
+        ) from exc
+    if lib == "ouqu-tp" and shutil.which("ouqu-tp") is None:
+        # The ouqu-tp Python package only wraps a command-line tool it does not ship.
+        raise JobFailure(
+            "transpiler_lib 'ouqu-tp' needs the ouqu-tp command-line tool (built from "
+            "github.com/oqtopus-team/ouqu-tp) on the server's PATH; it is not there. Use "
+            "transpiler_lib 'qiskit' or 'tket'"
+        )
+    try:
+        result = Tranqu().transpile(
+            circuit,
+            program_lib="qiskit",
+            transpiler_lib=lib,
+            transpiler_options=options,
+            device=device.device_info,
+            device_lib="oqtopus",
+        )
+    except Exception as exc:  # tranqu raises its own and each library's types
+        raise JobFailure(f"transpile failed ({lib} via tranqu): {exc}") from exc
+    transpiled = result.transpiled_program
+    if not isinstance(transpiled, QuantumCircuit):
+        raise JobFailure(f"transpile failed ({lib} via tranqu): no circuit came back")
+    return transpiled, transpile_result(circuit, transpiled)

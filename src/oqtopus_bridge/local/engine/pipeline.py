@@ -54,17 +54,27 @@ def _programs(payload: dict[str, Any], job_type: str) -> list[str]:
     return programs
 
 
-def _mitigation_method(record: JobRecord) -> str | None:
+def _mitigation_method(record: JobRecord) -> tuple[str | None, str | None]:
+    """Return the readout mitigation to apply and a note when the requested one is ignored.
+
+    The real engine acts on ``pseudo_inverse`` only and ignores any other value: the job
+    succeeds unmitigated (``oqtopus-engine:core/.../ro_error_mitigation_step.py``). The note
+    says so in ``job_info.message``.
+    """
     method = (record.mitigation_info or {}).get("ro_error_mitigation")
-    if method not in (None, "pseudo_inverse"):
-        raise JobFailure(f"unsupported ro_error_mitigation {method!r}: use 'pseudo_inverse'")
-    return None if method is None else str(method)
+    if method in (None, "pseudo_inverse"):
+        return method, None
+    note = (
+        f"ro_error_mitigation {method!r} is not supported and was ignored, so the result is "
+        "unmitigated; use 'pseudo_inverse' (or omit it)"
+    )
+    return None, note
 
 
 def _mitigated(
-    record: JobRecord, counts: dict[str, int], circuit: QuantumCircuit, device: Device
+    method: str | None, counts: dict[str, int], circuit: QuantumCircuit, device: Device
 ) -> dict[str, int]:
-    if _mitigation_method(record) is None:
+    if method is None:
         return counts
     return mitigate(counts, circuit, device)
 
@@ -89,7 +99,7 @@ def run_circuit_job(
         circuit, widths = combine(circuits, device.n_qubits)
         objects["combined_program"] = qasm3.dumps(circuit).encode()
     terms = None
-    _mitigation_method(record)
+    method, note = _mitigation_method(record)
     if job_type != "estimation" and circuit.num_clbits == 0:
         raise JobFailure("the program measures nothing: add measurements to sample it")
     if job_type == "estimation":
@@ -107,8 +117,8 @@ def run_circuit_job(
         result: dict[str, Any] = {"sampling": None, "estimation": estimation}
     else:
         counts = _mitigated(
-            record, run_counts([transpiled], device, shots, seed)[0], transpiled, device
+            method, run_counts([transpiled], device, shots, seed)[0], transpiled, device
         )
         divided = divide(counts, widths) if job_type == "multi_manual" else None
         result = {"sampling": {"counts": counts, "divided_counts": divided}, "estimation": None}
-    return Outcome(result, max(time.perf_counter() - start, 1e-6), objects)
+    return Outcome(result, max(time.perf_counter() - start, 1e-6), objects, note)

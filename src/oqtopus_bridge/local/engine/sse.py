@@ -5,14 +5,23 @@ The program gets a scrubbed environment (``PATH``, ``HOME`` = its temporary dire
 limit. Where Linux allows unprivileged mount namespaces (probed once with ``unshare``), it also
 runs in a private mount namespace in which the server's data directory is an empty tmpfs, so it
 cannot read the database, the signing key or other users' objects; elsewhere a warning says it is
-not isolated. Jobs it submits with that token are recorded as its inner jobs; the last one's result
-becomes the SSE job's result, and stdout+stderr become ``sse_log.zip`` (entry
-``sse_runtime.log``).
+not isolated. It runs under ``settings.sse_python`` (default: the server's interpreter); when that
+interpreter cannot import ``quri_parts_oqtopus``, the ``sse_runtime`` shim is put on its
+``PYTHONPATH`` so programs written for the real service run unchanged.
+
+As upstream runs it (``oqtopus-team/test-suite:scenario-tests/sse-job``): jobs the program submits
+with its token are its inner jobs; the last one's result (and transpile result) becomes the SSE
+job's, and the SSE job's ``transpiler_info`` reports what that job used. The SSE job fails if the
+program exits non-zero or its last inner job did not succeed; then ``job_info`` has no
+``sse_log``, but ``execution_time`` is set. stdout+stderr become ``sse_log.zip`` (entry
+``sse_runtime.log``) on success, and are always kept, for local reading, as
+``{job_id}/program_output.log`` in object storage (``GET /local/jobs/{job_id}/program_output``).
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import os
 import secrets
@@ -28,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import JobFailure
 from ..repository import JobRecord
+from .circuits import DEFAULT_TRANSPILER_INFO
 from .outcome import Outcome
 from .pipeline import load_input
 
@@ -37,6 +47,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 LOG_ENTRY = "sse_runtime.log"
+OUTPUT_ITEM = "program_output.log"
+RUNTIME_DIR = Path(__file__).resolve().parents[2] / "sse_runtime"
 
 # Runs "$@" after mounting an empty tmpfs over "$0" inside the new mount namespace; the shell's own
 # variables are dropped so the program's environment stays exactly the scrubbed one.
@@ -91,22 +103,49 @@ def isolation_available(hidden: Path) -> bool:
     return False
 
 
+def interpreter(engine: Engine) -> str:
+    """Return the Python that runs SSE programs (``settings.sse_python`` or the server's)."""
+    return engine.settings.sse_python or sys.executable
+
+
+@functools.lru_cache(maxsize=8)
+def has_official_client(python: str, pythonpath: str | None) -> bool:
+    """Whether ``python`` imports the real ``quri_parts_oqtopus`` (probed once per interpreter)."""
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+    if pythonpath:
+        env["PYTHONPATH"] = pythonpath
+    try:
+        probe = subprocess.run(
+            [python, "-c", "import quri_parts_oqtopus.backend"],
+            env=env,
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return probe.returncode == 0
+
+
 def _command(engine: Engine, program: Path) -> list[str]:
-    command = [sys.executable, str(program)]
+    command = [interpreter(engine), str(program)]
     hidden = engine.settings.data_dir.resolve()
     return [*_namespace_prefix(hidden), *command] if isolation_available(hidden) else command
 
 
-def _environment(home: str, url: str, token: str) -> dict[str, str]:
+def _environment(engine: Engine, home: str, token: str) -> dict[str, str]:
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": home,
-        "OQTOPUS_URL": url,
+        "OQTOPUS_URL": engine.settings.public_url,
         "OQTOPUS_API_TOKEN": token,
     }
-    if "PYTHONPATH" in os.environ:
-        # Only set when this server itself runs from a source tree; the program needs the same.
-        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
+    # Set only when this server itself runs from a source tree; the program needs the same.
+    paths = [os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH") else []
+    if not has_official_client(interpreter(engine), env.get("PYTHONPATH") or None):
+        paths.append(str(RUNTIME_DIR))
+    if paths:
+        env["PYTHONPATH"] = os.pathsep.join(paths)
     return env
 
 
@@ -149,7 +188,7 @@ def _run_program(
         program = Path(home) / "userprogram.py"
         program.write_text(source, encoding="utf-8")
         out_path, err_path = Path(home) / ".stdout", Path(home) / ".stderr"
-        env = _environment(home, engine.settings.public_url, token)
+        env = _environment(engine, home, token)
         mark_running()
         start = time.perf_counter()
         with out_path.open("wb") as out, err_path.open("wb") as err:
@@ -167,8 +206,9 @@ def _run_program(
         elapsed = max(time.perf_counter() - start, 1e-6)
         stdout = out_path.read_text("utf-8", errors="replace")
         stderr = err_path.read_text("utf-8", errors="replace")
-    engine.store.put_entry(record.job_id, "sse_log", LOG_ENTRY, (stdout + stderr).encode())
+    engine.store.put(f"{record.job_id}/{OUTPUT_ITEM}", (stdout + stderr).encode())
     if stopped == "timeout":
+        engine.repo.update_job(record.job_id, execution_time=elapsed)
         raise JobFailure(
             f"user program execution error: time limit of {engine.settings.sse_timeout_s:g} s "
             "exceeded"
@@ -183,14 +223,26 @@ def _run_program(
 def _wait_inner(engine: Engine, job_id: str, timeout: float) -> JobRecord | None:
     deadline = time.monotonic() + timeout
     while True:
-        inner = engine.repo.children(job_id)
-        submitted = [job for job in inner if job.status != "registered"]
-        if not submitted:
+        last = _last_inner(engine, job_id)
+        if last is None:
             return None
-        last = submitted[-1]
         if last.status in _FINAL or time.monotonic() > deadline or engine.stopping.is_set():
             return last
         time.sleep(0.1)
+
+
+def _last_inner(engine: Engine, job_id: str) -> JobRecord | None:
+    submitted = [job for job in engine.repo.children(job_id) if job.status != "registered"]
+    return submitted[-1] if submitted else None
+
+
+def _report_transpiler(engine: Engine, record: JobRecord, last: JobRecord | None) -> None:
+    """Show on the SSE job what its inner jobs used (upstream), else the engine default."""
+    if last is not None and last.transpiler_info:
+        info: dict[str, Any] = last.transpiler_info
+    else:
+        info = record.transpiler_info or dict(DEFAULT_TRANSPILER_INFO)
+    engine.repo.update_job(record.job_id, transpiler_info=info)
 
 
 def run_sse_job(engine: Engine, record: JobRecord, mark_running: Callable[[], None]) -> Outcome:
@@ -201,20 +253,36 @@ def run_sse_job(engine: Engine, record: JobRecord, mark_running: Callable[[], No
     token = secrets.token_urlsafe(32)
     engine.repo.add_token(record.owner, token, scope_job_id=record.job_id)
     try:
-        code, _, stderr, elapsed = _run_program(engine, record, source, token, mark_running)
-        if code != 0:
-            raise JobFailure(f"user program execution error (exit code {code}):\n{_tail(stderr)}")
-        last = _wait_inner(engine, record.job_id, engine.settings.sse_timeout_s)
+        code, stdout, stderr, elapsed = _run_program(engine, record, source, token, mark_running)
+        last = _last_inner(engine, record.job_id) if code else None
+        if code == 0:
+            last = _wait_inner(engine, record.job_id, engine.settings.sse_timeout_s)
     finally:
         engine.repo.revoke_scoped_tokens(record.job_id)
-    return Outcome(_inner_result(engine, last), elapsed)
+    _report_transpiler(engine, record, last)
+    if code != 0 or (last is not None and last.status != "succeeded"):
+        engine.repo.update_job(record.job_id, execution_time=elapsed)
+        raise JobFailure(_failure(record.job_id, code, stderr, last))
+    engine.store.put_entry(record.job_id, "sse_log", LOG_ENTRY, (stdout + stderr).encode())
+    objects: dict[str, Any] = {}
+    transpiled = None if last is None else engine.store.read_entry(last.job_id, "transpile_result")
+    if transpiled is not None:
+        objects["transpile_result"] = json.loads(transpiled)
+    return Outcome(_inner_result(engine, last), elapsed, objects)
+
+
+def _failure(job_id: str, code: int, stderr: str, last: JobRecord | None) -> str:
+    where = f"full output: GET /local/jobs/{job_id}/program_output"
+    if code != 0:
+        return f"user program execution error (exit code {code}; {where}):\n{_tail(stderr)}"
+    assert last is not None
+    reason = f": {last.message}" if last.message else ""
+    return f"inner job {last.job_id} {last.status}{reason} ({where})"
 
 
 def _inner_result(engine: Engine, last: JobRecord | None) -> dict[str, Any]:
     empty: dict[str, Any] = {"sampling": None, "estimation": None}
-    if last is None or last.status != "succeeded":
+    if last is None:
         return empty
-    import json
-
     data = engine.store.read_entry(last.job_id, "result")
     return empty if data is None else dict(json.loads(data))

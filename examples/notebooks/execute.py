@@ -1,0 +1,44 @@
+"""Execute getting_started.ipynb against a fresh local server and save it with its outputs.
+
+Run from the repository root: ``python examples/notebooks/execute.py``. The notebook starts its
+own ``LocalServer`` (no ``OQTOPUS_URL`` set), plots render inline as PNG, and the saved file keeps
+the HTML displays and plots so GitHub shows them. Progress bars are not saved: in a kernel without
+``ipywidgets`` none is shown (``oqtopus_bridge.progress``), so no stderr block lands in the file.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+NOTEBOOK = Path(__file__).with_name("getting_started.ipynb")
+
+
+def main() -> None:
+    for name in ("OQTOPUS_URL", "OQTOPUS_API_TOKEN", "CI"):
+        os.environ.pop(name, None)
+    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
+    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    NotebookClient(
+        notebook,
+        timeout=600,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(NOTEBOOK.parent)}},
+    ).execute()
+    streams = [
+        out
+        for cell in notebook.cells
+        for out in cell.get("outputs", [])
+        if out.get("output_type") == "stream" and out.get("name") == "stderr"
+    ]
+    if streams:
+        raise SystemExit(f"the notebook wrote to stderr, not saving it: {streams[0]['text'][:300]}")
+    nbformat.write(notebook, NOTEBOOK)
+    print(f"saved {NOTEBOOK} with its outputs")
+
+
+if __name__ == "__main__":
+    main()

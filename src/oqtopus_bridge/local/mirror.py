@@ -1,0 +1,100 @@
+"""One-step device emulation: copy a real device's ``device_info`` from the cloud to the catalog.
+
+``oqtopus-bridge serve --mirror anemone`` (or ``LocalServer(mirror=["anemone"])``) reads
+``GET /devices/anemone`` from the configured service, resolves its ``device_info`` (a presigned
+URL of a single-entry zip on newer servers, JSON text on older ones) and writes the device into
+``devices.json``, so jobs run offline with a noise model from the device's calibration of now.
+Plain ``requests`` only: the server imports nothing from the client side.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from .devices import BASIS_GATES, INSTRUCTIONS, upsert_device
+from .storage import read_single_entry
+
+TIMEOUT = (10.0, 60.0)
+
+
+class MirrorError(ValueError):
+    """A device could not be copied from the cloud (the message says why and what to do)."""
+
+
+def _get(session: requests.Session, url: str, what: str) -> requests.Response:
+    try:
+        response = session.get(url, timeout=TIMEOUT)
+    except requests.RequestException as exc:
+        raise MirrorError(f"cannot reach {url} to mirror {what}: {exc}") from exc
+    if response.status_code in (401, 403):
+        raise MirrorError(
+            f"the service refused the API token ({response.status_code}) while mirroring {what}: "
+            "check the token of the configured OQTOPUS Cloud (oqtopus-bridge config)"
+        )
+    if response.status_code == 404:
+        raise MirrorError(f"{what} is not found at {url}: list devices with oqtopus-bridge devices")
+    if response.status_code != 200:
+        raise MirrorError(f"{url} answered {response.status_code} while mirroring {what}")
+    return response
+
+
+def _device_info(session: requests.Session, value: Any, what: str) -> dict[str, Any]:
+    if isinstance(value, str) and value.startswith(("http://", "https://")):
+        plain = requests.Session()  # storage requests carry no token
+        plain.proxies = session.proxies
+        _, data = read_single_entry(_get(plain, value, f"the device_info of {what}").content)
+        value = data.decode("utf-8")
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError as exc:
+            raise MirrorError(f"the device_info of {what} is not JSON: {exc}") from exc
+    if not isinstance(value, dict) or not isinstance(value.get("qubits"), list):
+        raise MirrorError(f"{what} has no device_info with qubits: it cannot be emulated")
+    return value
+
+
+def fetch_device(url: str, token: str, device_id: str, proxy: str | None = None) -> dict[str, Any]:
+    """Return the catalog entry of ``device_id`` as the service at ``url`` describes it now.
+
+    Raises:
+        MirrorError: The service cannot be reached, refuses the token, or lacks the device.
+    """
+    session = requests.Session()
+    session.headers["q-api-token"] = token
+    if proxy:
+        session.proxies = {"http": proxy, "https": proxy}
+    what = f"device {device_id!r}"
+    base = url.rstrip("/")
+    device = _get(session, f"{base}/devices/{device_id}", what).json()
+    info = _device_info(session, device.get("device_info"), what)
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    description = device.get("description") or ""
+    return {
+        "device_id": device_id,
+        "device_type": device.get("device_type", "QPU"),
+        # Locally the copy is always usable, whatever the real device's status is right now.
+        "status": "available",
+        "description": f"Mirrored from {base} at {stamp}: {description}".strip(),
+        "basis_gates": device.get("basis_gates") or BASIS_GATES,
+        "supported_instructions": device.get("supported_instructions") or INSTRUCTIONS,
+        "noisy": device.get("device_type", "QPU") == "QPU",
+        "device_info": info,
+    }
+
+
+def mirror_devices(
+    catalog: Path, url: str, token: str, device_ids: Iterable[str], proxy: str | None = None
+) -> list[str]:
+    """Copy each device from the service into the catalog file ``catalog``; return their ids."""
+    copied = []
+    for device_id in device_ids:
+        upsert_device(catalog, fetch_device(url, token, device_id, proxy))
+        copied.append(device_id)
+    return copied
