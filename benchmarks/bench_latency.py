@@ -108,11 +108,11 @@ def run(run: Run) -> tuple[list[Row], list[Target]]:
     if reference.ratio is not None:
         speedup = f"{reference.ratio:.2f}x lower latency than the reference"
         targets.append(
-            Target(BENCH, ">= 3x lower latency than the reference", speedup, reference.ratio >= 3.0)
+            Target(BENCH, ">= 5x lower latency than the reference", speedup, reference.ratio >= 5.0)
         )
     else:
         targets.append(
-            Target(BENCH, ">= 3x lower latency than the reference", reference.note, None)
+            Target(BENCH, ">= 5x lower latency than the reference", reference.note, None)
         )
     requests = ours.requests_per_job or 0.0
     targets.append(

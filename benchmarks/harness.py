@@ -41,6 +41,7 @@ class Sizes:
     throughput_clients: int = 8
     throughput_jobs_per_client: int = 10
     import_reps: int = 9
+    noisy_shots: int = 2500
 
 
 FULL = Sizes()
@@ -58,6 +59,7 @@ SMOKE = Sizes(
     throughput_clients=8,
     throughput_jobs_per_client=1,
     import_reps=1,
+    noisy_shots=20,
 )
 
 
@@ -128,6 +130,27 @@ def _cpu_seconds(pid: int) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+def _children(pid: int) -> list[int]:
+    """Live child processes of ``pid`` (the engine workers of issue 16)."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            found += [int(child) for child in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return found
+
+
+def _children_cpu_seconds(pid: int) -> float:
+    total = 0.0
+    for child in _children(pid):
+        try:
+            total += _cpu_seconds(child)
+        except OSError:
+            continue  # a worker replaced between listing and reading
+    return total
+
+
 class ServerProcess:
     """The one LocalServer of a run, in its own process behind a traffic counter.
 
@@ -177,8 +200,12 @@ class ServerProcess:
         return result
 
     def cpu_seconds(self) -> float:
-        """CPU seconds the server process has used so far."""
+        """CPU seconds the server's API process has used so far."""
         return _cpu_seconds(self.pid)
+
+    def worker_cpu_seconds(self) -> float:
+        """CPU seconds its live engine worker processes have used so far (0 before issue 16)."""
+        return _children_cpu_seconds(self.pid)
 
     @contextmanager
     def counting(self) -> Iterator[dict[str, Any]]:

@@ -25,6 +25,7 @@ from benchmarks import (
     bench_imports,
     bench_large,
     bench_latency,
+    bench_responsiveness,
     bench_throughput,
 )
 from benchmarks.harness import (
@@ -49,6 +50,7 @@ BENCHMARKS: dict[str, tuple[str, Bench]] = {
     "4": ("parameter-shift gradient", bench_gradient.run),
     "5": ("server throughput", bench_throughput.run),
     "6": ("import time and memory", bench_imports.run),
+    "7": ("status requests during a noisy simulation", bench_responsiveness.run),
 }
 
 

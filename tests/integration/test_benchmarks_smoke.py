@@ -27,6 +27,7 @@ EXPECTED = {
     "4 gradient": {"oqtopus.sampler", "oqtopus.sampler, multiprogramming", "default.qubit"},
     "5 throughput": {"oqtopus-bridge, 8 clients"},
     "6 import": {"oqtopus-bridge", "quri-parts-oqtopus"},
+    "7 responsiveness": {"status during a noisy job"},
 }
 
 

@@ -20,12 +20,16 @@ class ServerProcess:
     Args:
         data_dir: The server's data directory (kept across restarts).
         token: The default user's API token.
-        workers: Circuit worker threads.
+        workers: Engine worker processes.
         log_path: Where the child's stdout and stderr go.
+        test_hooks: Honour the server's ``test-hook:*`` job names.
     """
 
-    def __init__(self, data_dir: Path, token: str, workers: int, log_path: Path) -> None:
+    def __init__(
+        self, data_dir: Path, token: str, workers: int, log_path: Path, test_hooks: bool = False
+    ) -> None:
         self.data_dir, self.token, self.workers, self.log_path = data_dir, token, workers, log_path
+        self.test_hooks = test_hooks
         self.process: subprocess.Popen[bytes] | None = None
         self.url = ""
 
@@ -34,7 +38,7 @@ class ServerProcess:
         code = (
             "from oqtopus_bridge.local import serve; "
             f"serve(host='127.0.0.1', port=0, data_dir={str(self.data_dir)!r}, "
-            f"token={self.token!r}, workers={self.workers})"
+            f"token={self.token!r}, workers={self.workers}, test_hooks={self.test_hooks})"
         )
         offset = self.log_path.stat().st_size if self.log_path.exists() else 0
         log = self.log_path.open("ab")

@@ -76,11 +76,22 @@ def test_not_a_zip_and_non_utf8_and_not_json_fail_the_job(api: Api) -> None:
     assert "not JSON" in _failed_message(api, zip_of("input.json", b"{oops"))
 
 
+SYNTAX_ERROR = 'OPENQASM 3.0;\ninclude "stdgates.inc";\nqubit[2] q;\nh q[0]\ncx q[0], q[1];'
+ONE_LINE_ERROR = 'OPENQASM 3; include "stdgates.inc"; qubit[1] q; bit[1] c; x q[0] c = measure q;'
+QASM2 = 'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[1];\ncreg c[1];\nx q[0];\nmeasure q -> c;'
+
+
 @pytest.mark.parametrize(
     ("payload", "submit", "expected"),
     [
         ({"program": ["this is not qasm"]}, {}, "failed to parse OpenQASM 3 program 0"),
         ({"program": ["OPENQASM 3; qubit[1] q; bogus q[0];"]}, {}, "bogus"),
+        # issue 17 item 7: a syntax error names its line and column (first error only)
+        ({"program": [SYNTAX_ERROR]}, {}, "program 0: line 4, column 7: Expected `,`"),
+        ({"program": [ONE_LINE_ERROR]}, {}, "line 1, column "),
+        # issue 17 item 7: OpenQASM 2 is told it needs OpenQASM 3, and how to convert
+        ({"program": [QASM2]}, {}, "is OpenQASM 2: this server (like OQTOPUS) runs OpenQASM 3"),
+        ({"program": [QASM2]}, {}, "qiskit.qasm3.dumps(qiskit.QuantumCircuit.from_qasm_str("),
         ({"program": []}, {}, "non-empty 'program'"),
         ({"program": [BELL, BELL]}, {}, "exactly one program"),
         ({"sse_program": "print(1)"}, {}, "non-empty 'program'"),

@@ -47,6 +47,12 @@ def add_parser(
         help="wire protocol: current presigned-storage one, or legacy inline job_info [storage]",
     )
     parser.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="engine worker processes that run circuit jobs [one per core]",
+    )
+    parser.add_argument(
         "--mirror",
         metavar="DEVICE",
         action="append",
@@ -78,6 +84,9 @@ def run(args: argparse.Namespace) -> int:
         raise ImportError(f"{_SERVER_EXTRA} ({exc})") from exc
     if not 0 <= args.port <= 65535:
         raise ValueError(f"--port must be between 0 and 65535, not {args.port}")
+    workers = getattr(args, "workers", None)
+    if workers is not None and workers < 1:
+        raise ValueError(f"--workers must be at least 1, not {workers}")
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how a foreground server stops
         serve(
             args.host,
@@ -85,6 +94,7 @@ def run(args: argparse.Namespace) -> int:
             args.data_dir,
             args.token,
             args.protocol,
+            workers=workers,
             mirror=args.mirror,
             sse_python=args.sse_python,
         )

@@ -7,9 +7,13 @@ Public names: `LocalServer` (run in-process), `create_app` (the ASGI app factory
 
 from __future__ import annotations
 
-from .app import create_app
-from .server import LocalServer, config_or_local_server, default_data_dir, serve
-from .settings import ServerSettings
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .app import create_app
+    from .server import LocalServer, config_or_local_server, default_data_dir, serve
+    from .settings import ServerSettings
 
 __all__ = [
     "LocalServer",
@@ -19,3 +23,21 @@ __all__ = [
     "default_data_dir",
     "serve",
 ]
+_HOMES = {
+    "LocalServer": "server",
+    "config_or_local_server": "server",
+    "ServerSettings": "settings",
+    "create_app": "app",
+    "default_data_dir": "server",
+    "serve": "server",
+}
+
+
+def __getattr__(name: str) -> Any:
+    # Lazy, so an engine worker process (which imports oqtopus_bridge.local.engine) never loads
+    # FastAPI or uvicorn (issue 16).
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_HOMES[name]}", __name__), name)
+    globals()[name] = value
+    return value

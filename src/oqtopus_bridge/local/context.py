@@ -47,7 +47,7 @@ class ServerContext:
         )
         catalog = DeviceCatalog(data_dir / CATALOG_NAME, CalibrationHistory(repo, store))
         engine = Engine(settings, repo, store, catalog)
-        service = JobService(settings, repo, store, catalog, engine.enqueue)
+        service = JobService(settings, repo, store, catalog, engine.enqueue, engine.cancel)
         return cls(settings, repo, store, catalog, service, engine)
 
     def start(self) -> None:

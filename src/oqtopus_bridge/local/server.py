@@ -123,7 +123,7 @@ class LocalServer:
         token: API token of the default user; generated (and kept in the data dir) when ``None``.
         host: Interface to bind.
         port: TCP port; ``0`` picks a free one.
-        workers: Circuit worker threads; sized to the machine when ``None``.
+        workers: Engine worker processes that run circuit jobs; one per core when ``None``.
         log_requests: Log one line per request and per job transition.
         mirror: Device ids to copy from OQTOPUS Cloud into the catalog at start (one-step
             emulation of a real device as calibrated now; see ``docs/local-server.md``).

@@ -36,6 +36,7 @@ class JobService:
         store: Object storage.
         catalog: The device catalog.
         enqueue: Called with a job id once the job is ``submitted``.
+        on_cancel: Called with a job id once the job is ``cancelled`` (stops its simulation).
     """
 
     def __init__(
@@ -45,12 +46,14 @@ class JobService:
         store: ObjectStore,
         catalog: DeviceCatalog,
         enqueue: Callable[[str], None],
+        on_cancel: Callable[[str], None] | None = None,
     ) -> None:
         self.settings = settings
         self.repo = repo
         self.store = store
         self.catalog = catalog
         self._enqueue = enqueue
+        self._on_cancel = on_cancel
 
     # -- devices ----------------------------------------------------------------------------------
 
@@ -156,6 +159,8 @@ class JobService:
                 "cancellation: 'registered', 'ready', 'submitted' and 'running')"
             )
         log.info("job %s cancelled", job_id)
+        if self._on_cancel is not None:
+            self._on_cancel(job_id)
 
     def delete(self, who: Identity, job_id: str) -> None:
         """Delete a finished job and all its objects."""

@@ -21,7 +21,11 @@ class ServerSettings:
         protocol: ``"storage"`` (current presigned-storage API) or ``"legacy"`` (inline job_info).
         public_url: Base URL clients reach the server at; presigned URLs point here. Set by the
             runner once the port is known.
-        workers: Number of circuit worker threads; ``None`` sizes the pool to the machine.
+        workers: Number of engine worker processes that run circuit jobs; ``None`` starts one
+            per core.
+        worker_memory_bytes: Memory one engine worker may use for a simulation; ``None`` gives
+            each worker an equal share of three quarters of the machine's memory. A larger job
+            fails with a message saying so.
         sse_workers: Number of threads that supervise SSE user programs.
         url_expiry_s: Lifetime of presigned upload and download URLs, in seconds.
         max_upload_bytes: Largest accepted ``input.zip`` upload.
@@ -30,12 +34,15 @@ class ServerSettings:
         sse_python: The Python interpreter that runs SSE programs (e.g. a venv with the real
             service's SSE image packages); ``None`` uses the server's own interpreter.
         log_requests: Log one line per HTTP request and per job transition.
+        test_hooks: Honour the job names ``test-hook:hold`` and ``test-hook:crash`` (for the
+            test suite: hold a job running, or kill its worker).
     """
 
     data_dir: Path
     protocol: Protocol = "storage"
     public_url: str = "http://127.0.0.1:8080"
     workers: int | None = None
+    worker_memory_bytes: int | None = None
     sse_workers: int = 2
     url_expiry_s: int = 3600
     max_upload_bytes: int = 50 * MIB
@@ -43,6 +50,7 @@ class ServerSettings:
     sse_memory_bytes: int = 4096 * MIB
     sse_python: str | None = None
     log_requests: bool = False
+    test_hooks: bool = False
 
     def __post_init__(self) -> None:
         if self.protocol not in ("storage", "legacy"):
@@ -51,11 +59,35 @@ class ServerSettings:
 
     @property
     def worker_count(self) -> int:
-        """The effective number of circuit worker threads (Aer releases the GIL)."""
+        """The effective number of engine worker processes (one per usable core by default)."""
         if self.workers is not None:
             return max(1, self.workers)
-        return max(2, os.cpu_count() or 2)
+        return usable_cores()
+
+    @property
+    def aer_threads(self) -> int:
+        """Threads each worker's Aer may use, so that the workers together fill the cores once."""
+        return max(1, usable_cores() // self.worker_count)
+
+    @property
+    def worker_memory(self) -> int:
+        """The effective memory budget of one engine worker, in bytes."""
+        if self.worker_memory_bytes is not None:
+            return max(MIB, self.worker_memory_bytes)
+        try:
+            total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        except (ValueError, OSError, AttributeError):
+            total = 4096 * MIB
+        return max(256 * MIB, total * 3 // (4 * self.worker_count))
 
     def replace(self, **changes: object) -> ServerSettings:
         """Return a copy with some fields changed."""
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the OS reports it)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)

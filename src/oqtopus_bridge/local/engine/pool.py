@@ -1,9 +1,12 @@
 """The worker pool: moves submitted jobs through ready and running to a final status.
 
-Circuit jobs run on ``settings.worker_count`` threads (Aer releases the GIL); SSE jobs are
-supervised on their own threads, so a user program waiting for its inner jobs never starves the
-circuit workers.
-A failure anywhere ends the job ``failed`` with a message; nothing escapes a worker.
+Circuit jobs run in ``settings.worker_count`` engine worker **processes** (issue 16), each driven
+by one thread here that sends it a job, moves the job's status when the worker reports, and stores
+the outcome: the API process only stores data and moves statuses, so no simulation holds its GIL.
+A worker that dies fails its job with a message and is replaced; cancelling a running job kills
+its worker. SSE jobs are supervised on their own threads (their user program is already a
+subprocess), so a program waiting for its inner jobs never starves the circuit workers.
+A failure anywhere ends the job ``failed`` with a message; nothing escapes a pool thread.
 """
 
 from __future__ import annotations
@@ -12,15 +15,18 @@ import contextlib
 import logging
 import queue
 import threading
+from collections.abc import Callable
 from typing import Any
 
-from ..devices import DeviceCatalog
+from ..devices import Device, DeviceCatalog
 from ..errors import JobFailure
 from ..repository import JobRecord, Repository, utc_now
 from ..settings import ServerSettings
 from ..storage import ObjectStore
 from .circuits import DEFAULT_TRANSPILER_INFO
 from .outcome import Outcome
+from .worker import WorkerConfig
+from .workers import WorkerDied, WorkerProcess
 
 log = logging.getLogger("oqtopus_bridge.local")
 
@@ -29,8 +35,40 @@ class Cancelled(Exception):
     """The job left the expected status (cancelled by its owner) while the engine worked on it."""
 
 
+class _Slot:
+    """One circuit pool thread's worker process, replaced whenever it dies."""
+
+    def __init__(self, config: WorkerConfig) -> None:
+        self.config = config
+        self.worker: WorkerProcess | None = None
+        self.lock = threading.Lock()
+
+    def ready(self) -> WorkerProcess:
+        """Return a live worker, starting (and waiting for) a new one if needed."""
+        with self.lock:
+            worker = self.worker
+        if worker is None:
+            worker = WorkerProcess(self.config)
+            with self.lock:
+                self.worker = worker
+            try:
+                worker.wait_ready()
+            except WorkerDied:
+                self.discard(worker)
+                raise
+        return worker
+
+    def discard(self, worker: WorkerProcess) -> None:
+        """Forget a dead (or killed) worker; the next job starts a new one."""
+        with self.lock:
+            if self.worker is worker:
+                self.worker = None
+        worker.kill()
+        worker.close(timeout=5)
+
+
 class Engine:
-    """In-process executor of submitted jobs.
+    """Executor of submitted jobs: engine worker processes, driven from this process.
 
     Args:
         settings: Server settings (pool sizes, SSE limits, public URL).
@@ -53,31 +91,55 @@ class Engine:
         self._circuit_queue: queue.Queue[str | None] = queue.Queue()
         self._sse_queue: queue.Queue[str | None] = queue.Queue()
         self._threads: list[threading.Thread] = []
+        self._slots: list[_Slot] = []
         self.stopping = threading.Event()
 
     def start(self) -> None:
-        """Start the worker threads."""
-        pools = [
-            (self._circuit_queue, self.settings.worker_count, "circuit"),
-            (self._sse_queue, self.settings.sse_workers, "sse"),
-        ]
-        for jobs, count, kind in pools:
-            for index in range(count):
-                thread = threading.Thread(
-                    target=self._work, args=(jobs,), name=f"oqtopus-{kind}-{index}", daemon=True
-                )
-                thread.start()
-                self._threads.append(thread)
+        """Start the pool threads; each circuit thread starts its worker process."""
+        config = WorkerConfig(
+            store=self.store,
+            threads=self.settings.aer_threads,
+            memory_bytes=self.settings.worker_memory,
+            test_hooks=self.settings.test_hooks,
+        )
+        self._slots = [_Slot(config) for _ in range(self.settings.worker_count)]
+        for index, slot in enumerate(self._slots):
+            self._spawn(self._work, (self._circuit_queue, slot), f"oqtopus-circuit-{index}")
+        for index in range(self.settings.sse_workers):
+            self._spawn(self._work, (self._sse_queue, None), f"oqtopus-sse-{index}")
+
+    def _spawn(self, target: Any, args: tuple[Any, ...], name: str) -> None:
+        thread = threading.Thread(target=target, args=args, name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Ask the workers to stop after their current job and wait for them."""
+        """Stop the pool: running circuit jobs are abandoned (re-queued on the next start)."""
         self.stopping.set()
         for thread in self._threads:
             jobs = self._sse_queue if "sse" in thread.name else self._circuit_queue
             jobs.put(None)
+        for slot in self._slots:
+            worker = slot.worker
+            if worker is not None:
+                worker.kill()
         for thread in self._threads:
             thread.join(timeout)
+        for slot in self._slots:
+            if slot.worker is not None:
+                slot.discard(slot.worker)
         self._threads.clear()
+
+    def worker_pids(self) -> list[int]:
+        """Process ids of the live engine workers (for tests and diagnostics)."""
+        return [slot.worker.pid for slot in self._slots if slot.worker is not None]
+
+    def cancel(self, job_id: str) -> None:
+        """Stop a cancelled job's simulation now: kill the worker running it (it is replaced)."""
+        for slot in self._slots:
+            worker = slot.worker
+            if worker is not None and worker.kill_if_running(job_id):
+                log.info("job %s: killed its engine worker (cancelled)", job_id)
 
     def enqueue(self, job_id: str) -> None:
         """Queue a submitted job for execution."""
@@ -99,13 +161,16 @@ class Engine:
         for record in self.repo.jobs_with_status(("submitted",)):
             self.enqueue(record.job_id)
 
-    def _work(self, jobs: queue.Queue[str | None]) -> None:
+    def _work(self, jobs: queue.Queue[str | None], slot: _Slot | None) -> None:
+        if slot is not None:
+            with contextlib.suppress(WorkerDied):
+                slot.ready()  # start the worker before the first job arrives
         while True:
             job_id = jobs.get()
             if job_id is None or self.stopping.is_set():
                 return
             try:
-                self.run(job_id)
+                self.run(job_id, slot)
             except Exception:  # last line of defence: a worker never dies
                 if self.stopping.is_set():
                     return  # the database closed under a job that outlived shutdown
@@ -131,14 +196,14 @@ class Engine:
         with contextlib.suppress(Cancelled):
             self.transition(job_id, "failed", ("submitted", "ready", "running"), message=message)
 
-    def run(self, job_id: str) -> None:
-        """Execute one job from ``submitted`` to its final status."""
+    def run(self, job_id: str, slot: _Slot | None = None) -> None:
+        """Execute one job from ``submitted`` to its final status (circuit jobs in ``slot``)."""
         record = self.repo.get_job(job_id)
         if record is None or record.status != "submitted":
             return
         try:
             self.transition(job_id, "ready", ("submitted",))
-            outcome = self._execute(record)
+            outcome = self._execute(record, slot)
             current = self.repo.get_job(job_id)
             if current is None or current.status != "running":
                 raise Cancelled(job_id)  # cancelled (and maybe deleted) while it ran
@@ -161,7 +226,7 @@ class Engine:
                 self.store.put_json(job_id, item, value)
         self.store.put_json(job_id, "result", outcome.result)
 
-    def _execute(self, record: JobRecord) -> Outcome:
+    def _execute(self, record: JobRecord, slot: _Slot | None) -> Outcome:
         device = self.catalog.get(record.device_id or "")
         if device is None:
             raise JobFailure(f"device {record.device_id} was removed from the catalog")
@@ -177,6 +242,38 @@ class Engine:
             # The real engine writes its default back so the user sees what was applied.
             record.transpiler_info = dict(DEFAULT_TRANSPILER_INFO)
             self.repo.update_job(record.job_id, transpiler_info=record.transpiler_info)
-        from .pipeline import run_circuit_job
+        if slot is None:
+            raise JobFailure("internal error: a circuit job reached an SSE pool thread")
+        return self._in_worker(slot, record, device, mark_running)
 
-        return run_circuit_job(record, device, self.store, mark_running)
+    def _in_worker(
+        self, slot: _Slot, record: JobRecord, device: Device, mark_running: Callable[[], None]
+    ) -> Outcome:
+        """Run a circuit job in ``slot``'s worker process; a dead worker fails only this job."""
+        try:
+            worker = slot.ready()
+        except WorkerDied as exc:
+            raise JobFailure(
+                f"the engine worker process failed to start ({exc.message}); see the server log"
+            ) from exc
+
+        def on_running() -> None:
+            try:
+                mark_running()
+            except Cancelled:
+                slot.discard(worker)  # cancelled before it started simulating: stop it now
+                raise
+
+        try:
+            return worker.run(record, device, on_running)
+        except WorkerDied as exc:
+            slot.discard(worker)
+            current = self.repo.get_job(record.job_id)
+            if self.stopping.is_set() or current is None or current.status == "cancelled":
+                raise Cancelled(record.job_id) from exc
+            log.warning("job %s: engine worker died: %s; replacing it", record.job_id, exc.message)
+            raise JobFailure(
+                f"the engine worker running this job stopped unexpectedly: {exc.message}. The "
+                "worker was replaced and other jobs are unaffected; if it happens again, the job "
+                "may need more memory than the machine has (use fewer qubits or shots)"
+            ) from exc

@@ -22,6 +22,10 @@ from qiskit_aer.noise import (
 from ..devices import Device
 from ..errors import JobFailure
 
+#: Limits of this process's simulations, set by an engine worker at start (:func:`configure`).
+_limits: dict[str, int] = {}
+_BYTES_PER_AMPLITUDE = 16  # complex128 statevector
+
 
 def _thermal(qubit: dict[str, Any], duration_ns: float) -> QuantumError | None:
     lifetime = qubit.get("qubit_lifetime") or {}
@@ -89,11 +93,50 @@ def noise_model(device: Device) -> NoiseModel:
 def simulator(device: Device, seed: int | None) -> AerSimulator:
     """Return an AerSimulator for ``device`` (noisy when the catalog says so)."""
     options: dict[str, Any] = {}
+    if "threads" in _limits:
+        options["max_parallel_threads"] = _limits["threads"]
+    if "memory_bytes" in _limits:
+        options["max_memory_mb"] = max(1, _limits["memory_bytes"] // 2**20)
     if seed is not None:
         options["seed_simulator"] = seed
     if device.noisy:
         options["noise_model"] = noise_model(device)
     return AerSimulator(**options)
+
+
+def configure(threads: int, memory_bytes: int) -> None:
+    """Bound this process's simulations: Aer threads, and memory per simulation (issue 16).
+
+    An engine worker calls it once, so that workers together use each core once and a job too
+    large for a worker's memory fails with a message instead of taking the machine down.
+    """
+    _limits.update(threads=max(1, threads), memory_bytes=max(1, memory_bytes))
+
+
+def check_memory(circuits: list[QuantumCircuit]) -> None:
+    """Fail a job whose statevector would not fit in this worker's memory, before simulating.
+
+    Aer simulates only the qubits a circuit touches (truncation), so those are what counts.
+    """
+    budget = _limits.get("memory_bytes")
+    if budget is None:
+        return
+    for circuit in circuits:
+        used = {qubit for instruction in circuit.data for qubit in instruction.qubits}
+        needed = _BYTES_PER_AMPLITUDE * 2 ** len(used)
+        if needed > budget:
+            raise JobFailure(
+                f"the job needs about {_size(needed)} of memory to simulate {len(used)} qubits, "
+                f"more than an engine worker may use ({_size(budget)}); use fewer qubits, or "
+                "start the server with fewer workers or a larger worker_memory_bytes"
+            )
+
+
+def _size(count: int) -> str:
+    for unit, scale in (("GiB", 2**30), ("MiB", 2**20)):
+        if count >= scale:
+            return f"{count / scale:.1f} {unit}"
+    return f"{count / 2**10:.1f} KiB"
 
 
 def seed_of(simulator_info: dict[str, Any] | None) -> int | None:
@@ -109,10 +152,13 @@ def run_counts(
     for circuit in circuits:
         if circuit.num_clbits == 0:
             raise JobFailure("the program measures nothing: add measurements to sample it")
+    check_memory(circuits)
     try:
         result = simulator(device, seed).run(circuits, shots=shots).result()
     except Exception as exc:  # Aer reports invalid circuits with several exception types
         raise JobFailure(f"simulation failed: {exc}") from exc
+    if not result.success:
+        raise JobFailure(f"simulation failed: {_aer_reason(result)}")
     counts = []
     for index, circuit in enumerate(circuits):
         if not _measures(circuit):
@@ -132,3 +178,15 @@ def run_counts(
 def _measures(circuit: QuantumCircuit) -> bool:
     """Whether the circuit has at least one measurement (Aer reports no counts otherwise)."""
     return any(instruction.operation.name == "measure" for instruction in circuit.data)
+
+
+def _aer_reason(result: Any) -> str:
+    """Aer's own explanation of a failed run (e.g. "Insufficient memory ..."), made actionable."""
+    status = str(getattr(result, "status", "") or "")
+    for experiment in getattr(result, "results", []) or []:
+        if not experiment.success:
+            status = str(experiment.status)
+            break
+    if "memory" in status.lower():
+        return f"{status} (the engine worker's memory limit; use fewer qubits)"
+    return status or "unknown Aer error"
