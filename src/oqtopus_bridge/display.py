@@ -6,10 +6,12 @@ sorted as strings with zero counts dropped, and a device's qubits and couplings 
 viridis by readout (or 1-qubit) and 2-qubit error. The local server's web view draws its own (it
 imports nothing from the client side, DESIGN.md).
 
-Example:
-    >>> from oqtopus_bridge.display import histogram_svg
-    >>> histogram_svg({"11": 480, "00": 520, "01": 0}).count("<rect")
-    2
+Examples:
+    ```python
+    from oqtopus_bridge.display import histogram_svg
+
+    histogram_svg({"11": 480, "00": 520, "01": 0}).count("<rect")  # 2: zero counts are dropped
+    ```
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ import contextlib
 import io
 import os
 import re
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -24,16 +25,20 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
-BLOCK = re.compile(r"(?:<!-- (no-run|continues): ([^>]*?) -->\n)?```python\n(.*?)```", re.S)
+# A block may be indented (inside a list item); its marker then carries the same indent.
+BLOCK = re.compile(r"(?:<!-- (no-run|continues): ([^>]*?) -->\n[ \t]*)?```python\n(.*?)```", re.S)
 
 #: (page, reason) of every block that is deliberately not run.
 EXPECTED_NO_RUN = {
     ("configuration.md", "needs an [oqtopus-dev] section in ~/.oqtopus"),
+    ("configuration.md", "needs an [oqtopus-dev] section in the official SDK's config.ini"),
+    ("local-server.md", "needs an account on OQTOPUS Cloud to copy the device from"),
     ("porting.md", "code before porting; it needs quri-parts-oqtopus"),
     ("qiskit.md", "a signature, not a program"),
     ("quri-parts.md", "needs user_program.py (see the SSE guide) and a service that runs SSE jobs"),
     ("sse.md", "runs inside an SSE job on the service, where quri_parts_oqtopus is installed"),
     ("sse.md", "needs user_program.py (the program above) and a service that runs SSE jobs"),
+    ("sse.md", "needs an SSE job that has run (the program above)"),
 }
 
 
@@ -43,6 +48,7 @@ def _snippets() -> list[tuple[str, int, str | None, str | None, str]]:
         text = page.read_text(encoding="utf-8")
         for match in BLOCK.finditer(text):
             kind, reason, source = match.groups()
+            source = textwrap.dedent(source)
             line = text[: match.start()].count("\n") + 1
             found.append((page.relative_to(ROOT).as_posix(), line, kind, reason, source))
     return found

@@ -43,7 +43,7 @@ def test_vqe_example_uses_the_oqtopus_file_and_says_so(
     monkeypatch.setattr(sys, "argv", [str(script), "--steps", "1", "--shots", "200"])
     runpy.run_path(str(script), run_name="__main__")
     output = capsys.readouterr().out
-    assert f"Using OQTOPUS at {local_server.url} (from ~/.oqtopus [default])" in output
+    assert f"Using OQTOPUS at {local_server.url} (from file ~/.oqtopus [default])" in output
     assert len(_jobs_of(local_server.url, token)) >= 7  # 1 forward + 6 shifted tapes, on our server
 
 
@@ -60,7 +60,7 @@ def test_qiskit_tour_uses_the_oqtopus_file(local_server: Any) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert f"Using OQTOPUS at {local_server.url} (from ~/.oqtopus [default])" in done.stdout
+    assert f"Using OQTOPUS at {local_server.url} (from file ~/.oqtopus [default])" in done.stdout
     assert _jobs_of(local_server.url, token)
 
 
@@ -82,7 +82,9 @@ def test_environment_wins_and_is_named(local_server: Any, monkeypatch: pytest.Mo
     lines: list[str] = []
     config, server = config_or_local_server(lines.append)
     assert server is None and config.url == local_server.url
-    expected = f"Using OQTOPUS at {local_server.url} (from OQTOPUS_URL and OQTOPUS_API_TOKEN)"
+    expected = (
+        f"Using OQTOPUS at {local_server.url} (from environment (OQTOPUS_URL, OQTOPUS_API_TOKEN))"
+    )
     assert lines == [expected]
 
 

@@ -167,9 +167,11 @@ class OqtopusJobBackendBase(OqtopusBackendBase):
                 disagree.
             BackendError: If the request fails.
 
-        Example:
-            >>> backend = OqtopusJobBackendBase()
-            >>> backend.list_jobs(size=20, page=2, start_time="2026-12-01", device_id="anemone")
+        Examples:
+            ```python
+            backend = OqtopusJobBackendBase()
+            backend.list_jobs(size=20, page=2, start_time="2026-12-01", device_id="anemone")
+            ```
         """
         size = _page_size(size, limit)
         check_int(page, "page", 1, MAX_PAGE)
@@ -216,8 +218,10 @@ class OqtopusJobBackendBase(OqtopusBackendBase):
             ValueError: If an argument is invalid (raised at the call, before any request).
             BackendError: If a request fails.
 
-        Example:
-            >>> failed = [job["job_id"] for job in backend.iter_jobs(status="failed")]
+        Examples:
+            ```python
+            failed = [job["job_id"] for job in backend.iter_jobs(status="failed")]
+            ```
         """
         check_int(page_size, "page_size", 1, MAX_PAGE_SIZE)
         job_filter = JobFilter(status, query, start_time, end_time, device_id, fields, newest_first)

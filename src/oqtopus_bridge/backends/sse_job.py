@@ -82,10 +82,13 @@ class OqtopusSseJob(OqtopusJobBase):
             ValueError: If ``save_dir`` does not exist or is not a directory, or the file exists.
             BackendError: If the server has no log for the job, or the download fails.
 
-        Example:
-            >>> import zipfile
-            >>> with zipfile.ZipFile(job.download_log(save_dir="logs")) as archive:
-            ...     text = archive.read(archive.namelist()[0]).decode()
+        Examples:
+            ```python
+            import zipfile
+
+            with zipfile.ZipFile(job.download_log(save_dir="logs")) as archive:
+                text = archive.read(archive.namelist()[0]).decode()
+            ```
         """
         directory = Path.cwd() if save_dir is None else Path(save_dir)
         if not directory.exists():

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
 
 from .context import ServerContext
 from .errors import ServerError
@@ -48,6 +49,7 @@ def create_app(settings: ServerSettings, context: ServerContext | None = None) -
     if context is not None:
         app.state.ctx = context
     app.add_exception_handler(ServerError, _server_error)  # type: ignore[arg-type]
+    app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _unexpected_error)
     if settings.log_requests:
         app.middleware("http")(_log_request)
@@ -67,6 +69,19 @@ def create_app(settings: ServerSettings, context: ServerContext | None = None) -
 
 async def _server_error(request: Request, exc: ServerError) -> JSONResponse:
     return JSONResponse({"message": exc.message}, status_code=exc.status)
+
+
+# Starlette's own text for a body it cannot decode (e.g. bytes that are not UTF-8).
+_UNPARSABLE_BODY = "There was an error parsing the body"
+
+
+async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
+    # Framework errors (unknown path, wrong method, undecodable body) in the spec's error shape,
+    # {"message"}, like every domain error; schema errors stay FastAPI's 422 {"detail": [...]}.
+    message = str(exc.detail)
+    if exc.status_code == 400 and message == _UNPARSABLE_BODY:
+        message = "the request body could not be read: send a JSON object encoded as UTF-8"
+    return JSONResponse({"message": message}, status_code=exc.status_code, headers=exc.headers)
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:

@@ -297,7 +297,6 @@ def serve(
     transition. ``mirror`` device ids are first copied from the configured OQTOPUS Cloud.
     """
     directory = Path(data_dir) if data_dir is not None else default_data_dir()
-    _mirror(directory, mirror, None)
     try:
         sock = _bind(host, port)
     except OSError as exc:
@@ -305,6 +304,7 @@ def serve(
             raise AddressInUseError(address_in_use_message(host, port)) from exc
         raise
     _log_to_stderr()
+    _mirror(directory, mirror, None)
     url = _url(host, sock.getsockname()[1])
     warning = exposed_warning(host, sock.getsockname()[1])
     if warning:
@@ -323,9 +323,9 @@ def serve(
         token=api_token,
         created=created,
         token_file=directory / TOKEN_FILE,
+        ui_link=login_link(context, url),
     )
     print("\n".join(lines), flush=True)
-    print(f"Web view (this link logs in once): {login_link(context, url)}", flush=True)
     server = uvicorn.Server(
         uvicorn.Config(
             create_app(config, context), log_level="warning", access_log=False, lifespan="off"

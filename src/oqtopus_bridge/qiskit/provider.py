@@ -250,8 +250,10 @@ class OqtopusProvider:
         Raises:
             ValueError: If ``limit`` or ``skip`` is negative, or a status or time is invalid.
 
-        Example:
-            >>> provider.jobs(limit=5, backend_name="anemone", created_after="2026-12-01")
+        Examples:
+            ```python
+            provider.jobs(limit=5, backend_name="anemone", created_after="2026-12-01")
+            ```
         """
         if limit is not None and (
             isinstance(limit, bool) or not isinstance(limit, int) or limit < 0

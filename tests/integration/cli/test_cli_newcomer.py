@@ -152,15 +152,16 @@ def test_serve_prints_export_lines_and_where_the_token_is_on_restart(tmp_path):
             process.communicate(timeout=60)
 
     token_file = tmp_path / "api_token"
-    first = first_lines(4)
+    first = first_lines(5)  # banner, token, web-view link, "Use it ...", export
     token = token_file.read_text().strip()
     assert token in first[1]
+    assert first[2].startswith("Web view (this link logs in once): ")
     export = r'export OQTOPUS_URL=http://127\.0\.0\.1:\d+ OQTOPUS_API_TOKEN="\$\(cat '
-    assert re.search(export, first[3])
-    second = first_lines(4)
+    assert re.search(export, first[4])
+    second = first_lines(5)
     assert token not in "".join(second)
     assert f"kept in {token_file}" in second[1]
-    assert "export OQTOPUS_URL=" in second[3]
+    assert "export OQTOPUS_URL=" in second[4]
 
 
 @pytest.mark.parametrize("flags", [[], ["--section", "lab"]])

@@ -22,7 +22,7 @@ from qiskit_aer.noise import (
 from ..devices import Device
 from ..errors import JobFailure
 
-#: Limits of this process's simulations, set by an engine worker at start (:func:`configure`).
+#: Limits of this process's simulations, set by an engine worker at start (`configure`).
 _limits: dict[str, int] = {}
 _BYTES_PER_AMPLITUDE = 16  # complex128 statevector
 

@@ -1,12 +1,12 @@
 """An engine worker process: runs circuit jobs sent by the API process, one at a time (issue 16).
 
-Started by :class:`~oqtopus_bridge.local.engine.workers.WorkerProcess` as
+Started by `~oqtopus_bridge.local.engine.workers.WorkerProcess` as
 ``python -m oqtopus_bridge.local.engine.worker`` (a fresh interpreter, not a ``multiprocessing``
 child, so a user script without an ``if __name__ == "__main__"`` guard, or a notebook, is never
 re-imported). It talks over its standard input and output with ``multiprocessing.connection``
 framing (pickles between two processes of this package only):
 
-* in: one :class:`WorkerConfig`, then ``(record, device)`` per job;
+* in: one `WorkerConfig`, then ``(record, device)`` per job;
 * out: ``("running",)`` right before simulation, then ``("done", Outcome)`` or
   ``("failed", message)``.
 

@@ -1,6 +1,6 @@
 """The API process's handle on one engine worker process (start, run a job, kill, replace).
 
-A worker is a fresh interpreter running :mod:`.worker`, started with :mod:`subprocess` rather than
+A worker is a fresh interpreter running `.worker`, started with `subprocess` rather than
 ``multiprocessing``: spawn and forkserver re-import the user's ``__main__`` (a script that starts
 ``LocalServer()`` without an ``if __name__ == "__main__"`` guard would start servers recursively),
 and fork is unsafe in a process whose uvicorn and pool threads hold locks.

@@ -16,7 +16,8 @@ try:
 except ImportError as exc:  # an sse_python interpreter with neither package
     raise ImportError(
         "the local server's quri_parts_oqtopus stand-in needs oqtopus-bridge in the interpreter "
-        "that runs SSE programs: pip install oqtopus-bridge (or quri-parts-oqtopus) there"
+        "that runs SSE programs: install oqtopus-bridge from a clone (pip install '.'), or "
+        "quri-parts-oqtopus, there"
     ) from exc
 
 from oqtopus_bridge import (
