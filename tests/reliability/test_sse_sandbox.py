@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import json
-import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +23,7 @@ from raw_client import RawClient
 from oqtopus_bridge.local import LocalServer
 
 TIME_LIMIT_S = 4.0
+GENEROUS_TIME_LIMIT_S = 300.0
 MEMORY_LIMIT = 768 * 1024 * 1024
 
 PROBE = """
@@ -50,9 +50,11 @@ print("PROBE" + json.dumps(probe))
 
 @pytest.fixture(scope="module")
 def sse_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer]:
+    # A generous time limit: on a loaded machine a program's start-up alone can take seconds, and
+    # only the time-limit test below is about that limit (it has its own server).
     with LocalServer(
         data_dir=tmp_path_factory.mktemp("sse-server"),
-        sse_timeout_s=TIME_LIMIT_S,
+        sse_timeout_s=GENEROUS_TIME_LIMIT_S,
         sse_memory_bytes=MEMORY_LIMIT,
     ) as server:
         yield server
@@ -125,13 +127,13 @@ def test_the_program_cannot_read_the_servers_data_directory(probe: dict[str, Any
     assert all(result.startswith("refused") for result in files.values()), files
 
 
-def test_the_program_is_killed_at_its_time_limit(sse_server: LocalServer) -> None:
-    start = time.monotonic()
-    job, _ = _run(sse_server, "while True:\n    pass\n")
-    elapsed = time.monotonic() - start
+def test_the_program_is_killed_at_its_time_limit(tmp_path: Path) -> None:
+    # The program never ends, so whatever the machine's load it can only stop at the limit; the
+    # message says which limit stopped it (no wall-clock assertion).
+    with LocalServer(data_dir=tmp_path, sse_timeout_s=TIME_LIMIT_S) as server:
+        job, _ = _run(server, "while True:\n    pass\n")
     assert job["status"] == "failed"
     assert "time limit" in job["job_info"]["message"]
-    assert elapsed < TIME_LIMIT_S + 10
 
 
 def test_the_program_is_stopped_at_its_memory_limit(sse_server: LocalServer) -> None:
