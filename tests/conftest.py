@@ -55,10 +55,14 @@ def isolated_environment(
 
 @pytest.fixture(scope="session")
 def local_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """A running LocalServer speaking the current (storage-offload) protocol, for the session."""
+    """A running LocalServer speaking the current (storage-offload) protocol, for the session.
+
+    Its test hooks are on: a job named ``test-hook:hold`` stays running until it is cancelled, so a
+    test that cancels a running job never races the job's end.
+    """
     from oqtopus_bridge.local import LocalServer
 
-    with LocalServer(data_dir=tmp_path_factory.mktemp("server")) as server:
+    with LocalServer(data_dir=tmp_path_factory.mktemp("server"), test_hooks=True) as server:
         yield server
 
 

@@ -139,10 +139,17 @@ def test_failed_child_raises_job_error_with_the_server_message(qulacs: OqtopusBa
     assert job.status() is JobStatus.ERROR
 
 
-def test_timeout_raises_qiskit_job_timeout_error(qulacs: OqtopusBackend) -> None:
-    job = qulacs.run(_classical(), shots=SHOTS)
+def test_timeout_raises_qiskit_job_timeout_error(qulacs: OqtopusBackend, local_server: Any) -> None:
+    from oqtopus_bridge.local.engine.worker import HOLD_HOOK, HOOKS_DIR
+
+    # The server holds the job until the test releases it, so the timeout cannot race its end.
+    job = qulacs.run(_classical(), shots=SHOTS, job_name=HOLD_HOOK)
     with pytest.raises(OqtopusJobTimeoutError, match="did not finish within 0"):
         job.result(timeout=0)
+    hooks = local_server.data_dir / HOOKS_DIR
+    hooks.mkdir(exist_ok=True)
+    for child in job.job_ids():
+        (hooks / child).touch()
     assert job.result().get_counts() == _aer_counts(_classical())  # still retrievable
 
 
