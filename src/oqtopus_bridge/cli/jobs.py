@@ -9,6 +9,7 @@ import shlex
 from typing import Any
 
 from oqtopus_bridge import OqtopusJobBackendBase
+from oqtopus_bridge.backends.listing import JOB_STATUSES
 from oqtopus_bridge.cli.config import resolve_connection
 from oqtopus_bridge.cli.exit_codes import ExitCode, WaitInterrupted
 from oqtopus_bridge.cli.output import print_json, print_result, print_table, result_to_dict
@@ -17,16 +18,6 @@ from oqtopus_bridge.config import OqtopusConfig
 
 __all__ = ["add_parser", "wait_and_report"]
 
-_STATUSES = (
-    "registered",
-    "submitted",
-    "ready",
-    "running",
-    "cancelling",
-    "succeeded",
-    "failed",
-    "cancelled",
-)
 _LIST_COLUMNS = (
     ("job_id", "JOB ID"),
     ("job_type", "TYPE"),
@@ -79,7 +70,7 @@ def add_parser(
         description="List your jobs, newest first. Times are ISO 8601 (no offset: local time) "
         "or a time ago such as 30m, 1h, 2d, 1w; they filter on when a job was submitted.",
     )
-    listing.add_argument("--status", choices=_STATUSES, help="only jobs in this status")
+    listing.add_argument("--status", choices=JOB_STATUSES, help="only jobs in this status")
     listing.add_argument("--device", help="only jobs for this device id")
     listing.add_argument("--query", help="only jobs whose id, name or description contains this")
     listing.add_argument(

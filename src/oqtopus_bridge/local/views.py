@@ -51,7 +51,8 @@ def storage_job(record: JobRecord, store: ObjectStore) -> dict[str, Any]:
     return {key: value for key, value in job.items() if value is not None}
 
 
-def _json_entry(store: ObjectStore, job_id: str, item: str) -> Any:
+def json_entry(store: ObjectStore, job_id: str, item: str) -> Any:
+    """Return the single entry of ``{job_id}/{item}.zip`` as JSON, as text if it is not JSON."""
     data = store.read_entry(job_id, item)
     if data is None:
         return None
@@ -65,16 +66,16 @@ def _json_entry(store: ObjectStore, job_id: str, item: str) -> Any:
 def legacy_job(record: JobRecord, store: ObjectStore) -> dict[str, Any]:
     """Return the legacy ``jobs.JobDef`` with results inline; nulls omitted."""
     job = _base(record)
-    given = _json_entry(store, record.job_id, "input") or {}
+    given = json_entry(store, record.job_id, "input") or {}
     info: dict[str, Any] = {
         "program": given.get("program") or [],
         "operator": given.get("operator"),
     }
-    info["combined_program"] = _json_entry(store, record.job_id, "combined_program")
-    result = _json_entry(store, record.job_id, "result")
+    info["combined_program"] = json_entry(store, record.job_id, "combined_program")
+    result = json_entry(store, record.job_id, "result")
     if isinstance(result, dict):
         info["result"] = {k: v for k, v in result.items() if v is not None}
-    transpiled = _json_entry(store, record.job_id, "transpile_result")
+    transpiled = json_entry(store, record.job_id, "transpile_result")
     if isinstance(transpiled, dict):
         info["transpile_result"] = {
             "transpiled_program": transpiled.get("transpiled_program"),

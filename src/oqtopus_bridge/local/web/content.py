@@ -11,6 +11,7 @@ from ..context import ServerContext
 from ..devices import Device
 from ..repository import JobQuery, JobRecord
 from ..service import CANCELLABLE, TERMINAL
+from ..views import json_entry
 from . import charts
 
 PAGE_SIZE = 50
@@ -60,17 +61,6 @@ def job_query(
 def job_actions(record: JobRecord) -> dict[str, bool]:
     """Which of cancel and delete the service would accept for ``record``."""
     return {"cancel": record.status in CANCELLABLE, "delete": record.status in TERMINAL}
-
-
-def _json(context: ServerContext, job_id: str, item: str) -> Any:
-    data = context.store.read_entry(job_id, item)
-    if data is None:
-        return None
-    text = data.decode("utf-8", errors="replace")
-    try:
-        return json.loads(text)
-    except ValueError:
-        return text
 
 
 def _text(context: ServerContext, job_id: str, item: str) -> str | None:
@@ -128,12 +118,12 @@ def _estimation(result: Mapping[str, Any]) -> list[dict[str, Any]]:
 def job_detail(context: ServerContext, record: JobRecord) -> dict[str, Any]:
     """Everything the job page shows for ``record``."""
     job_id = record.job_id
-    given = _json(context, job_id, "input")
+    given = json_entry(context.store, job_id, "input")
     given = given if isinstance(given, Mapping) else {}
     programs = [str(p) for p in given.get("program") or []]
-    result = _json(context, job_id, "result")
+    result = json_entry(context.store, job_id, "result")
     result = result if isinstance(result, Mapping) else {}
-    transpiled = _json(context, job_id, "transpile_result")
+    transpiled = json_entry(context.store, job_id, "transpile_result")
     transpiled = transpiled if isinstance(transpiled, Mapping) else None
     return {
         "record": record,
