@@ -64,7 +64,12 @@ def test_qiskit_tour_uses_the_oqtopus_file(local_server: Any) -> None:
     assert _jobs_of(local_server.url, token)
 
 
-def test_nothing_configured_starts_a_local_server_and_says_so() -> None:
+def test_nothing_configured_starts_a_local_server_and_says_so(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Variables that do not configure the client (CI sets OQTOPUS_REQUIRE_BROWSER) change nothing.
+    monkeypatch.setenv("OQTOPUS_REQUIRE_BROWSER", "1")
+    monkeypatch.setenv("OQTOPUS_DEVICE", "qulacs")
     lines: list[str] = []
     config, server = config_or_local_server(lines.append)
     try:

@@ -342,9 +342,14 @@ def serve(
 
 
 # ------------------------------------------------ the examples' and the notebook's connection
+# The variables that configure the client (config.py); others, such as OQTOPUS_DEVICE or the test
+# suite's OQTOPUS_REQUIRE_BROWSER, say nothing about which service to use.
+_CONFIG_VARIABLES = ("OQTOPUS_URL", "OQTOPUS_API_TOKEN", "OQTOPUS_BASE_URL")
+
+
 def _nothing_configured(official_file: Path) -> bool:
     """True when no OQTOPUS setting exists: none in the environment, no file the client reads."""
-    env = any(name.startswith("OQTOPUS_") and name != "OQTOPUS_DEVICE" for name in os.environ)
+    env = any(os.environ.get(name) for name in _CONFIG_VARIABLES)
     files = (Path("~/.oqtopus").expanduser(), official_file)
     return not env and not any(file.exists() for file in files)
 
