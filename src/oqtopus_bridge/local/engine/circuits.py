@@ -298,9 +298,10 @@ def _cached_pass_manager(device: Device, options: dict[str, Any]) -> BasePassMan
 
     Building it (target, plugin lookup) cost more CPU than running it on a small circuit: 15% of
     the server's CPU per job in the issue 10 benchmarks. Each worker thread keeps its own, so no
-    pass manager runs on two threads at once. The catalog hands out the same ``Device`` object
-    until ``devices.json`` changes, so an edited device gets a new pass manager. Returns None for
-    options other than plain `_CACHEABLE_OPTIONS`; ``transpile`` then handles them.
+    pass manager runs on two threads at once. A worker process receives a fresh copy of the
+    ``Device`` with every job, so entries are matched by the device's value (a frozen dataclass),
+    not its identity: an edited device compares unequal and gets a new pass manager. Returns None
+    for options other than plain `_CACHEABLE_OPTIONS`; ``transpile`` then handles them.
     """
     simple = all(isinstance(v, (int, float, str)) for v in options.values())
     if not simple or not set(options) <= _CACHEABLE_OPTIONS:
@@ -308,9 +309,9 @@ def _cached_pass_manager(device: Device, options: dict[str, Any]) -> BasePassMan
     cache: dict[Any, tuple[Device, BasePassManager]] | None = getattr(_pass_managers, "cache", None)
     if cache is None:
         cache = _pass_managers.cache = {}
-    key = (id(device), tuple(sorted(options.items())))
+    key = (device.device_id, tuple(sorted(options.items())))
     hit = cache.get(key)
-    if hit is not None and hit[0] is device:  # the stored reference keeps id(device) unique
+    if hit is not None and (hit[0] is device or hit[0] == device):
         return hit[1]
     if len(cache) >= _MAX_CACHED:
         cache.clear()
