@@ -4,7 +4,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import requests
@@ -25,14 +24,9 @@ def test_serve_prints_token_once_logs_requests_and_stops_on_ctrl_c(tmp_path: Pat
         token_line = process.stdout.readline()
         token = token_line.rsplit(" ", 1)[1].strip()
         assert (tmp_path / "api_token").read_text().strip() == token
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                response = requests.get(url + "/devices", headers={"q-api-token": token}, timeout=5)
-                break
-            except requests.ConnectionError:
-                assert time.monotonic() < deadline
-                time.sleep(0.1)
+        # The socket listens before the banner is printed, so no retry is needed: the request
+        # waits in the backlog until the server accepts it.
+        response = requests.get(url + "/devices", headers={"q-api-token": token}, timeout=60)
         assert response.status_code == 200
         # The web-view login link (issue 18): it logs a browser in once, and holds no token.
         link = process.stdout.readline().rsplit(" ", 1)[1].strip()
@@ -58,3 +52,40 @@ def test_serve_prints_token_once_logs_requests_and_stops_on_ctrl_c(tmp_path: Pat
         process.send_signal(signal.SIGINT)
         stdout, _ = process.communicate(timeout=30)
     assert token not in stdout
+
+
+# The Ctrl-C of CI run 19: SIGINT came while the server started, the KeyboardInterrupt was raised
+# inside a weakref callback, Python printed "Exception ignored" and dropped it, and the server ran
+# on. Here the signal is sent from inside such a callback, just before uvicorn starts, every time.
+_LOST_CTRL_C = """
+import signal, weakref, uvicorn
+from oqtopus_bridge.local import serve
+
+original = uvicorn.Server.run
+
+class Box:
+    pass
+
+def run(self, sockets=None):
+    box = Box()
+    alive = weakref.ref(box, lambda ref: signal.raise_signal(signal.SIGINT))
+    del box  # the callback runs here; an exception in it is printed and ignored
+    assert alive() is None
+    original(self, sockets=sockets)
+
+uvicorn.Server.run = run
+serve(host="127.0.0.1", port=0, data_dir={data_dir!r})
+"""
+
+
+def test_a_ctrl_c_during_startup_stops_the_server(tmp_path: Path) -> None:
+    code = _LOST_CTRL_C.format(data_dir=str(tmp_path))
+    process = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        _, stderr = process.communicate(timeout=120)  # a lost Ctrl-C runs forever
+    finally:
+        process.kill()
+    assert process.returncode == 0, stderr
+    assert "server stopped" in stderr

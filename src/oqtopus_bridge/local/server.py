@@ -10,6 +10,7 @@ import errno
 import logging
 import os
 import secrets
+import signal
 import socket
 import sys
 import tempfile
@@ -281,6 +282,20 @@ def _log_to_stderr() -> None:
     package.propagate = False
 
 
+def _route_stop_signals(server: uvicorn.Server) -> dict[int, Any]:
+    """Send SIGINT and SIGTERM to ``server.handle_exit``; return the handlers they replace.
+
+    uvicorn installs the same handler while it runs and re-raises the signals it caught when it
+    returns; with this one in place before and after, a signal at any moment stops the server.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return {}  # signals reach only the main thread; an embedding program keeps its own
+    return {
+        number: signal.signal(number, server.handle_exit)
+        for number in (signal.SIGINT, signal.SIGTERM)
+    }
+
+
 def serve(
     host: str = "127.0.0.1",
     port: int = 8080,
@@ -314,28 +329,35 @@ def serve(
     )
     context = ServerContext.build(config)
     api_token, created = _default_token(context, token)
-    context.start()
-    lines = banner_lines(
-        host=host,
-        url=url,
-        protocol=protocol,
-        directory=directory,
-        token=api_token,
-        created=created,
-        token_file=directory / TOKEN_FILE,
-        ui_link=login_link(context, url),
-    )
-    print("\n".join(lines), flush=True)
     server = uvicorn.Server(
         uvicorn.Config(
             create_app(config, context), log_level="warning", access_log=False, lifespan="off"
         )
     )
+    # From the banner on, Ctrl-C (or SIGTERM) asks uvicorn to stop instead of raising
+    # KeyboardInterrupt wherever the interpreter happens to be: raised inside a weakref or GC
+    # callback during startup, it is printed as "Exception ignored" and lost, and the server
+    # then runs on, deaf to the one Ctrl-C the user sent.
+    previous = _route_stop_signals(server)
     try:
+        context.start()
+        lines = banner_lines(
+            host=host,
+            url=url,
+            protocol=protocol,
+            directory=directory,
+            token=api_token,
+            created=created,
+            token_file=directory / TOKEN_FILE,
+            ui_link=login_link(context, url),
+        )
+        print("\n".join(lines), flush=True)
         server.run(sockets=[sock])
     except KeyboardInterrupt:
-        pass  # uvicorn re-raises Ctrl-C after its graceful shutdown; that is the normal exit
+        pass  # a Ctrl-C that came before the handlers above were installed
     finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
         context.close()
         sock.close()
         log.info("server stopped")
