@@ -125,6 +125,8 @@ class FaultProxy:
         self.upstream_timeout_s = upstream_timeout_s
         self._rng = random.Random(self.plan.seed)
         self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
+        self._in_flight = 0
         self._script = {pattern: deque(faults) for pattern, faults in self.plan.script.items()}
         self.events: list[Event] = []
         self.faults: Counter[str] = Counter()
@@ -152,13 +154,30 @@ class FaultProxy:
         self.close()
 
     def close(self) -> None:
-        """Stop accepting connections (idempotent)."""
+        """Stop accepting connections, then wait for the requests in flight (idempotent).
+
+        A request the client gave up on (a delayed submit, say) may still be on its way to the
+        server; once ``close`` returns, every request the proxy accepted has been answered or
+        dropped, so the server's state is final for what the client sent.
+        """
         server, self._server = self._server, None
         if self._timer is not None:
             self._timer.cancel()
         if server is not None:
             server.shutdown()
             server.server_close()
+        with self._idle:
+            # The bound only turns a proxy bug into a failure instead of a hang.
+            assert self._idle.wait_for(lambda: self._in_flight == 0, timeout=300), "stuck request"
+
+    def _begin(self) -> None:
+        with self._lock:
+            self._in_flight += 1
+
+    def _end(self) -> None:
+        with self._idle:
+            self._in_flight -= 1
+            self._idle.notify_all()
 
     # -- decisions --------------------------------------------------------------------------------
 
@@ -278,6 +297,13 @@ class _FaultHandler(BaseHTTPRequestHandler):
         pass  # quiet: the proxy keeps its own event list
 
     def _dispatch(self) -> None:
+        self.owner._begin()
+        try:
+            self._play()
+        finally:
+            self.owner._end()
+
+    def _play(self) -> None:
         method, path = self.command, self.path
         fault = self.owner.choose(method, path)
         if fault == "reset_upload":

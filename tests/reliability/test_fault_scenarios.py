@@ -7,7 +7,6 @@ Each scenario must end with the job run exactly once and its correct result in t
 
 from __future__ import annotations
 
-import time
 import uuid
 from typing import Any
 
@@ -69,7 +68,7 @@ def _run(server: Any, script: dict[str, list[str]]) -> tuple[Any, str, FaultProx
             outcome: Any = dict(job.result(timeout=60, wait=0.2, progress=False).counts)
         except BackendError as exc:
             outcome = exc
-    time.sleep(0.3)  # let a job whose answer was lost reach a final state before counting
+    # Leaving the proxy waited for its requests in flight: what the server holds now is final.
     return outcome, name, proxy
 
 

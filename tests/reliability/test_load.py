@@ -68,7 +68,9 @@ class _Client(threading.Thread):
 def test_sixteen_clients_complete_every_job(fresh_server: Any, report: Report) -> None:
     total = size(200, 2000)
     shares = [total // CLIENTS + (i < total % CLIENTS) for i in range(CLIENTS)]
-    timeout = size(120, 1200)
+    # Only a guard that turns a hang into a failure: far beyond what a loaded 2-core CI run needs
+    # (200 jobs take under 10 s on a quiet machine), so a slow machine is never a failure.
+    timeout = size(1800, 7200)
     with captured_logs() as lines:
         clients = [_Client(fresh_server, i, n, timeout) for i, n in enumerate(shares)]
         begin = time.perf_counter()
