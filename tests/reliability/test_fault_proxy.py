@@ -89,7 +89,8 @@ def test_random_plan_is_seeded_and_counted(upstream: StubServer) -> None:
 def test_proxy_stops_by_itself(upstream: StubServer) -> None:
     proxy = FaultProxy(upstream.url, lifetime_s=0.3).__enter__()
     url = proxy.url
-    time.sleep(1.0)
+    assert proxy._timer is not None
+    proxy._timer.join()  # the lifetime timer has fired and closed the proxy
     with pytest.raises(requests.ConnectionError):
         requests.get(f"{url}/a", timeout=2)
 
