@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
+
+# Helpers shared across test directories (importlib import mode puts no test folder on sys.path).
+sys.path.insert(0, str(Path(__file__).parent / "helpers"))
 
 # Hypothesis profiles: "ci" (default) keeps the property suite within minutes;
 # OQTOPUS_HYPOTHESIS=thorough runs many more examples locally.

@@ -9,6 +9,7 @@ from qiskit import QuantumCircuit, transpile
 from qiskit.circuit import Parameter
 from qiskit.providers import JobError, JobStatus, QiskitBackendNotFoundError
 from qiskit_aer import AerSimulator
+from qiskit_layouts import REGISTER_LAYOUTS
 
 from oqtopus_bridge.qiskit import (
     OqtopusBackend,
@@ -19,8 +20,6 @@ from oqtopus_bridge.qiskit import (
     OqtopusJobTimeoutError,
     OqtopusProvider,
 )
-
-from .conftest import REGISTER_LAYOUTS
 
 SHOTS = 20
 

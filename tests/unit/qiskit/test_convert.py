@@ -10,11 +10,18 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from qiskit import ClassicalRegister, QuantumCircuit, QuantumRegister, qasm3, transpile
-from qiskit.circuit import Clbit, Parameter
+from qiskit.circuit import Parameter
 from qiskit.primitives import StatevectorSampler
 from qiskit.quantum_info import Operator, SparsePauliOp
 from qiskit.result import Result
 from qiskit_aer import AerSimulator
+from qiskit_layouts import (
+    keyword_register_partial,
+    loose_clbits,
+    measure_all_with_creg,
+    three_registers_reversed_with_cx,
+    two_registers_out_of_order,
+)
 
 from oqtopus_bridge import bits
 from oqtopus_bridge.qiskit._convert import (
@@ -50,59 +57,12 @@ def _result(circuit: QuantumCircuit, *, memory: bool = False) -> Result:
     return Result(backend_name="test", backend_version="1", job_id="j", success=True, results=[exp])
 
 
-def two_registers_out_of_order() -> QuantumCircuit:
-    qc = QuantumCircuit(
-        QuantumRegister(3, "q"), ClassicalRegister(2, "a"), ClassicalRegister(1, "b")
-    )
-    qc.x(0)
-    qc.x(2)
-    qc.measure(2, 0)
-    qc.measure(0, 1)
-    qc.measure(1, 2)
-    return qc
-
-
-def keyword_register_partial() -> QuantumCircuit:
-    qc = QuantumCircuit(QuantumRegister(4, "data"), ClassicalRegister(3, "input"))
-    qc.add_register(ClassicalRegister(2, "out"))
-    qc.x([1, 3])
-    qc.measure(3, 0)
-    qc.measure(1, 4)  # clbits 1, 2 and 3 stay unmeasured
-    return qc
-
-
-def measure_all_with_creg() -> QuantumCircuit:
-    qc = QuantumCircuit(3, 2)
-    qc.x(1)
-    qc.measure(1, 0)
-    qc.measure_all()
-    return qc
-
-
-def loose_clbits() -> QuantumCircuit:
-    qc = QuantumCircuit(2)
-    qc.add_bits([Clbit(), Clbit()])
-    qc.add_register(ClassicalRegister(2, "r"))
-    qc.x(0)
-    qc.measure(0, 1)
-    qc.measure(0, 3)
-    return qc
-
-
-def three_registers_reversed() -> QuantumCircuit:
-    qc = QuantumCircuit(QuantumRegister(5), *(ClassicalRegister(n, f"r{n}") for n in (1, 3, 2)))
-    qc.x([0, 3, 4])
-    qc.cx(0, 1)
-    qc.measure(range(5), list(reversed(range(6)))[:5])
-    return qc
-
-
 LAYOUTS = [
     two_registers_out_of_order,
     keyword_register_partial,
     measure_all_with_creg,
     loose_clbits,
-    three_registers_reversed,
+    three_registers_reversed_with_cx,
 ]
 
 
@@ -182,7 +142,7 @@ def test_program_of_a_transpiled_circuit_names_physical_qubits_as_q() -> None:
 
 
 def test_canonical_circuit_keeps_global_phase_and_bit_indices() -> None:
-    qc = three_registers_reversed()
+    qc = three_registers_reversed_with_cx()
     qc.global_phase = 0.7
     new = canonicalize(qc)
     assert [r.name for r in new.qregs] == ["q"] and [r.name for r in new.cregs] == ["c"]
