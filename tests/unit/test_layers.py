@@ -58,12 +58,26 @@ def test_core_imports_no_framework_and_no_subpackage(path: Path) -> None:
             assert not name.startswith(f"oqtopus_bridge.{sub}"), f"{path.name} imports {name}"
 
 
+# Modules the local server shares with the client: presentation with no wire knowledge, so no
+# protocol bug can hide in both (DESIGN.md, Layers). Each imports the standard library only.
+SHARED_WITH_SERVER = {"oqtopus_bridge.svg"}
+
+
 @pytest.mark.parametrize("path", _files("local"), ids=lambda p: p.name)
 def test_local_server_is_independent_of_the_client(path: Path) -> None:
     # One lazy convenience import is allowed: LocalServer.config builds the client's OqtopusConfig.
     for name in _imports(path, module_level_only=True):
         if name.startswith("oqtopus_bridge"):
-            assert name.startswith("oqtopus_bridge.local"), f"local/{path.name} imports {name}"
+            assert name.startswith("oqtopus_bridge.local") or name in SHARED_WITH_SERVER, (
+                f"local/{path.name} imports {name}"
+            )
+
+
+@pytest.mark.parametrize("module", sorted(SHARED_WITH_SERVER))
+def test_modules_shared_with_the_server_use_only_the_standard_library(module: str) -> None:
+    path = PACKAGE / f"{module.split('.', 1)[1]}.py"
+    for name in _imports(path):
+        assert _top(name) in sys.stdlib_module_names, f"{path.name} imports {name}"
 
 
 @pytest.mark.parametrize("adapter", ["qiskit", "pennylane"])

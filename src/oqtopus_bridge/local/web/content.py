@@ -7,12 +7,13 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from oqtopus_bridge.svg import histogram_bars, histogram_svg, topology_svg
+
 from ..context import ServerContext
 from ..devices import Device
 from ..repository import JobQuery, JobRecord
 from ..service import CANCELLABLE, TERMINAL
 from ..views import json_entry
-from . import charts
 
 PAGE_SIZE = 50
 STATUSES = ("registered", "submitted", "ready", "running", "succeeded", "failed", "cancelled")
@@ -96,8 +97,8 @@ def _panel(title: str, counts: Any, program: str | None) -> dict[str, Any]:
     counts = counts if isinstance(counts, Mapping) else {}
     return {
         "title": title,
-        "svg": charts.histogram_svg(counts, label=title),
-        "rows": charts.histogram_bars(counts),
+        "svg": histogram_svg(counts, label=title),
+        "rows": histogram_bars(counts),
         "program": program,
     }
 
@@ -166,6 +167,6 @@ def device_detail(context: ServerContext, device: Device, metric: str) -> dict[s
     return {
         **device_row(context, device),
         "metric": metric,
-        "topology": charts.topology_svg(device.device_info, metric) if draw else None,
+        "topology": topology_svg(device.device_info, metric) if draw else None,
         "device_info": pretty(device.device_info),
     }

@@ -1,8 +1,10 @@
-"""Inline SVG of the web view: the counts histogram and the device topology (no plotting library).
+"""Inline SVG charts: the counts histogram and the device topology, with no plotting library.
 
-The server imports nothing from the client side (DESIGN.md), so the notebook reprs of the core
-(``oqtopus_bridge.display``) draw their own SVG; both follow the official frontend: keys sorted
-as strings, zero counts dropped, qubits and couplings coloured with viridis by their error.
+One drawing serves the notebook reprs (``oqtopus_bridge.display``) and the local server's web
+view. It follows the official frontend: keys sorted as strings, zero counts dropped, qubits and
+couplings coloured with viridis by their error. The module uses the standard library only and
+knows nothing of the wire protocol, so the local server may import it (DESIGN.md, Layers): no
+protocol bug can be shared through it.
 """
 
 from __future__ import annotations
@@ -40,8 +42,17 @@ def histogram_bars(counts: Mapping[str, float]) -> list[tuple[str, float]]:
     return sorted((str(k), v) for k, v in counts.items() if v)
 
 
-def histogram_svg(counts: Mapping[str, float], *, label: str = "counts") -> str:
-    """Return an SVG bar chart of ``counts`` (wire keys, shown as they are)."""
+def histogram_svg(counts: Mapping[str, float], *, label: str = "counts", style: str = "") -> str:
+    """Return an SVG bar chart of ``counts`` (wire keys, shown as they are).
+
+    Args:
+        counts: Outcome -> count (or probability); keys are shown as they are.
+        label: The chart's accessible name.
+        style: An inline CSS ``style`` for the ``<svg>`` element (a notebook has no style sheet).
+
+    Returns:
+        The ``<svg>`` element, or a short paragraph when no outcome has a count.
+    """
     bars = histogram_bars(counts)
     if not bars:
         return '<p class="empty">no outcomes</p>'
@@ -52,10 +63,10 @@ def histogram_svg(counts: Mapping[str, float], *, label: str = "counts") -> str:
     parts = [
         f'<svg class="histogram" xmlns="http://www.w3.org/2000/svg" width="{width}" '
         f'height="{height + bottom}" viewBox="0 0 {width} {height + bottom}" role="img" '
-        f'aria-label="{escape(label)}">',
+        f'aria-label="{escape(label)}"{_style(style)}>',
         f'<line x1="{left}" y1="10" x2="{left}" y2="{height}" stroke="#888"/>',
         f'<line x1="{left}" y1="{height}" x2="{width}" y2="{height}" stroke="#888"/>',
-        f'<text x="{left - 6}" y="16" text-anchor="end" font-size="11">{_num(top)}</text>',
+        f'<text x="{left - 6}" y="16" text-anchor="end" font-size="11">{format_number(top)}</text>',
         f'<text x="{left - 6}" y="{height}" text-anchor="end" font-size="11">0</text>',
     ]
     for index, (key, value) in enumerate(bars):
@@ -63,13 +74,13 @@ def histogram_svg(counts: Mapping[str, float], *, label: str = "counts") -> str:
         x = left + 4 + index * step
         parts.append(
             f'<rect x="{x}" y="{height - bar:.1f}" width="{step - 8}" height="{bar:.1f}" '
-            f'fill="#3e6fb0"><title>{escape(key)}: {_num(value)}</title></rect>'
+            f'fill="#3e6fb0"><title>{escape(key)}: {format_number(value)}</title></rect>'
         )
         cx = x + (step - 8) / 2
         if step >= 40:
             parts.append(
                 f'<text x="{cx:.1f}" y="{height - bar - 3:.1f}" font-size="10" '
-                f'text-anchor="middle">{_num(value)}</text>'
+                f'text-anchor="middle">{format_number(value)}</text>'
             )
         parts.append(
             f'<text x="{cx:.1f}" y="{height + 8}" font-size="11" font-family="monospace" '
@@ -79,7 +90,12 @@ def histogram_svg(counts: Mapping[str, float], *, label: str = "counts") -> str:
     return "".join(parts)
 
 
-def _num(value: float) -> str:
+def _style(style: str) -> str:
+    return f' style="{escape(style)}"' if style else ""
+
+
+def format_number(value: float) -> str:
+    """Return a count as an integer when it is one, else with four significant digits."""
     return str(int(value)) if float(value).is_integer() else f"{value:.4g}"
 
 
@@ -121,8 +137,17 @@ class _Scale:
         return viridis(0.5 if span <= 0 else (value - self.low) / span)
 
 
-def topology_svg(info: Mapping[str, Any], metric: str = "readout") -> str:
-    """Return an SVG of a device's qubits (by ``metric``) and couplings (by 2-qubit error)."""
+def topology_svg(info: Mapping[str, Any], metric: str = "readout", *, style: str = "") -> str:
+    """Return an SVG of a device's qubits (by ``metric``) and couplings (by 2-qubit error).
+
+    Args:
+        info: A device's ``device_info`` (qubits with positions, couplings with fidelities).
+        metric: ``"readout"`` (assignment error) or ``"1q"`` (1 - fidelity) for the qubits.
+        style: An inline CSS ``style`` for the ``<svg>`` element.
+
+    Returns:
+        The ``<svg>`` element, or a short paragraph when no qubit has a position.
+    """
     qubits = [q for q in info.get("qubits") or [] if isinstance(q, Mapping)]
     places = {}
     for qubit in qubits:
@@ -148,7 +173,7 @@ def topology_svg(info: Mapping[str, Any], metric: str = "readout") -> str:
     parts = [
         f'<svg class="topology" xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" '
         f'height="{height + 90:.0f}" viewBox="0 0 {width:.0f} {height + 90:.0f}" role="img" '
-        f'aria-label="device topology">'
+        f'aria-label="device topology"{_style(style)}>'
     ]
     for (a, b), errors in sorted(edges.items()):
         if a in places and b in places:
