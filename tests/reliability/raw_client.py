@@ -141,6 +141,18 @@ class RawClient:
                 time.sleep(poll)
         return statuses
 
+    def wait_for(self, job_id: str, status: str, timeout: float, poll: float = 0.05) -> bool:
+        """Poll until the job has ``status``; False if it ends otherwise or ``timeout`` passes."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            now = self.status(job_id)
+            if now == status:
+                return True
+            if now in FINAL:
+                return False
+            time.sleep(poll)
+        return False
+
     def list_jobs(self, **params: Any) -> list[dict[str, Any]]:
         """Return every job of the user (all pages of ``GET /jobs``)."""
         jobs: list[dict[str, Any]] = []

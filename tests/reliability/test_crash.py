@@ -13,10 +13,12 @@ from figures import Report, size
 from raw_client import BELL, FINAL, RawClient, input_zip, single_entry
 from server_process import ServerProcess
 
+from oqtopus_bridge.local.engine.worker import HOLD_HOOK
+
 TOKEN = "crash-test-token-0123456789"
 SHOTS = 100
 WIDE_SHOTS = 4000
-SLEEPER = "import time\ntime.sleep(8)\nprint('slept')\n"
+SLEEPER = "import time\ntime.sleep(8)\nprint('slept')\n"  # may be running or done at the kill
 
 
 def _wide(n: int = 14, layers: int = 6) -> str:
@@ -71,13 +73,18 @@ def _submit_concurrently(client_of: Any, plan: list[tuple[str, str, int]]) -> di
 def test_kill_dash_nine_loses_nothing(tmp_path: Path, report: Report) -> None:
     data_dir, log = tmp_path / "data", tmp_path / "server.log"
     plan = [("light", BELL, SHOTS)] * size(60, 400) + [("wide", _wide(), WIDE_SHOTS)] * 4
-    with ServerProcess(data_dir, TOKEN, workers=1, log_path=log) as server:
+    # One worker, held busy by the hold hook: the plan's jobs are still queued at the kill, however
+    # fast or slow the machine (no race between the clients and the engine).
+    with ServerProcess(data_dir, TOKEN, workers=1, log_path=log, test_hooks=True) as server:
         client = RawClient(server.url, TOKEN)
-        # SSE programs run in their own processes: a guaranteed "running" job at the kill.
         sse = [
             client.submit(job_type="sse", payload={"sse_program": SLEEPER}, name=f"sse-{i}")
             for i in range(2)
         ]
+        early = [client.submit(BELL, shots=SHOTS, name=f"early-{i}") for i in range(3)]
+        assert set(client.wait(early, timeout=600).values()) == {"succeeded"}
+        held = client.submit(BELL, shots=SHOTS, name=HOLD_HOOK)
+        assert client.wait_for(held, "running", timeout=600)
         local = threading.local()
 
         def client_of() -> RawClient:
@@ -86,13 +93,12 @@ def test_kill_dash_nine_loses_nothing(tmp_path: Path, report: Report) -> None:
             return local.client
 
         kinds = _submit_concurrently(client_of, plan)
+        kinds.update(dict.fromkeys([*early, held], "light"))
         kinds.update(dict.fromkeys(sse, "sse"))
         uploaded = client.register()
         client.upload(uploaded["presigned_url"], input_zip({"program": [BELL]})).raise_for_status()
         bare = client.register()["job_id"]
-        finished = {"status": "succeeded", "fields": "job_id", "size": 3}
-        done = [job["job_id"] for job in client.call("GET", "/jobs", params=finished).json()]
-        kept = {job: client.job(job)["job_info"]["result"] for job in done}
+        kept = {job: client.job(job)["job_info"]["result"] for job in early}
         kept = {job: client.storage.get(url, timeout=10).content for job, url in kept.items()}
         server.kill()
         client.close()
