@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import io
 import json
+import os
 import re
 import shutil
 import stat
@@ -107,10 +108,10 @@ class ObjectStore:
         Raises:
             NotFound: No such object.
         """
-        path = self.path(key)
-        if not path.is_file():
-            raise NotFound(f"object {key} not found")
-        return path.read_bytes()
+        try:
+            return self.path(key).read_bytes()
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            raise NotFound(f"object {key} not found") from None
 
     def size(self, key: str) -> int:
         """Return the size in bytes of the object ``key``.
@@ -129,6 +130,18 @@ class ObjectStore:
     def exists(self, key: str) -> bool:
         """Return whether ``key`` holds an object."""
         return self.path(key).is_file()
+
+    def items(self, job_id: str) -> set[str]:
+        """Return the items (``"result"`` for ``{job_id}/result.zip``) stored for a job.
+
+        One directory read instead of a `exists` per item (each a system call: a job's view
+        asks for four).
+        """
+        try:
+            names = os.listdir(self.path(f"{job_id}/input.zip").parent)
+        except (FileNotFoundError, NotADirectoryError):
+            return set()
+        return {name[: -len(".zip")] for name in names if name.endswith(".zip")}
 
     def put_entry(self, job_id: str, item: str, entry_name: str, data: bytes) -> None:
         """Store ``{job_id}/{item}.zip`` holding one entry ``entry_name``."""
