@@ -19,7 +19,7 @@ import time
 import zipfile
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 from .errors import Forbidden, NotFound
 
@@ -97,9 +97,12 @@ class ObjectStore:
     def put(self, key: str, data: bytes) -> None:
         """Store ``data`` under ``key`` atomically (write then rename)."""
         path = self.path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_suffix(path.suffix + ".part")
-        partial.write_bytes(data)
+        try:
+            partial.write_bytes(data)
+        except FileNotFoundError:  # the job's first object: make its directory only then
+            path.parent.mkdir(parents=True, exist_ok=True)
+            partial.write_bytes(data)
         partial.replace(path)
 
     def get(self, key: str) -> bytes:
@@ -166,14 +169,16 @@ class ObjectStore:
     # -- signing ----------------------------------------------------------------------------------
 
     def _sign(self, message: str) -> str:
-        digest = hmac.new(self._secret, message.encode(), hashlib.sha256).digest()
+        digest = hmac.digest(self._secret, message.encode(), hashlib.sha256)
         return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
     def download_url(self, key: str) -> str:
         """Return a presigned GET URL of ``key``."""
         expires = int(time.time()) + self._expiry_s
-        query = urlencode({"expires": expires, "signature": self._sign(f"GET\n{key}\n{expires}")})
-        return f"{self._base_url}{DOWNLOAD_PREFIX}{quote(key)}?{query}"
+        # Digits and unpadded URL-safe base64 need no query escaping (what urlencode would do).
+        signature = self._sign(f"GET\n{key}\n{expires}")
+        url = f"{self._base_url}{DOWNLOAD_PREFIX}{quote(key)}"
+        return f"{url}?expires={expires}&signature={signature}"
 
     def verify_download(self, key: str, expires: str, signature: str) -> None:
         """Check a presigned GET; raise `Forbidden` when tampered or expired."""

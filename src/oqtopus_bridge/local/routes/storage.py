@@ -46,8 +46,8 @@ async def accept_upload(request: Request, context: ServerContext) -> Response:
         data = await upload_file.read(min(granted, limit) + 1)
         if len(data) > min(granted, limit):
             raise TooLarge(f"upload exceeds the {limit // (1024 * 1024)} MiB limit")
-        job = context.repo.get_job(key.split("/", 1)[0])
-        if job is None or job.status != "registered":
+        job = context.repo.job_status(key.split("/", 1)[0])
+        if job is None or job[1] != "registered":
             raise Forbidden("the job of this upload form is gone or already submitted")
         if len(data) <= INLINE_BYTES:
             context.store.put(key, data)
