@@ -70,8 +70,9 @@ def hash_token(token: str) -> str:
 def new_job_id() -> str:
     """Return a time-ordered job id (uuid7 layout, as the real service uses)."""
     millis = dt.datetime.now(dt.timezone.utc).timestamp() * 1000
-    value = (int(millis) << 80) | (0x7 << 76) | (secrets.randbits(12) << 64)
-    value |= (0b10 << 62) | secrets.randbits(62)
+    random = int.from_bytes(secrets.token_bytes(10), "big")  # 74 random bits, one system call
+    value = (int(millis) << 80) | (0x7 << 76) | (((random >> 62) & 0xFFF) << 64)
+    value |= (0b10 << 62) | (random & ((1 << 62) - 1))
     return str(uuid.UUID(int=value))
 
 
@@ -163,11 +164,23 @@ class Repository:
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.execute("PRAGMA busy_timeout=10000")
         self._conn.executescript(_SCHEMA)
+        # Every request names its caller by token: known tokens are kept in memory. Tokens change
+        # only through this object (one server per data directory), which updates the cache.
+        self._identities: dict[str, Identity] = {}
 
     def close(self) -> None:
         """Close the connection (idempotent)."""
         with self._lock:
             self._conn.close()
+
+    def _write(self, sql: str, params: Sequence[Any]) -> int:
+        """Run one writing statement; return the number of rows it changed.
+
+        The connection is in autocommit mode, so one statement is one transaction by itself: no
+        ``BEGIN``/``COMMIT`` round trips (three statements per status transition before).
+        """
+        with self._lock:
+            return self._conn.execute(sql, params).rowcount
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
@@ -194,31 +207,39 @@ class Repository:
 
     def add_token(self, user_id: str, token: str, scope_job_id: str | None = None) -> None:
         """Register ``token`` for ``user_id`` (optionally scoped to one SSE job)."""
-        with self._tx() as db:
-            db.execute(
+        digest = hash_token(token)
+        with self._lock:
+            self._write(
                 "INSERT OR REPLACE INTO tokens VALUES (?,?,?,?)",
-                (hash_token(token), user_id, scope_job_id, utc_now()),
+                (digest, user_id, scope_job_id, utc_now()),
             )
+            self._identities.pop(digest, None)
 
     def revoke_token(self, token: str) -> None:
         """Forget ``token``; later requests with it get 401."""
-        with self._tx() as db:
-            db.execute("DELETE FROM tokens WHERE token_hash=?", (hash_token(token),))
+        self.revoke_token_hash(hash_token(token))
 
     def revoke_scoped_tokens(self, job_id: str) -> None:
         """Forget every token scoped to ``job_id``."""
-        with self._tx() as db:
-            db.execute("DELETE FROM tokens WHERE scope_job_id=?", (job_id,))
+        with self._lock:
+            self._write("DELETE FROM tokens WHERE scope_job_id=?", (job_id,))
+            self._identities.clear()
 
     def identify(self, token: str) -> Identity | None:
         """Return who owns ``token``, or ``None`` for an unknown token."""
-        with self._lock:
+        digest = hash_token(token)
+        who = self._identities.get(digest)  # no lock: a request never waits for a pool write
+        if who is not None:
+            return who
+        with self._lock:  # a token write deletes, then forgets, under this lock: never stale
             row = self._conn.execute(
-                "SELECT user_id, scope_job_id FROM tokens WHERE token_hash=?", (hash_token(token),)
+                "SELECT user_id, scope_job_id FROM tokens WHERE token_hash=?", (digest,)
             ).fetchone()
-        if row is None:
-            return None
-        return Identity(str(row["user_id"]), row["scope_job_id"], hash_token(token))
+            if row is None:
+                return None  # unknown tokens are not kept: any string may be sent
+            who = Identity(str(row["user_id"]), row["scope_job_id"], digest)
+            self._identities[digest] = who
+        return who
 
     def token_created_at(self, token_hash: str) -> str | None:
         """Return when the token with ``token_hash`` was registered, or ``None`` if it is gone."""
@@ -230,8 +251,10 @@ class Repository:
 
     def revoke_token_hash(self, token_hash: str) -> bool:
         """Forget the token with ``token_hash``; return whether it existed."""
-        with self._tx() as db:
-            return db.execute("DELETE FROM tokens WHERE token_hash=?", (token_hash,)).rowcount > 0
+        with self._lock:
+            deleted = self._write("DELETE FROM tokens WHERE token_hash=?", (token_hash,))
+            self._identities.pop(token_hash, None)
+        return deleted > 0
 
     def user(self, user_id: str) -> dict[str, Any] | None:
         """Return ``{user_id, name, created_at, display_name, organization}`` or ``None``."""
@@ -325,17 +348,21 @@ class Repository:
 
     def insert_job(self, record: JobRecord) -> None:
         """Insert a new job row."""
-        values = _to_row(record)
-        columns = ",".join(values)
-        marks = ",".join("?" for _ in values)
-        with self._tx() as db:
-            db.execute(f"INSERT INTO jobs ({columns}) VALUES ({marks})", tuple(values.values()))
+        self._write(_INSERT_JOB, _to_row(record))
 
     def get_job(self, job_id: str) -> JobRecord | None:
         """Return the job ``job_id`` whoever owns it, or ``None``."""
         with self._lock:
-            row = self._conn.execute("SELECT * FROM jobs WHERE job_id=?", (job_id,)).fetchone()
+            row = self._conn.execute(_SELECT_JOBS + " WHERE job_id=?", (job_id,)).fetchone()
         return None if row is None else _from_row(row)
+
+    def job_status(self, job_id: str) -> tuple[str, str] | None:
+        """Return ``(owner, status)`` of the job ``job_id``, or ``None`` (a status poll's read)."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT owner, status FROM jobs WHERE job_id=?", (job_id,)
+            ).fetchone()
+        return None if row is None else (str(row[0]), str(row[1]))
 
     def update_job(
         self, job_id: str, *, expect: Sequence[str] | None = None, **changes: Any
@@ -354,17 +381,15 @@ class Repository:
         if expect is not None:
             sql += f" AND status IN ({','.join('?' for _ in expect)})"
             params.extend(expect)
-        with self._tx() as db:
-            return db.execute(sql, params).rowcount == 1
+        return self._write(sql, params) == 1
 
     def delete_job(self, job_id: str) -> None:
         """Delete the job row."""
-        with self._tx() as db:
-            db.execute("DELETE FROM jobs WHERE job_id=?", (job_id,))
+        self._write("DELETE FROM jobs WHERE job_id=?", (job_id,))
 
     def list_jobs(self, owner: str, query: JobQuery) -> list[JobRecord]:
         """Return one page of the owner's jobs, filtered as ``query`` says."""
-        sql = "SELECT * FROM jobs WHERE owner=?"
+        sql = _SELECT_JOBS + " WHERE owner=?"
         params: list[Any] = [owner]
         if query.status is not None:
             sql += " AND status=?"
@@ -390,7 +415,7 @@ class Repository:
         marks = ",".join("?" for _ in statuses)
         with self._lock:
             rows = self._conn.execute(
-                f"SELECT * FROM jobs WHERE status IN ({marks}) ORDER BY seq", tuple(statuses)
+                f"{_SELECT_JOBS} WHERE status IN ({marks}) ORDER BY seq", tuple(statuses)
             ).fetchall()
         return [_from_row(row) for row in rows]
 
@@ -398,7 +423,7 @@ class Repository:
         """Return the jobs submitted from inside SSE job ``parent_job_id``, oldest first."""
         with self._lock:
             rows = self._conn.execute(
-                "SELECT * FROM jobs WHERE parent_job_id=? ORDER BY seq", (parent_job_id,)
+                _SELECT_JOBS + " WHERE parent_job_id=? ORDER BY seq", (parent_job_id,)
             ).fetchall()
         return [_from_row(row) for row in rows]
 
@@ -413,17 +438,25 @@ class Repository:
         return int(row[0])
 
 
-def _to_row(record: JobRecord) -> dict[str, Any]:
-    values = dataclasses.asdict(record)
-    for key in _JSON_COLUMNS:
-        if values[key] is not None:
-            values[key] = json.dumps(values[key])
-    return values
+_JOB_COLUMNS = tuple(field.name for field in dataclasses.fields(JobRecord))
+_SELECT_JOBS = f"SELECT {','.join(_JOB_COLUMNS)} FROM jobs"  # in JobRecord's field order
+_INSERT_JOB = (
+    f"INSERT INTO jobs ({','.join(_JOB_COLUMNS)}) VALUES ({','.join('?' for _ in _JOB_COLUMNS)})"
+)
+
+
+def _to_row(record: JobRecord) -> tuple[Any, ...]:
+    values = (getattr(record, name) for name in _JOB_COLUMNS)
+    return tuple(
+        json.dumps(value) if name in _JSON_COLUMNS and value is not None else value
+        for name, value in zip(_JOB_COLUMNS, values, strict=True)
+    )
 
 
 def _from_row(row: sqlite3.Row) -> JobRecord:
-    values = {key: row[key] for key in row.keys() if key != "seq"}  # noqa: SIM118 (Row is no dict)
+    record = JobRecord(*row)
     for key in _JSON_COLUMNS:
-        if values[key] is not None:
-            values[key] = json.loads(values[key])
-    return JobRecord(**values)
+        value = getattr(record, key)
+        if value is not None:
+            setattr(record, key, json.loads(value))
+    return record

@@ -73,6 +73,13 @@ class JobService:
             raise NotFound("job not found with the given id")
         return record
 
+    def owned_status(self, who: Identity, job_id: str) -> str:
+        """Return the status of the caller's job (read alone: the poll every client repeats)."""
+        found = self.repo.job_status(job_id)
+        if found is None or found[0] != who.user_id:
+            raise NotFound("job not found with the given id")
+        return found[1]
+
     def register(self, who: Identity) -> dict[str, Any]:
         """Create a ``registered`` job and return ``{job_id, presigned_url}``."""
         job_id = new_job_id()

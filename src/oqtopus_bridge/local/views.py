@@ -41,10 +41,10 @@ def storage_job(record: JobRecord, store: ObjectStore) -> dict[str, Any]:
     job = _base(record)
     # ``input`` is required by the schema, so it is always present (even if never uploaded).
     info: dict[str, Any] = {"input": store.download_url(f"{record.job_id}/input.zip")}
+    stored = store.items(record.job_id)
     for item in OUTPUT_ITEMS:
-        key = f"{record.job_id}/{item}.zip"
-        if store.exists(key):
-            info[item] = store.download_url(key)
+        if item in stored:
+            info[item] = store.download_url(f"{record.job_id}/{item}.zip")
     if record.message is not None:
         info["message"] = record.message
     job["job_info"] = info

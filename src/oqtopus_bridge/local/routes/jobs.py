@@ -7,8 +7,9 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 
+from ..context import ServerContext
 from ..errors import BadRequest
-from ..repository import JobQuery
+from ..repository import Identity, JobQuery
 from ..schemas import SubmitJobRequest
 from ..views import JOB_FIELDS, select_fields, storage_job
 from .deps import Caller, Context
@@ -81,32 +82,61 @@ def list_jobs(
     return [select_fields(storage_job(record, context.store), names) for record in records]
 
 
-@router.post("/jobs")
-def register_job(context: Context, who: Caller) -> dict[str, Any]:
-    """Register a job and return a presigned form for uploading ``input.zip``."""
+# The handlers of a small job's requests, shared by the routes below and by `.hot`, which
+# serves the same requests without FastAPI's per-request machinery (issue 16).
+
+
+def register(context: ServerContext, who: Identity) -> dict[str, Any]:
+    """Register a job; return ``{job_id, presigned_url}``."""
     return context.service.register(who)
 
 
-@router.post("/jobs/{job_id}/submit")
-def submit_job(
-    job_id: str, request: SubmitJobRequest, context: Context, who: Caller
+def submit(
+    context: ServerContext, who: Identity, job_id: str, request: SubmitJobRequest
 ) -> dict[str, str]:
-    """Submit a registered job whose ``input.zip`` was uploaded."""
+    """Submit a registered job; return the acknowledgement body."""
     context.service.submit(who, job_id, request)
     return {"message": "job submitted"}
 
 
-@router.get("/jobs/{job_id}")
-def get_job(job_id: str, context: Context, who: Caller) -> dict[str, Any]:
-    """Return one job with ``job_info`` as download URLs."""
+def job(context: ServerContext, who: Identity, job_id: str) -> dict[str, Any]:
+    """Return the caller's job with ``job_info`` as download URLs."""
     return storage_job(context.service.owned_job(who, job_id), context.store)
 
 
+def job_status(context: ServerContext, who: Identity, job_id: str) -> dict[str, str]:
+    """Return ``{job_id, status}`` of the caller's job."""
+    return {"job_id": job_id, "status": context.service.owned_status(who, job_id)}
+
+
+# ``async``: their work (an SQLite read or a short write, a stat, an HMAC) takes well under a
+# millisecond, less than the thread-pool hand-off a sync route pays per request.
+
+
+@router.post("/jobs")
+async def register_job(context: Context, who: Caller) -> dict[str, Any]:
+    """Register a job and return a presigned form for uploading ``input.zip``."""
+    return register(context, who)
+
+
+@router.post("/jobs/{job_id}/submit")
+async def submit_job(
+    job_id: str, request: SubmitJobRequest, context: Context, who: Caller
+) -> dict[str, str]:
+    """Submit a registered job whose ``input.zip`` was uploaded."""
+    return submit(context, who, job_id, request)
+
+
+@router.get("/jobs/{job_id}")
+async def get_job(job_id: str, context: Context, who: Caller) -> dict[str, Any]:
+    """Return one job with ``job_info`` as download URLs."""
+    return job(context, who, job_id)
+
+
 @common_router.get("/jobs/{job_id}/status")
-def get_job_status(job_id: str, context: Context, who: Caller) -> dict[str, str]:
+async def get_job_status(job_id: str, context: Context, who: Caller) -> dict[str, str]:
     """Return ``{job_id, status}``."""
-    record = context.service.owned_job(who, job_id)
-    return {"job_id": record.job_id, "status": record.status}
+    return job_status(context, who, job_id)
 
 
 @common_router.post("/jobs/{job_id}/cancel")

@@ -5,18 +5,29 @@ from __future__ import annotations
 import json
 
 from fastapi import APIRouter, Request, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from ..context import ServerContext
 from ..errors import BadRequest, Forbidden, NotFound, TooLarge
 from ..storage import DOWNLOAD_PREFIX, UPLOAD_PATH, make_zip
 from .deps import Context
 
 router = APIRouter()
 
+#: Objects up to this size are read and written on the event loop (a small job's zips are a few
+#: hundred bytes); a bigger one goes to a thread, so a large upload or result never stalls the
+#: other requests.
+INLINE_BYTES = 256 * 1024
 
-@router.post(UPLOAD_PATH, status_code=204)
-async def upload(request: Request, context: Context) -> Response:
-    """Accept an S3-style presigned POST: form fields, then ``file``; answers 204 like S3."""
+
+async def accept_upload(request: Request, context: ServerContext) -> Response:
+    """Store the ``file`` of an S3-style presigned POST form; answer 204 like S3.
+
+    Raises:
+        ServerError: Missing or forged form fields, an upload over the limit, or a job that is
+            gone or already submitted.
+    """
     limit = context.settings.max_upload_bytes
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit + 64 * 1024:
@@ -35,18 +46,26 @@ async def upload(request: Request, context: Context) -> Response:
         data = await upload_file.read(min(granted, limit) + 1)
         if len(data) > min(granted, limit):
             raise TooLarge(f"upload exceeds the {limit // (1024 * 1024)} MiB limit")
-        job = context.repo.get_job(key.split("/", 1)[0])
-        if job is None or job.status != "registered":
+        job = context.repo.job_status(key.split("/", 1)[0])
+        if job is None or job[1] != "registered":
             raise Forbidden("the job of this upload form is gone or already submitted")
-        context.store.put(key, data)
+        if len(data) <= INLINE_BYTES:
+            context.store.put(key, data)
+        else:
+            await run_in_threadpool(context.store.put, key, data)
     finally:
         await form.close()
     return Response(status_code=204)
 
 
-@router.get(DOWNLOAD_PREFIX + "{key:path}")
-def download(key: str, context: Context, expires: str = "", signature: str = "") -> Response:
-    """Serve an object to a holder of a valid presigned URL."""
+async def object_response(
+    context: ServerContext, key: str, expires: str, signature: str
+) -> Response:
+    """Return the object ``key`` to the holder of a valid presigned URL.
+
+    Raises:
+        ServerError: A missing, forged or expired signature, or no such object.
+    """
     if not expires or not signature:
         raise Forbidden("missing expires/signature: use a presigned URL from the API")
     context.store.verify_download(key, expires, signature)
@@ -55,6 +74,20 @@ def download(key: str, context: Context, expires: str = "", signature: str = "")
         if device is None or not key.endswith("/device_info.zip"):
             raise NotFound(f"object {key} not found")
         data = make_zip("device_info.json", json.dumps(device.device_info).encode())
-    else:
+    elif context.store.size(key) <= INLINE_BYTES:
         data = context.store.get(key)
+    else:
+        data = await run_in_threadpool(context.store.get, key)
     return Response(content=data, media_type="application/zip")
+
+
+@router.post(UPLOAD_PATH, status_code=204)
+async def upload(request: Request, context: Context) -> Response:
+    """Accept an S3-style presigned POST: form fields, then ``file``; answers 204 like S3."""
+    return await accept_upload(request, context)
+
+
+@router.get(DOWNLOAD_PREFIX + "{key:path}")
+async def download(key: str, context: Context, expires: str = "", signature: str = "") -> Response:
+    """Serve an object to a holder of a valid presigned URL."""
+    return await object_response(context, key, expires, signature)
