@@ -221,13 +221,24 @@ def transpile_result(original: QuantumCircuit, transpiled: QuantumCircuit) -> di
     """Return the ``transpile_result.json`` document (tranqu's shape)."""
     mapping = initial_mapping(transpiled, original.num_qubits)
     return {
-        "transpiled_program": qasm3.dumps(transpiled),
+        "transpiled_program": dumps(transpiled),
         "stats": {"before": _stats(original), "after": _stats(transpiled)},
         "virtual_physical_mapping": {
             "qubit_mapping": {str(v): p for v, p in enumerate(mapping)},
             "bit_mapping": {str(c): c for c in range(original.num_clbits)},
         },
     }
+
+
+def dumps(circuit: QuantumCircuit) -> str:
+    """Export a circuit as OpenQASM 3, each angle as its exact float literal.
+
+    Qiskit's default rewrites angles near a multiple of pi as ``pi/2``-style expressions by a
+    rational search per angle: 70% of the export of a transpiled 4-qubit batch circuit (151
+    gates, 6.9 -> 2.1 ms), and the export was a quarter of a worker's CPU per job. The literal
+    is the angle the circuit holds, to the last bit.
+    """
+    return str(qasm3.dumps(circuit, disable_constants=True))
 
 
 def check_native(circuit: QuantumCircuit, device: Device) -> None:
