@@ -12,8 +12,9 @@ import warnings
 from typing import Any
 
 from qiskit import QuantumCircuit, qasm3, transpile
-from qiskit.circuit import Delay, Gate, Measure, Parameter, Reset
+from qiskit.circuit import CONTROL_FLOW_OP_NAMES, Barrier, Delay, Gate, Measure, Parameter, Reset
 from qiskit.circuit.library import get_standard_gate_name_mapping
+from qiskit.converters import circuit_to_dag
 from qiskit.exceptions import ExperimentalWarning
 from qiskit.passmanager import BasePassManager
 from qiskit.transpiler import InstructionProperties, Target, generate_preset_pass_manager
@@ -199,8 +200,20 @@ def _stats(circuit: QuantumCircuit) -> dict[str, int]:
         "n_gates": len(gates),
         "n_gates_1q": sum(1 for inst in gates if len(inst.qubits) == 1),
         "n_gates_2q": sum(1 for inst in gates if len(inst.qubits) == 2),
-        "depth": circuit.depth(),
+        "depth": _depth(circuit),
     }
+
+
+def _depth(circuit: QuantumCircuit) -> int:
+    """``circuit.depth()``, from the circuit's DAG unless barriers or control flow occur.
+
+    The DAG's depth (Rust) is the same number 14x faster (0.08 vs 1.15 ms for a transpiled
+    batch circuit); it differs only in counting barriers, and does not handle control flow.
+    """
+    names = circuit.count_ops()
+    if "barrier" in names or not CONTROL_FLOW_OP_NAMES.isdisjoint(names):
+        return int(circuit.depth())
+    return int(circuit_to_dag(circuit, copy_operations=False).depth())
 
 
 def initial_mapping(transpiled: QuantumCircuit, virtual_qubits: int) -> list[int]:
@@ -233,12 +246,43 @@ def transpile_result(original: QuantumCircuit, transpiled: QuantumCircuit) -> di
 def dumps(circuit: QuantumCircuit) -> str:
     """Export a circuit as OpenQASM 3, each angle as its exact float literal.
 
-    Qiskit's default rewrites angles near a multiple of pi as ``pi/2``-style expressions by a
-    rational search per angle: 70% of the export of a transpiled 4-qubit batch circuit (151
-    gates, 6.9 -> 2.1 ms), and the export was a quarter of a worker's CPU per job. The literal
-    is the angle the circuit holds, to the last bit.
+    The export was a quarter of a worker's CPU per job. Qiskit's Python exporter rewrites angles
+    near a multiple of pi as ``pi/2``-style expressions by a rational search per angle (70% of
+    its time); with that off it writes each float exactly. Circuits of standard gates and
+    measurements (what transpiling for a device gives) go through Qiskit's native exporter,
+    which writes the same text for them (a transpiled 4-qubit batch circuit of 151 gates: 11.6
+    ms by default, 3.3 ms without the search, 0.18 ms native); anything else, or a failure of
+    the native exporter, through the Python one.
     """
+    if _native_exportable(circuit):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ExperimentalWarning)
+                return str(qasm3.dumps_experimental(circuit))
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException:  # noqa: BLE001, S110  (a Rust panic is a BaseException)
+            pass
     return str(qasm3.dumps(circuit, disable_constants=True))
+
+
+_EXPORTABLE = (Measure, Barrier, Reset)
+#: The gates of ``stdgates.inc``: the native exporter writes these right (others, such as ``r``,
+#: ``cu3`` or ``rzz``, came back as other or undefined gates when parsed).
+_STDGATES = frozenset(gate.name for gate in qasm3.STDGATES_INC_GATES)
+
+
+def _native_exportable(circuit: QuantumCircuit) -> bool:
+    """Whether only ``stdgates.inc`` gates with numeric angles, measure, barrier, reset occur."""
+    for instruction in circuit.data:
+        operation = instruction.operation
+        if isinstance(operation, _EXPORTABLE):
+            continue
+        if operation.name not in _STDGATES or getattr(operation, "_standard_gate", None) is None:
+            return False  # custom or library gates, delays, control flow
+        if not all(isinstance(param, (int, float)) for param in operation.params):
+            return False
+    return True
 
 
 def check_native(circuit: QuantumCircuit, device: Device) -> None:
