@@ -81,3 +81,16 @@ def test_the_depth_is_the_circuit_s_with_or_without_barriers() -> None:
     fenced.measure([0, 1], [0, 1])
     for case in (circuit, fenced):
         assert _depth(case) == case.depth()
+
+
+def test_a_user_gate_named_like_a_standard_one_keeps_its_definition() -> None:
+    """Combined programs hold users' gates: they take the Python exporter, which writes it."""
+    program = (
+        "OPENQASM 3.0;\nqubit[1] q;\nbit[1] c;\n"
+        "gate h a { U(pi, 0, pi) a; }\nh q[0];\nc[0] = measure q[0];\n"
+    )
+    circuit = qasm3.loads(program)
+    back = qasm3.loads(dumps(circuit, native=False))
+    assert Operator(back.remove_final_measurements(inplace=False)).equiv(
+        Operator(circuit.remove_final_measurements(inplace=False))
+    )

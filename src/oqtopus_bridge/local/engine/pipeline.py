@@ -97,7 +97,7 @@ def run_circuit_job(
     objects: dict[str, Any] = {}
     if job_type == "multi_manual":
         circuit, widths = combine(circuits, device.n_qubits)
-        objects["combined_program"] = dumps(circuit).encode()
+        objects["combined_program"] = dumps(circuit, native=False).encode()  # users' gates
     terms = None
     method, note = _mitigation_method(record)
     if job_type != "estimation" and circuit.num_clbits == 0:
