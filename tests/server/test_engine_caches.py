@@ -18,7 +18,7 @@ from qiskit_aer.noise import NoiseModel, ReadoutError
 
 from oqtopus_bridge.local import LocalServer
 from oqtopus_bridge.local.devices import Device, _parse_catalog, default_catalog
-from oqtopus_bridge.local.engine.simulate import cached_noise_model, noise_model
+from oqtopus_bridge.local.engine.simulate import cached_noise_model, noise_model, simulator
 
 NEAR_HALF_PI = 1.5707963267948968  # pi/2 plus one ulp: not pi/2
 
@@ -84,3 +84,32 @@ def test_the_transpiled_program_holds_each_angle_exactly(api: Api) -> None:
     circuit = qasm3.loads(transpiled)
     angles = [float(inst.operation.params[0]) for inst in circuit.data if inst.operation.params]
     assert angles == [NEAR_HALF_PI]  # the default export wrote pi/2
+
+
+def _transpiled_bell(device: Device) -> QuantumCircuit:
+    from oqtopus_bridge.local.engine.circuits import DEFAULT_TRANSPILER_INFO, transpile_for_device
+
+    circuit = QuantumCircuit(2, 2)
+    circuit.h(0)
+    circuit.cx(0, 1)
+    circuit.measure([0, 1], [0, 1])
+    transpiled, _ = transpile_for_device(circuit, device, dict(DEFAULT_TRANSPILER_INFO))
+    return transpiled
+
+
+def test_a_job_s_noise_model_holds_only_the_qubits_it_touches() -> None:
+    device = _anemone()
+    transpiled = _transpiled_bell(device)
+    touched = {transpiled.find_bit(q).index for inst in transpiled.data for q in inst.qubits}
+    model = simulator(device, 3, [transpiled]).options.noise_model
+    assert set(model.noise_qubits) == touched
+    assert len(touched) < device.n_qubits
+
+
+def test_the_restricted_noise_model_samples_what_the_whole_one_samples() -> None:
+    device = _anemone()
+    transpiled = _transpiled_bell(device)
+    whole = AerSimulator(noise_model=noise_model(device), seed_simulator=5)
+    restricted = simulator(device, 5, [transpiled])
+    expected = whole.run(transpiled, shots=2000).result().get_counts()
+    assert restricted.run(transpiled, shots=2000).result().get_counts() == expected

@@ -26,8 +26,8 @@ from ..errors import JobFailure
 #: Limits of this process's simulations, set by an engine worker at start (`configure`).
 _limits: dict[str, int] = {}
 _BYTES_PER_AMPLITUDE = 16  # complex128 statevector
-_MAX_NOISE_MODELS = 8
-_noise_models: dict[str, tuple[Device, NoiseModel]] = {}
+_MAX_NOISE_MODELS = 32
+_noise_models: dict[tuple[str, frozenset[int] | None], tuple[Device, NoiseModel]] = {}
 _noise_lock = threading.Lock()
 
 
@@ -112,11 +112,19 @@ class _SerializedOnce(NoiseModel):  # type: ignore[misc]  # qiskit-aer is untype
         super().add_readout_error(*args, **kwargs)
 
 
-def noise_model(device: Device) -> NoiseModel:
-    """Return the Aer noise model of a device: depolarizing + thermal relaxation + readout."""
+def noise_model(device: Device, only: frozenset[int] | None = None) -> NoiseModel:
+    """Return the Aer noise model of a device: depolarizing + thermal relaxation + readout.
+
+    Args:
+        device: The device, with its calibration.
+        only: Build only the errors of these physical qubits (and of couplings between them):
+            a circuit that touches no other qubit samples exactly the same counts with it.
+    """
     qubits = device.device_info.get("qubits", [])
     model = _SerializedOnce(basis_gates=list(device.basis_gates))
     for index, qubit in enumerate(qubits):
+        if only is not None and index not in only:
+            continue
         for gate in device.basis_gates:
             if gate == "cx":
                 continue
@@ -131,14 +139,23 @@ def noise_model(device: Device) -> NoiseModel:
     if "cx" in device.basis_gates:
         for coupling in device.device_info.get("couplings", []):
             control, target = int(coupling["control"]), int(coupling["target"])
+            if only is not None and not {control, target} <= only:
+                continue
             error = _two_qubit_error(coupling, qubits[control], qubits[target])
             if error is not None:
                 model.add_quantum_error(error, "cx", [control, target])
     return model
 
 
-def simulator(device: Device, seed: int | None) -> AerSimulator:
-    """Return an AerSimulator for ``device`` (noisy when the catalog says so)."""
+def simulator(
+    device: Device, seed: int | None, circuits: list[QuantumCircuit] | None = None
+) -> AerSimulator:
+    """Return an AerSimulator for ``device`` (noisy when the catalog says so).
+
+    Given the ``circuits`` it will run, its noise model holds only the errors of the qubits they
+    touch: Aer converts the whole model on every run (0.6-0.8 s for the 16-qubit ``anemone``
+    against 0.1-0.2 s for the four qubits of a batch circuit), and the counts are the same.
+    """
     options: dict[str, Any] = {}
     if "threads" in _limits:
         options["max_parallel_threads"] = _limits["threads"]
@@ -147,27 +164,39 @@ def simulator(device: Device, seed: int | None) -> AerSimulator:
     if seed is not None:
         options["seed_simulator"] = seed
     if device.noisy:
-        options["noise_model"] = cached_noise_model(device)
+        only = None if circuits is None else _touched(circuits)
+        options["noise_model"] = cached_noise_model(device, only)
     return AerSimulator(**options)
 
 
-def cached_noise_model(device: Device) -> NoiseModel:
-    """`noise_model`, built once per device calibration in this process.
+def _touched(circuits: list[QuantumCircuit]) -> frozenset[int]:
+    """The qubit indices (physical, once transpiled) that some instruction acts on."""
+    touched: set[int] = set()
+    for circuit in circuits:
+        index = {qubit: i for i, qubit in enumerate(circuit.qubits)}
+        for instruction in circuit.data:
+            touched.update(index[qubit] for qubit in instruction.qubits)
+    return frozenset(touched)
+
+
+def cached_noise_model(device: Device, only: frozenset[int] | None = None) -> NoiseModel:
+    """`noise_model`, built once per device calibration (and qubit set) in this process.
 
     Building it takes 0.7-1 s for the 16-qubit ``anemone`` (one Qiskit error object per gate,
     qubit and coupling), which every noisy job paid before it simulated. A worker receives a
     fresh copy of the device with each job, so the entry is matched by value: a recalibrated
     device compares unequal and gets a new model. Aer only reads the model.
     """
+    key = (device.device_id, only)
     with _noise_lock:
-        hit = _noise_models.get(device.device_id)
+        hit = _noise_models.get(key)
         if hit is not None and (hit[0] is device or hit[0] == device):
             return hit[1]
-    model = noise_model(device)
+    model = noise_model(device, only)
     with _noise_lock:
         if len(_noise_models) >= _MAX_NOISE_MODELS:
             _noise_models.clear()
-        _noise_models[device.device_id] = (device, model)
+        _noise_models[key] = (device, model)
     return model
 
 
@@ -221,7 +250,7 @@ def run_counts(
             raise JobFailure("the program measures nothing: add measurements to sample it")
     check_memory(circuits)
     try:
-        result = simulator(device, seed).run(circuits, shots=shots).result()
+        result = simulator(device, seed, circuits).run(circuits, shots=shots).result()
     except Exception as exc:  # Aer reports invalid circuits with several exception types
         raise JobFailure(f"simulation failed: {exc}") from exc
     if not result.success:
