@@ -6,6 +6,7 @@ are read from the engine (``Engine.cores``), and what Aer makes of them from its
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -14,8 +15,11 @@ from pathlib import Path
 
 import pytest
 from local_testkit import Api
+from qiskit import QuantumCircuit
 
 from oqtopus_bridge.local import LocalServer
+from oqtopus_bridge.local.devices import _parse_catalog, default_catalog
+from oqtopus_bridge.local.engine import simulate
 from oqtopus_bridge.local.engine.pool import CoreBudget, Engine
 from oqtopus_bridge.local.engine.worker import HOLD_HOOK, HOOKS_DIR, WorkerConfig
 from oqtopus_bridge.local.engine.workers import _environment
@@ -97,7 +101,7 @@ def test_a_worker_s_aer_uses_the_threads_of_its_job_beyond_an_equal_share(tmp_pa
         "circuit = QuantumCircuit(16)\n"
         "circuit.h(range(16))\n"
         "circuit.measure_all()\n"
-        "result = simulate.simulator(device, 1).run(circuit, shots=10).result()\n"
+        "result = simulate.simulator(device, 1, [circuit]).run(circuit, shots=10).result()\n"
         "print(result.results[0].metadata['parallel_state_update'])\n"
     )
     done = subprocess.run(
@@ -109,3 +113,21 @@ def test_a_worker_s_aer_uses_the_threads_of_its_job_beyond_an_equal_share(tmp_pa
         check=True,
     )
     assert done.stdout.split() == ["2"], done.stdout + done.stderr
+
+
+def test_only_circuits_wide_enough_to_parallelise_get_more_than_one_thread() -> None:
+    """Below Aer's parallel threshold a second thread only costs (9x the CPU of a Bell run)."""
+    device = _parse_catalog(json.dumps(default_catalog()))["qulacs"]
+    bell = QuantumCircuit(16, 2)  # as transpiled for the 16-qubit device: 2 qubits touched
+    bell.h(0)
+    bell.cx(0, 1)
+    bell.measure([0, 1], [0, 1])
+    wide = QuantumCircuit(16)
+    wide.h(range(16))
+    wide.measure_all()
+    simulate.configure(threads=2, memory_bytes=2**30)
+    try:
+        assert simulate.simulator(device, None, [bell]).options.max_parallel_threads == 1
+        assert simulate.simulator(device, None, [bell, wide]).options.max_parallel_threads == 2
+    finally:
+        simulate._limits.clear()
