@@ -18,9 +18,12 @@ def _measure(run: Run, client: str, call: Callable[[], Sequence[int]], jobs: int
     """Time one call returning per-circuit shot totals, with the server traffic it caused."""
     shots = run.sizes.batch_shots
     with run.server.counting() as traffic:
+        api_before, workers_before = run.server.cpu_seconds(), run.server.worker_cpu_seconds()
         start = time.perf_counter()
         totals = call()
         seconds = time.perf_counter() - start
+        api_cpu = run.server.cpu_seconds() - api_before
+        worker_cpu = run.server.worker_cpu_seconds() - workers_before
     assert list(totals) == [shots] * jobs, f"{client}: wrong shot totals"
     requests, size = per_job(traffic, jobs)
     return Row(
@@ -29,8 +32,16 @@ def _measure(run: Run, client: str, call: Callable[[], Sequence[int]], jobs: int
         seconds,
         requests_per_job=requests,
         bytes_per_job=size,
-        note=f"{jobs} circuits, wall time of the whole batch",
-        extra={"routes": traffic["routes"]},
+        note=(
+            f"{jobs} circuits, wall time of the whole batch; server CPU "
+            f"{1000 * api_cpu / jobs:.1f} ms/circuit (API) + {1000 * worker_cpu / jobs:.1f} "
+            "ms/circuit (engine workers)"
+        ),
+        extra={
+            "routes": traffic["routes"],
+            "server_cpu_s_per_circuit": api_cpu / jobs,
+            "worker_cpu_s_per_circuit": worker_cpu / jobs,
+        },
     )
 
 

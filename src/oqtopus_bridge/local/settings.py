@@ -66,7 +66,17 @@ class ServerSettings:
 
     @property
     def aer_threads(self) -> int:
-        """Threads each worker's Aer may use, so that the workers together fill the cores once."""
+        """Threads one circuit job's Aer may use at most: the usable cores (issue 16).
+
+        The pool sizes each job's threads when it dispatches the job: the cores no other running
+        job uses, at least one. A lone 20-qubit job so uses every core, and jobs running together
+        share them instead of oversubscribing them.
+        """
+        return usable_cores()
+
+    @property
+    def library_threads(self) -> int:
+        """Threads of the workers' other numeric libraries (BLAS): an equal share of the cores."""
         return max(1, usable_cores() // self.worker_count)
 
     @property

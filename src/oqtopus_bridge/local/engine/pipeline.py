@@ -7,13 +7,13 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from qiskit import QuantumCircuit, qasm3
+from qiskit import QuantumCircuit
 
 from ..devices import Device
 from ..errors import JobFailure
 from ..repository import JobRecord
 from ..storage import ObjectStore, read_single_entry
-from .circuits import final_mapping, parse_program, transpile_for_device
+from .circuits import dumps, final_mapping, parse_program, transpile_for_device
 from .combine import combine, divide
 from .estimate import estimate, parse_operator
 from .mitigation import mitigate
@@ -97,7 +97,7 @@ def run_circuit_job(
     objects: dict[str, Any] = {}
     if job_type == "multi_manual":
         circuit, widths = combine(circuits, device.n_qubits)
-        objects["combined_program"] = qasm3.dumps(circuit).encode()
+        objects["combined_program"] = dumps(circuit, native=False).encode()  # users' gates
     terms = None
     method, note = _mitigation_method(record)
     if job_type != "estimation" and circuit.num_clbits == 0:

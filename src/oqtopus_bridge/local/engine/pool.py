@@ -67,6 +67,45 @@ class _Slot:
         worker.close(timeout=5)
 
 
+class CoreBudget:
+    """Aer threads per circuit job, given at dispatch: the cores no other job in a worker uses.
+
+    A lone job gets every core (a 20-qubit simulation no longer runs on cores / workers threads
+    while the other cores idle, issue 16); jobs that run together share the cores. A job is
+    always given one thread; it leaves room for the queued jobs that idle workers are about to
+    take, so a burst of jobs is not handed all the cores by its first job.
+
+    Args:
+        cores: The cores the engine's jobs share.
+        workers: The number of circuit workers.
+    """
+
+    def __init__(self, cores: int, workers: int) -> None:
+        self.cores = max(1, cores)
+        self.workers = max(1, workers)
+        self._held: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def take(self, job_id: str, queued: int) -> int:
+        """Give ``job_id`` its threads, with ``queued`` jobs waiting for a worker; return them."""
+        with self._lock:
+            idle = self.workers - len(self._held) - 1
+            reserved = min(max(0, queued), max(0, idle))
+            threads = max(1, self.cores - sum(self._held.values()) - reserved)
+            self._held[job_id] = threads
+            return threads
+
+    def release(self, job_id: str) -> None:
+        """Give back the threads of a job that left its worker."""
+        with self._lock:
+            self._held.pop(job_id, None)
+
+    def held(self) -> dict[str, int]:
+        """The threads of each job now in a worker (for tests and diagnostics)."""
+        with self._lock:
+            return dict(self._held)
+
+
 class Engine:
     """Executor of submitted jobs: engine worker processes, driven from this process.
 
@@ -92,6 +131,7 @@ class Engine:
         self._sse_queue: queue.Queue[str | None] = queue.Queue()
         self._threads: list[threading.Thread] = []
         self._slots: list[_Slot] = []
+        self.cores = CoreBudget(settings.aer_threads, settings.worker_count)
         self.stopping = threading.Event()
 
     def start(self) -> None:
@@ -101,6 +141,7 @@ class Engine:
             threads=self.settings.aer_threads,
             memory_bytes=self.settings.worker_memory,
             test_hooks=self.settings.test_hooks,
+            library_threads=self.settings.library_threads,
         )
         self._slots = [_Slot(config) for _ in range(self.settings.worker_count)]
         for index, slot in enumerate(self._slots):
@@ -264,8 +305,9 @@ class Engine:
                 slot.discard(worker)  # cancelled before it started simulating: stop it now
                 raise
 
+        threads = self.cores.take(record.job_id, self._circuit_queue.qsize())
         try:
-            return worker.run(record, device, on_running)
+            return worker.run(record, device, on_running, threads)
         except WorkerDied as exc:
             slot.discard(worker)
             current = self.repo.get_job(record.job_id)
@@ -277,3 +319,5 @@ class Engine:
                 "worker was replaced and other jobs are unaffected; if it happens again, the job "
                 "may need more memory than the machine has (use fewer qubits or shots)"
             ) from exc
+        finally:
+            self.cores.release(record.job_id)

@@ -6,7 +6,8 @@ child, so a user script without an ``if __name__ == "__main__"`` guard, or a not
 re-imported). It talks over its standard input and output with ``multiprocessing.connection``
 framing (pickles between two processes of this package only):
 
-* in: one `WorkerConfig`, then ``(record, device)`` per job;
+* in: one `WorkerConfig`, then ``(record, device, threads)`` per job (``threads``: the Aer
+  threads the pool gave this job when it dispatched it);
 * out: ``("running",)`` right before simulation, then ``("done", Outcome)`` or
   ``("failed", message)``.
 
@@ -45,15 +46,18 @@ class WorkerConfig:
 
     Attributes:
         store: The server's object store (the worker only reads ``input.zip`` from it).
-        threads: Threads Aer may use in this worker.
+        threads: The most threads Aer may use for one job (its ``OMP_NUM_THREADS``); each job
+            brings the number it may use now.
         memory_bytes: Memory one simulation may use in this worker.
         test_hooks: Honour the ``test-hook:*`` job names (the test suite only).
+        library_threads: Threads of the other numeric libraries (BLAS) in this worker.
     """
 
     store: ObjectStore
     threads: int
     memory_bytes: int
     test_hooks: bool = False
+    library_threads: int = 1
 
 
 def _die_with_parent() -> None:
@@ -147,15 +151,16 @@ def main() -> None:
     config: WorkerConfig = inbox.recv()
     from . import simulate
 
-    simulate.configure(threads=config.threads, memory_bytes=config.memory_bytes)
+    simulate.configure(threads=1, memory_bytes=config.memory_bytes)
     _warm_up()
     _limit_address_space(config)
     outbox.send(("ready", os.getpid()))
     while True:
         try:
-            record, device = inbox.recv()
+            record, device, threads = inbox.recv()
         except (EOFError, OSError):
             return
+        simulate.configure(threads=min(threads, config.threads), memory_bytes=config.memory_bytes)
         run_one(outbox, config, record, device)
         sys.stdout.flush()
 

@@ -39,10 +39,12 @@ class WorkerDied(Exception):
 
 def _environment(config: WorkerConfig) -> dict[str, str]:
     env = dict(os.environ)
-    threads = str(config.threads)
-    # Size every threading library the simulator may use, so workers never oversubscribe cores.
-    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        env[name] = threads
+    # Aer honours its per-job max_parallel_threads only up to OMP_NUM_THREADS, so OpenMP may use
+    # every core a job could be given; the pool gives each job its share when it dispatches it.
+    env["OMP_NUM_THREADS"] = str(config.threads)
+    # The other numeric libraries keep a fixed share, so workers never oversubscribe the cores.
+    for name in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        env[name] = str(config.library_threads)
     path = env.get("PYTHONPATH")
     env["PYTHONPATH"] = _PACKAGE_ROOT if not path else os.pathsep.join([_PACKAGE_ROOT, path])
     env["PYTHONWARNINGS"] = "ignore"  # a worker's warnings have no reader; keep the log clean
@@ -102,8 +104,20 @@ class WorkerProcess:
         if message[0] != "ready":
             raise WorkerDied(f"the engine worker sent {message[0]!r} instead of 'ready'")
 
-    def run(self, record: JobRecord, device: Device, on_running: Callable[[], None]) -> Outcome:
+    def run(
+        self,
+        record: JobRecord,
+        device: Device,
+        on_running: Callable[[], None],
+        threads: int = 1,
+    ) -> Outcome:
         """Run one job in the worker; call ``on_running`` when it starts simulating.
+
+        Args:
+            record: The job.
+            device: Its device.
+            on_running: Called when the worker reports that simulation starts.
+            threads: The Aer threads this job may use.
 
         Raises:
             JobFailure: The job failed with a message for its owner.
@@ -112,7 +126,7 @@ class WorkerProcess:
         with self._lock:
             self.job_id = record.job_id
         try:
-            self._outbox.send((record, device))
+            self._outbox.send((record, device, threads))
             while True:
                 message = self._receive()
                 if message[0] == "running":
