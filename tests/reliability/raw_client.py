@@ -26,6 +26,15 @@ c = measure q;
 FINAL = ("succeeded", "failed", "cancelled")
 
 
+def layered_program(n: int, layers: int = 6) -> str:
+    """An ``n``-qubit circuit of ``layers`` rx/cx layers: many outcomes, and slow when noisy."""
+    lines = ["OPENQASM 3;", 'include "stdgates.inc";', f"qubit[{n}] q;", f"bit[{n}] c;"]
+    for layer in range(layers):
+        lines += [f"rx({0.3 + 0.1 * layer + 0.01 * i}) q[{i}];" for i in range(n)]
+        lines += [f"cx q[{i}], q[{i + 1}];" for i in range(n - 1)]
+    return "\n".join([*lines, "c = measure q;"])
+
+
 def input_zip(payload: dict[str, Any]) -> bytes:
     """Return ``input.zip`` holding ``input.json`` (the client side of the storage format)."""
     buffer = io.BytesIO()

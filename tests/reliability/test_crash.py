@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from figures import Report, size
-from raw_client import BELL, FINAL, RawClient, input_zip, single_entry
+from raw_client import BELL, FINAL, RawClient, input_zip, layered_program, single_entry
 from server_process import ServerProcess
 
 from oqtopus_bridge.local.engine.worker import HOLD_HOOK
@@ -19,15 +19,6 @@ TOKEN = "crash-test-token-0123456789"
 SHOTS = 100
 WIDE_SHOTS = 4000
 SLEEPER = "import time\ntime.sleep(8)\nprint('slept')\n"  # may be running or done at the kill
-
-
-def _wide(n: int = 14, layers: int = 6) -> str:
-    """A wider circuit whose counts have many keys (a bigger result to keep intact)."""
-    lines = ["OPENQASM 3;", 'include "stdgates.inc";', f"qubit[{n}] q;", f"bit[{n}] c;"]
-    for layer in range(layers):
-        lines += [f"rx({0.3 + 0.1 * layer + 0.01 * i}) q[{i}];" for i in range(n)]
-        lines += [f"cx q[{i}], q[{i + 1}];" for i in range(n - 1)]
-    return "\n".join([*lines, "c = measure q;"])
 
 
 def _db_rows(data_dir: Path) -> dict[str, sqlite3.Row]:
@@ -72,7 +63,8 @@ def _submit_concurrently(client_of: Any, plan: list[tuple[str, str, int]]) -> di
 
 def test_kill_dash_nine_loses_nothing(tmp_path: Path, report: Report) -> None:
     data_dir, log = tmp_path / "data", tmp_path / "server.log"
-    plan = [("light", BELL, SHOTS)] * size(60, 400) + [("wide", _wide(), WIDE_SHOTS)] * 4
+    wide = layered_program(14)  # a bigger result, with many keys, to keep intact
+    plan = [("light", BELL, SHOTS)] * size(60, 400) + [("wide", wide, WIDE_SHOTS)] * 4
     # One worker, held busy by the hold hook: the plan's jobs are still queued at the kill, however
     # fast or slow the machine (no race between the clients and the engine).
     with ServerProcess(data_dir, TOKEN, workers=1, log_path=log, test_hooks=True) as server:

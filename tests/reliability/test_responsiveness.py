@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from figures import Report
-from raw_client import RawClient
+from raw_client import RawClient, layered_program
 from server_process import ServerProcess
 
 from oqtopus_bridge.local.engine.worker import HOLD_HOOK, HOOKS_DIR
@@ -26,14 +26,6 @@ TOKEN = "responsiveness-token-0123456789"
 POLLS = 40
 #: Issue 16's target for a status request during a noisy simulation.
 TARGET_S = 0.1
-
-
-def _noisy_program(n: int = 11, layers: int = 6) -> str:
-    lines = ["OPENQASM 3;", 'include "stdgates.inc";', f"qubit[{n}] q;", f"bit[{n}] c;"]
-    for layer in range(layers):
-        lines += [f"rx({0.3 + 0.1 * layer + 0.01 * i}) q[{i}];" for i in range(n)]
-        lines += [f"cx q[{i}], q[{i + 1}];" for i in range(n - 1)]
-    return "\n".join([*lines, "c = measure q;"])
 
 
 def _timed_status(client: RawClient, job_id: str) -> tuple[str, float]:
@@ -50,7 +42,7 @@ def test_status_answers_while_a_worker_computes(tmp_path: Path, report: Report) 
         client = RawClient(server.url, TOKEN)
         idle_job = client.register()["job_id"]
         baseline = [_timed_status(client, idle_job)[1] for _ in range(POLLS)]
-        job = client.submit(_noisy_program(), shots=2500, device_id="anemone", name=HOLD_HOOK)
+        job = client.submit(layered_program(11), shots=2500, device_id="anemone", name=HOLD_HOOK)
         deadline = time.monotonic() + 180
         while client.status(job) != "running":
             assert time.monotonic() < deadline, "the held job never started running"
