@@ -313,16 +313,11 @@ class Repository:
 
     def device_history(self, query: HistoryQuery) -> tuple[list[HistoryEntry], int]:
         """Return one page of history entries (newest first) and the total that match."""
-        where, params = " WHERE 1=1", []
-        if query.device_id is not None:
-            where += " AND device_id=?"
-            params.append(query.device_id)
-        if query.since is not None:
-            where += " AND calibrated_at>=?"
-            params.append(query.since)
-        if query.until is not None:
-            where += " AND calibrated_at<=?"
-            params.append(query.until)
+        where, params = _filters(
+            ("device_id=?", query.device_id),
+            ("calibrated_at>=?", query.since),
+            ("calibrated_at<=?", query.until),
+        )
         columns = "history_uid, device_id, calibrated_at, n_qubits, n_couplings, recorded_at"
         with self._lock:
             total = self._conn.execute(
@@ -389,17 +384,13 @@ class Repository:
 
     def list_jobs(self, owner: str, query: JobQuery) -> list[JobRecord]:
         """Return one page of the owner's jobs, filtered as ``query`` says."""
-        sql = _SELECT_JOBS + " WHERE owner=?"
-        params: list[Any] = [owner]
-        if query.status is not None:
-            sql += " AND status=?"
-            params.append(query.status)
-        if query.start_time is not None:
-            sql += " AND submitted_at IS NOT NULL AND submitted_at>=?"
-            params.append(query.start_time)
-        if query.end_time is not None:
-            sql += " AND submitted_at IS NOT NULL AND submitted_at<=?"
-            params.append(query.end_time)
+        where, params = _filters(
+            ("owner=?", owner),
+            ("status=?", query.status),
+            ("submitted_at IS NOT NULL AND submitted_at>=?", query.start_time),
+            ("submitted_at IS NOT NULL AND submitted_at<=?", query.end_time),
+        )
+        sql = _SELECT_JOBS + where
         if query.q:
             sql += " AND (instr(job_id,?)>0 OR instr(IFNULL(name,''),?)>0"
             sql += " OR instr(IFNULL(description,''),?)>0)"
@@ -451,6 +442,13 @@ def _to_row(record: JobRecord) -> tuple[Any, ...]:
         json.dumps(value) if name in _JSON_COLUMNS and value is not None else value
         for name, value in zip(_JOB_COLUMNS, values, strict=True)
     )
+
+
+def _filters(*conditions: tuple[str, Any]) -> tuple[str, list[Any]]:
+    """Return a ``WHERE`` clause of the conditions whose value is set, and their parameters."""
+    chosen = [(clause, value) for clause, value in conditions if value is not None]
+    where = " AND ".join(clause for clause, _ in chosen) or "1=1"
+    return f" WHERE {where}", [value for _, value in chosen]
 
 
 def _from_row(row: sqlite3.Row) -> JobRecord:
