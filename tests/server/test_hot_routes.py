@@ -74,9 +74,12 @@ class Pair:
         """A succeeded job."""
         job_id = self.registered("plain")
         assert self.call("plain", "POST", f"/jobs/{job_id}/submit", json=SUBMIT).ok
-        while self.call("plain", "GET", f"/jobs/{job_id}/status").json()["status"] != "succeeded":
+        while True:
+            status = self.call("plain", "GET", f"/jobs/{job_id}/status").json()["status"]
+            if status == "succeeded":
+                return job_id
+            assert status not in ("failed", "cancelled"), f"the setup job ended {status}"
             time.sleep(0.05)  # waits for the job; no assertion depends on how long it takes
-        return job_id
 
 
 def _answer(response: requests.Response) -> tuple[int, str | None, str | None, str]:
