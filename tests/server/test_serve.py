@@ -7,12 +7,13 @@ import sys
 from pathlib import Path
 
 import requests
+from local_testkit import BELL, Api
 
 
 def test_serve_prints_token_once_logs_requests_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     code = (
         "from oqtopus_bridge.local import serve; "
-        f"serve(host='127.0.0.1', port=0, data_dir={str(tmp_path)!r})"
+        f"serve(host='127.0.0.1', port=0, data_dir={str(tmp_path)!r}, log_level='debug')"
     )
     process = subprocess.Popen(
         [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
@@ -89,3 +90,44 @@ def test_a_ctrl_c_during_startup_stops_the_server(tmp_path: Path) -> None:
         process.kill()
     assert process.returncode == 0, stderr
     assert "server stopped" in stderr
+
+
+def test_the_default_log_is_quiet_but_shows_job_failures(tmp_path: Path) -> None:
+    """Issue 24: polls filled the log (2,556 lines in ten minutes) and the banner scrolled away."""
+    command = [sys.executable, "-m", "oqtopus_bridge.cli", "serve", "--port", "0"]
+    process = subprocess.Popen(
+        [*command, "--data-dir", str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        url = re.search(r"at (http://\S+);", process.stdout.readline()).group(1)  # type: ignore[union-attr]
+        api = Api(url, (tmp_path / "api_token").read_text().strip())
+        good = api.create({"program": [BELL]})
+        bad = api.create({"program": ["OPENQASM 3; qubit[1] q; nonsense q[0];"]})
+        assert api.wait(good)["status"] == "succeeded"  # polls status many times
+        assert api.wait(bad)["status"] == "failed"
+        for _ in range(20):
+            assert api.get(f"/jobs/{good}/status").status_code == 200
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 0, stderr
+    assert "/status" not in stderr and "GET " not in stderr, stderr  # no access log by default
+    assert f"job {bad} failed: " in stderr  # failures are shown
+    assert f"job {good} succeeded" in stderr  # one line per finished job
+    assert f"job {good} running" not in stderr  # intermediate transitions only at debug
+    assert len(stderr.splitlines()) <= 4, stderr  # two jobs, the stop line
+
+
+def test_serve_log_level_is_checked(tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "oqtopus_bridge.cli", "serve", "--log-level", "chatty"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 2
+    assert "invalid choice: 'chatty'" in done.stderr and "debug" in done.stderr
+    from oqtopus_bridge.cli.serve import _LOG_LEVELS
+    from oqtopus_bridge.local.logs import LOG_LEVELS
+
+    assert _LOG_LEVELS == LOG_LEVELS

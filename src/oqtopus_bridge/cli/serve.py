@@ -9,6 +9,7 @@ from oqtopus_bridge.cli.exit_codes import ExitCode
 
 __all__ = ["add_parser", "run"]
 
+_LOG_LEVELS = ("debug", "info", "warning", "error")  # oqtopus_bridge.local.logs.LOG_LEVELS
 _SERVER_EXTRA = (
     'the local server needs its extra: pip install ".[server]" in a clone of oqtopus-bridge'
 )
@@ -66,6 +67,13 @@ def add_parser(
         help="Python interpreter that runs SSE programs, e.g. a venv with the packages of the "
         "real SSE image [the server's own]",
     )
+    parser.add_argument(
+        "--log-level",
+        choices=_LOG_LEVELS,
+        default="info",
+        help="what the log on stderr shows: debug (every request and job transition), info (server "
+        "events and one line per finished job), warning (job failures and problems), error [info]",
+    )
     parser.set_defaults(func=run)
 
 
@@ -97,5 +105,6 @@ def run(args: argparse.Namespace) -> int:
             workers=workers,
             mirror=args.mirror,
             sse_python=args.sse_python,
+            log_level=args.log_level,
         )
     return ExitCode.OK

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .app import create_app
-    from .server import LocalServer, config_or_local_server, default_data_dir, serve
+    from .fallback import config_or_local_server
+    from .server import LocalServer, default_data_dir, serve
     from .settings import ServerSettings
 
 __all__ = [
@@ -25,7 +26,7 @@ __all__ = [
 ]
 _HOMES = {
     "LocalServer": "server",
-    "config_or_local_server": "server",
+    "config_or_local_server": "fallback",
     "ServerSettings": "settings",
     "create_app": "app",
     "default_data_dir": "server",

@@ -9,6 +9,7 @@ from pathlib import Path
 from .devices import CATALOG_NAME, DeviceCatalog
 from .engine.pool import Engine
 from .history import CalibrationHistory
+from .lock import DataDirLock
 from .repository import Repository
 from .service import JobService
 from .settings import ServerSettings
@@ -35,12 +36,33 @@ class ServerContext:
     catalog: DeviceCatalog
     service: JobService
     engine: Engine
+    lock: DataDirLock | None = None
 
     @classmethod
-    def build(cls, settings: ServerSettings) -> ServerContext:
-        """Open (or create) the data directory and wire everything; the engine is not started."""
+    def build(cls, settings: ServerSettings, lock: DataDirLock | None = None) -> ServerContext:
+        """Lock and open (or create) the data directory and wire everything.
+
+        The engine is not started.
+
+        Args:
+            settings: The server's settings.
+            lock: The data directory's lock when the caller took it already (``serve`` does,
+                before it mirrors devices into the directory); taken here otherwise.
+
+        Raises:
+            DataDirInUseError: If another server holds the data directory.
+        """
         data_dir = settings.data_dir
-        data_dir.mkdir(parents=True, exist_ok=True)
+        lock = lock or DataDirLock.acquire(data_dir, settings.public_url)
+        try:
+            return cls._open(settings, lock)
+        except BaseException:
+            lock.release()
+            raise
+
+    @classmethod
+    def _open(cls, settings: ServerSettings, lock: DataDirLock) -> ServerContext:
+        data_dir = settings.data_dir
         repo = Repository(data_dir / "oqtopus.sqlite3")
         store = ObjectStore(
             data_dir / "objects", _secret(data_dir), settings.public_url, settings.url_expiry_s
@@ -48,7 +70,7 @@ class ServerContext:
         catalog = DeviceCatalog(data_dir / CATALOG_NAME, CalibrationHistory(repo, store))
         engine = Engine(settings, repo, store, catalog)
         service = JobService(settings, repo, store, catalog, engine.enqueue, engine.cancel)
-        return cls(settings, repo, store, catalog, service, engine)
+        return cls(settings, repo, store, catalog, service, engine, lock)
 
     def start(self) -> None:
         """Start the workers and re-queue jobs an earlier run left unfinished."""
@@ -56,6 +78,10 @@ class ServerContext:
         self.engine.recover()
 
     def close(self) -> None:
-        """Stop the workers and close the database."""
-        self.engine.stop()
-        self.repo.close()
+        """Stop the workers, close the database and free the data directory."""
+        try:
+            self.engine.stop()
+            self.repo.close()
+        finally:
+            if self.lock is not None:
+                self.lock.release()

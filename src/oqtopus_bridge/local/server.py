@@ -1,6 +1,6 @@
 """Running the server: `LocalServer` (in-process, in a thread) and `serve` (CLI).
 
-Also `config_or_local_server`, for the examples: the user's configuration, else a private server.
+The examples' fallback, `config_or_local_server`, is in `oqtopus_bridge.local.fallback`.
 """
 
 from __future__ import annotations
@@ -8,7 +8,6 @@ from __future__ import annotations
 import dataclasses
 import errno
 import logging
-import os
 import secrets
 import signal
 import socket
@@ -16,7 +15,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -27,6 +26,8 @@ from .app import create_app
 from .banner import address_in_use_message, banner_lines, exposed_warning
 from .context import DEFAULT_USER, ServerContext
 from .devices import CATALOG_NAME
+from .lock import DataDirLock
+from .logs import configure_stderr
 from .mirror import MirrorError, mirror_devices
 from .settings import Protocol, ServerSettings
 from .web import login_link
@@ -174,14 +175,19 @@ class LocalServer:
         else:
             self.data_dir = self._requested_dir
         try:
-            _mirror(self.data_dir, *self._mirror)
+            self._sock = _bind(self._host, self._port)
+            self.url = _url(self._host, self._sock.getsockname()[1])
+            lock = DataDirLock.acquire(self.data_dir, self.url)  # before anything is written
+            settings = ServerSettings(data_dir=self.data_dir, public_url=self.url, **self._options)
+            try:
+                _mirror(self.data_dir, *self._mirror)
+            except BaseException:
+                lock.release()
+                raise
+            self._context = ServerContext.build(settings, lock)
         except BaseException:
             self.stop()
             raise
-        self._sock = _bind(self._host, self._port)
-        self.url = _url(self._host, self._sock.getsockname()[1])
-        settings = ServerSettings(data_dir=self.data_dir, public_url=self.url, **self._options)
-        self._context = ServerContext.build(settings)
         self.token, _ = _default_token(self._context, self._token_arg)
         self._context.start()
         config = uvicorn.Config(
@@ -266,22 +272,6 @@ def default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("oqtopus-bridge")) / "local-server"
 
 
-def _log_to_stderr() -> None:
-    """Send this package's INFO lines (requests, job transitions) to stderr.
-
-    Only the ``oqtopus_bridge`` logger is configured, not the root one, so libraries' own INFO
-    output (qiskit's transpiler logs every pass) stays out of the server log.
-    """
-    package = logging.getLogger("oqtopus_bridge")
-    if not any(getattr(handler, "_oqtopus_serve", False) for handler in package.handlers):
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
-        handler._oqtopus_serve = True  # type: ignore[attr-defined]
-        package.addHandler(handler)
-    package.setLevel(logging.INFO)
-    package.propagate = False
-
-
 def _route_stop_signals(server: uvicorn.Server) -> dict[int, Any]:
     """Send SIGINT and SIGTERM to ``server.handle_exit``; return the handlers they replace.
 
@@ -296,6 +286,37 @@ def _route_stop_signals(server: uvicorn.Server) -> dict[int, Any]:
     }
 
 
+def _claim(
+    host: str, port: int, directory: Path, mirror: Sequence[str]
+) -> tuple[socket.socket, str, DataDirLock]:
+    """Bind the port, lock the data directory, then mirror devices into it; in that order.
+
+    The lock comes before the mirror so that a refused second server writes nothing into the
+    first one's directory.
+
+    Raises:
+        AddressInUseError: If the port is taken.
+        DataDirInUseError: If another server runs on the data directory.
+    """
+    try:
+        sock = _bind(host, port)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise AddressInUseError(address_in_use_message(host, port)) from exc
+        raise
+    url = _url(host, sock.getsockname()[1])
+    lock: DataDirLock | None = None
+    try:
+        lock = DataDirLock.acquire(directory, url)
+        _mirror(directory, mirror, None)
+    except BaseException:
+        if lock is not None:
+            lock.release()
+        sock.close()
+        raise
+    return sock, url, lock
+
+
 def serve(
     host: str = "127.0.0.1",
     port: int = 8080,
@@ -303,31 +324,35 @@ def serve(
     token: str | None = None,
     protocol: Protocol = "storage",
     mirror: Sequence[str] = (),
+    log_level: str = "info",
     **settings: Any,
 ) -> None:
     """Run the server in the foreground until Ctrl-C (the ``oqtopus-bridge serve`` command).
 
     The default user's token is created on first start, printed once, and kept in
-    ``<data_dir>/api_token``; ``token`` sets it explicitly. Logs one line per request and per job
-    transition. ``mirror`` device ids are first copied from the configured OQTOPUS Cloud.
+    ``<data_dir>/api_token``; ``token`` sets it explicitly. ``log_level`` is one of
+    ``debug`` (every request and job transition), ``info`` (server events and one line per
+    finished job), ``warning`` or ``error`` (see `oqtopus_bridge.local.logs`). ``mirror`` device
+    ids are first copied from the configured OQTOPUS Cloud.
+
+    Raises:
+        AddressInUseError: If the port is taken.
+        DataDirInUseError: If another server runs on the data directory.
     """
     directory = Path(data_dir) if data_dir is not None else default_data_dir()
-    try:
-        sock = _bind(host, port)
-    except OSError as exc:
-        if exc.errno == errno.EADDRINUSE:
-            raise AddressInUseError(address_in_use_message(host, port)) from exc
-        raise
-    _log_to_stderr()
-    _mirror(directory, mirror, None)
-    url = _url(host, sock.getsockname()[1])
+    configure_stderr(log_level)
+    sock, url, lock = _claim(host, port, directory, mirror)
     warning = exposed_warning(host, sock.getsockname()[1])
     if warning:
         print(warning, file=sys.stderr, flush=True)
     config = ServerSettings(
-        data_dir=directory, public_url=url, protocol=protocol, log_requests=True, **settings
+        data_dir=directory,
+        public_url=url,
+        protocol=protocol,
+        log_requests=log_level == "debug",
+        **settings,
     )
-    context = ServerContext.build(config)
+    context = ServerContext.build(config, lock)
     api_token, created = _default_token(context, token)
     server = uvicorn.Server(
         uvicorn.Config(
@@ -361,54 +386,3 @@ def serve(
         context.close()
         sock.close()
         log.info("server stopped")
-
-
-# ------------------------------------------------ the examples' and the notebook's connection
-# The variables that configure the client (config.py); others, such as OQTOPUS_DEVICE or the test
-# suite's OQTOPUS_REQUIRE_BROWSER, say nothing about which service to use.
-_CONFIG_VARIABLES = ("OQTOPUS_URL", "OQTOPUS_API_TOKEN", "OQTOPUS_BASE_URL")
-
-
-def _nothing_configured(official_file: Path) -> bool:
-    """True when no OQTOPUS setting exists: none in the environment, no file the client reads."""
-    env = any(os.environ.get(name) for name in _CONFIG_VARIABLES)
-    files = (Path("~/.oqtopus").expanduser(), official_file)
-    return not env and not any(file.exists() for file in files)
-
-
-def config_or_local_server(
-    announce: Callable[[str], None] = print,
-) -> tuple[Any, LocalServer | None]:
-    """Return the configured connection, or start a local server when nothing is configured.
-
-    A configuration that exists but is broken (a ``~/.oqtopus`` without ``api_token``, say) raises
-    its error rather than falling back silently to a local server.
-
-    Args:
-        announce: Called once with a line saying which server is used (``print`` by default).
-
-    Returns:
-        ``(config, None)`` for the configured service, or ``(server.config, server)`` for a started
-        `LocalServer`, which the caller stops (``server.stop()``) when done.
-
-    Raises:
-        ConfigError: If a configuration exists but cannot be used.
-    """
-    # The client's own resolution, as for .config (the one client import of this package).
-    from oqtopus_bridge.config import locate_config, official_config_path
-
-    try:
-        located = locate_config()
-    except ValueError:  # the client's ConfigError
-        if not _nothing_configured(official_config_path()):
-            raise
-    else:
-        announce(f"Using OQTOPUS at {located.config.url} (from {located.source})")
-        return located.config, None
-    server = LocalServer().start()
-    announce(
-        f"No OQTOPUS configuration found (OQTOPUS_URL + OQTOPUS_API_TOKEN, or ~/.oqtopus): "
-        f"started a private local server at {server.url} for this run; its jobs are discarded "
-        "when it stops"
-    )
-    return server.config, server

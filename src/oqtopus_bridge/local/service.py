@@ -93,7 +93,7 @@ class JobService:
             )
         )
         form = self.store.upload_form(f"{job_id}/input.zip", self.settings.max_upload_bytes)
-        log.info("job %s registered", job_id)
+        log.debug("job %s registered", job_id)
         return {"job_id": job_id, "presigned_url": form}
 
     def _resolve_device(self, who: Identity, device_id: str) -> str:
@@ -128,7 +128,7 @@ class JobService:
         changed = self.repo.update_job(job_id, expect=("registered",), **_submit_columns(request))
         if not changed:
             raise BadRequest(f"{job_id} job changed status during submission; retry")
-        log.info("job %s submitted (%s on %s)", job_id, request.job_type, request.device_id)
+        log.debug("job %s submitted (%s on %s)", job_id, request.job_type, request.device_id)
         self._enqueue(job_id)
 
     def create_legacy(self, who: Identity, request: LegacySubmitJobRequest) -> str:
@@ -149,7 +149,7 @@ class JobService:
         )
         self.repo.insert_job(record)
         self.repo.update_job(job_id, **_submit_columns(request))
-        log.info("job %s submitted (%s on %s)", job_id, request.job_type, request.device_id)
+        log.debug("job %s submitted (%s on %s)", job_id, request.job_type, request.device_id)
         self._enqueue(job_id)
         return job_id
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from ..devices import Device, DeviceCatalog
 from ..errors import JobFailure
+from ..logs import transition_level
 from ..repository import JobRecord, Repository, utc_now
 from ..settings import ServerSettings
 from ..storage import ObjectStore
@@ -228,9 +229,8 @@ class Engine:
             job_id, expect=expect, status=status, **{stamp: utc_now()}, **extra
         ):
             raise Cancelled(job_id)
-        log.info(
-            "job %s %s%s", job_id, status, f": {extra['message']}" if extra.get("message") else ""
-        )
+        message = f": {extra['message']}" if extra.get("message") else ""
+        log.log(transition_level(status), "job %s %s%s", job_id, status, message)
 
     def fail(self, job_id: str, message: str) -> None:
         """End a job ``failed`` with ``message`` unless it already ended."""

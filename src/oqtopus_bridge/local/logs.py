@@ -1,0 +1,66 @@
+"""What the server logs, at which level: a quiet default, every request only at ``debug``.
+
+Issue 24: ten minutes of use wrote 2,556 lines, nearly all status polls, and the banner with the
+login link scrolled away. Now:
+
+- ``debug``: one line per HTTP request and per job transition;
+- ``info`` (the default of ``serve``): server events (mirror, re-queue after restart, stop) and
+  one line per job when it ends;
+- ``warning``: job failures, workers that died and replaced, invalid files;
+- ``error``: unexpected errors only.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+__all__ = ["LOG_LEVELS", "configure_stderr", "transition_level"]
+
+LOG_LEVELS = ("debug", "info", "warning", "error")
+
+#: The level of the log line of a job's move to each status (others are ``debug``).
+_TRANSITION_LEVELS = {
+    "succeeded": logging.INFO,
+    "cancelled": logging.INFO,
+    "failed": logging.WARNING,
+}
+
+
+def transition_level(status: str) -> int:
+    """Return the level at which a job's move to ``status`` is logged."""
+    return _TRANSITION_LEVELS.get(status, logging.DEBUG)
+
+
+def level_number(name: str) -> int:
+    """Return the `logging` level of one of `LOG_LEVELS`.
+
+    Raises:
+        ValueError: For any other name, listing the valid ones.
+    """
+    if name not in LOG_LEVELS:
+        raise ValueError(f"log level must be one of {', '.join(LOG_LEVELS)}, not {name!r}")
+    return int(getattr(logging, name.upper()))
+
+
+def configure_stderr(level: str = "info") -> None:
+    """Send this package's log lines at ``level`` and above to stderr.
+
+    Only the ``oqtopus_bridge`` logger is configured, not the root one, so libraries' own INFO
+    output (qiskit's transpiler logs every pass) stays out of the server log.
+
+    Args:
+        level: One of `LOG_LEVELS`.
+
+    Raises:
+        ValueError: For an unknown level.
+    """
+    number = level_number(level)
+    package = logging.getLogger("oqtopus_bridge")
+    if not any(getattr(handler, "_oqtopus_serve", False) for handler in package.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+        handler._oqtopus_serve = True  # type: ignore[attr-defined]
+        package.addHandler(handler)
+    package.setLevel(number)
+    package.propagate = False
