@@ -2,7 +2,7 @@
 
 Routes map ``"METHOD /path"`` (glob, query string ignored) to a handler
 ``(method, path, body) -> Reply``. Unmatched requests get 404. The server records every request
-and stops when the context exits.
+(``requests``, and with their headers ``received``) and stops when the context exits.
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ class StubServer:
     def __init__(self, routes: dict[str, Handler]) -> None:
         self.routes = routes
         self.requests: list[tuple[str, str]] = []
+        self.received: list[tuple[str, str, dict[str, str]]] = []
         self._server: ThreadingHTTPServer | None = None
 
     @property
@@ -91,6 +92,7 @@ class _StubHandler(BaseHTTPRequestHandler):
     def _dispatch(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
+        self.owner.received.append((self.command, self.path, dict(self.headers.items())))
         reply = self.owner.reply_for(self.command, self.path, body)
         self.send_response(reply.status)
         for key, value in reply.headers.items():

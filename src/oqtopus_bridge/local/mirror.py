@@ -14,6 +14,7 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
@@ -21,6 +22,41 @@ from .devices import BASIS_GATES, INSTRUCTIONS, upsert_device
 from .storage import read_single_entry
 
 TIMEOUT = (10.0, 60.0)
+TOKEN_HEADER = "q-api-token"
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    """``(scheme, host, port)`` of ``url``, the default port made explicit."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:  # a malformed port: an origin of its own, equal to no other
+        port = -1
+    return scheme, (parts.hostname or "").lower(), port or {"http": 80, "https": 443}.get(scheme)
+
+
+class _CloudSession(requests.Session):
+    """A session that sends the API token to the cloud's own origin only.
+
+    requests' ``rebuild_auth`` drops ``Authorization`` on a redirect to another host, but knows
+    nothing of ``q-api-token``: a cloud (or anything on the way) answering with a redirect to
+    another host, scheme or port got the token (issue 21, item 8). Here the token leaves every
+    redirected request whose origin differs from the cloud's, and is never put back.
+    """
+
+    def __init__(self, base_url: str, token: str) -> None:
+        super().__init__()
+        self._origin = _origin(base_url)
+        self.headers[TOKEN_HEADER] = token
+
+    def rebuild_auth(
+        self, prepared_request: requests.PreparedRequest, response: requests.Response
+    ) -> None:
+        """Drop the token when a redirect leaves the cloud's origin (and what requests drops)."""
+        super().rebuild_auth(prepared_request, response)  # type: ignore[no-untyped-call]
+        if _origin(prepared_request.url or "") != self._origin:
+            prepared_request.headers.pop(TOKEN_HEADER, None)
 
 
 class MirrorError(ValueError):
@@ -66,8 +102,7 @@ def fetch_device(url: str, token: str, device_id: str, proxy: str | None = None)
     Raises:
         MirrorError: The service cannot be reached, refuses the token, or lacks the device.
     """
-    session = requests.Session()
-    session.headers["q-api-token"] = token
+    session = _CloudSession(url, token)
     if proxy:
         session.proxies = {"http": proxy, "https": proxy}
     what = f"device {device_id!r}"
