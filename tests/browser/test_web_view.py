@@ -60,14 +60,36 @@ def test_the_login_link_sets_an_httponly_cookie_and_lands_on_a_clean_url(
     assert cookie["sameSite"] == "Strict"
     assert server.token not in cookie["value"]
     assert server.token not in anonymous.content()
-    # The code worked once: a second browser with the same link is refused.
+    # The code worked once: a second browser with the same link is refused (after a page of
+    # ours has looked for a session cookie once more).
     other = browser.new_context()
     try:
         again = other.new_page()
-        assert again.goto(link).status == 401
+        again.goto(link)
+        again.wait_for_url("**checked=1")
         assert "already used" in again.content()
+        assert str(server.data_dir / "api_token") in again.content()
     finally:
         other.close()
+
+
+def test_a_logged_in_browser_reopening_a_login_link_goes_straight_in(
+    page: Any, server: LocalServer
+) -> None:
+    """Issue 24: the used link said "already used" to a browser whose session was valid."""
+    used = server.ui_url
+    assert requests.get(used, timeout=30).status_code == 200  # another client uses the code
+    page.goto(used)  # typed or pasted: the cookie is sent
+    page.wait_for_url(server.url + "/ui/jobs")
+    assert page.locator("h1").inner_text() == "Jobs"
+    # From a link on another site (localhost is another site than 127.0.0.1), the browser holds
+    # the SameSite=Strict cookie back; our own page looks once more, and sends it.
+    elsewhere = server.url.replace("127.0.0.1", "localhost")
+    page.goto(elsewhere + "/ui/login")
+    page.set_content(f'<a id="go" href="{used}">the printed link</a>')
+    page.click("#go")
+    page.wait_for_url(server.url + "/ui/jobs")
+    assert page.locator("h1").inner_text() == "Jobs"
 
 
 def test_the_api_token_form_logs_in_and_a_wrong_token_is_refused(

@@ -19,6 +19,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from .sessions import SESSIONS_SCHEMA, SessionRows
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
     user_id TEXT PRIMARY KEY, name TEXT UNIQUE NOT NULL, created_at TEXT NOT NULL);
@@ -146,7 +148,7 @@ class HistoryQuery:
     offset: int = 0
 
 
-class Repository:
+class Repository(SessionRows):
     """The database of one server.
 
     Args:
@@ -163,7 +165,7 @@ class Repository:
         # under the connection lock every request waits on (issue 10 benchmarks).
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.execute("PRAGMA busy_timeout=10000")
-        self._conn.executescript(_SCHEMA)
+        self._conn.executescript(_SCHEMA + SESSIONS_SCHEMA)
         # Every request names its caller by token: known tokens are kept in memory. Tokens change
         # only through this object (one server per data directory), which updates the cache.
         self._identities: dict[str, Identity] = {}
@@ -250,9 +252,10 @@ class Repository:
         return None if row is None else str(row["created_at"])
 
     def revoke_token_hash(self, token_hash: str) -> bool:
-        """Forget the token with ``token_hash``; return whether it existed."""
+        """Forget the token with ``token_hash``, ending its web sessions; return if it existed."""
         with self._lock:
             deleted = self._write("DELETE FROM tokens WHERE token_hash=?", (token_hash,))
+            self.delete_web_sessions_of_token(token_hash)  # browsers logged in with it, too
             self._identities.pop(token_hash, None)
         return deleted > 0
 

@@ -29,10 +29,8 @@ from .devices import CATALOG_NAME
 from .lock import DataDirLock
 from .logs import configure_stderr
 from .mirror import MirrorError, mirror_devices
-from .settings import Protocol, ServerSettings
+from .settings import TOKEN_FILE, Protocol, ServerSettings
 from .web import login_link
-
-TOKEN_FILE = "api_token"
 
 
 class AddressInUseError(OSError):

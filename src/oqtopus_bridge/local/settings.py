@@ -11,6 +11,9 @@ Protocol = Literal["storage", "legacy"]
 
 MIB = 1024 * 1024
 
+#: The file in the data directory that keeps the default user's API token.
+TOKEN_FILE = "api_token"
+
 
 @dataclasses.dataclass(frozen=True)
 class ServerSettings:

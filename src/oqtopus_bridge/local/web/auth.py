@@ -1,10 +1,12 @@
-"""Browser access to the web view: one-time login codes and signed, HttpOnly session cookies.
+"""Browser access to the web view: one-time login codes and server-side sessions.
 
 Like Jupyter's login link: ``serve`` prints ``/ui/login?code=...``; opening it trades the code
 (usable once, for `CODE_LIFETIME_S`) for a session cookie, so the API token never travels in
 a URL, a page or a log. Codes are files under ``<data_dir>/ui-codes`` named by their hash and
-claimed with an atomic rename, and sessions are HMAC-signed cookies, so every server process that
-shares the data directory agrees on them. No FastAPI here.
+claimed with an atomic rename, so ``oqtopus-bridge ui`` can mint one for a running server. The
+cookie holds a random session id whose hash the repository keeps (`SessionStore`): logging out,
+or revoking the API token typed to log in, ends the session at once (issue 21, item 10). Form
+tokens are HMACs of the session id. No FastAPI here.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import secrets
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 
 COOKIE = "oqtopus_ui"
 CODE_LIFETIME_S = 24 * 3600
@@ -38,6 +41,21 @@ def _load_key(path: Path) -> bytes:
 
 def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+class SessionStore(Protocol):
+    """Where sessions live (the repository's ``web_sessions`` table)."""
+
+    def add_web_session(
+        self, session_hash: str, user_id: str, token_hash: str | None, expires: int, now: int
+    ) -> None:
+        """Record a session until ``expires``."""
+
+    def web_session_user(self, session_hash: str, now: int) -> str | None:
+        """Return the user of a live session, else ``None``."""
+
+    def delete_web_session(self, session_hash: str) -> None:
+        """End one session."""
 
 
 class UiAuth:
@@ -87,21 +105,30 @@ class UiAuth:
             return None
         return str(doc["user_id"])
 
-    def session(self, user_id: str) -> str:
-        """Return a session cookie value for ``user_id``."""
-        payload = f"{user_id}.{self._now() + SESSION_LIFETIME_S}"
-        return f"{payload}.{self._sign('session:' + payload)}"
+    def open_session(self, store: SessionStore, user_id: str, token_hash: str | None = None) -> str:
+        """Start a session of ``user_id`` and return the cookie value that names it.
 
-    def session_user(self, cookie: str | None) -> str | None:
-        """Return the user of a valid, unexpired session cookie, else ``None``."""
-        if not cookie or cookie.count(".") != 2:
+        Args:
+            store: Where the session is kept.
+            user_id: Whose session it is.
+            token_hash: The hash of the API token typed to log in (its revocation ends the
+                session), or ``None`` for a login link.
+        """
+        cookie = secrets.token_urlsafe(32)
+        now = self._now()
+        store.add_web_session(_digest(cookie), user_id, token_hash, now + SESSION_LIFETIME_S, now)
+        return cookie
+
+    def session_user(self, store: SessionStore, cookie: str | None) -> str | None:
+        """Return the user of a live session cookie, else ``None``."""
+        if not cookie or len(cookie) > 200:
             return None
-        user_id, expires, signature = cookie.split(".")
-        if not hmac.compare_digest(self._sign(f"session:{user_id}.{expires}"), signature):
-            return None
-        if not expires.isdigit() or int(expires) < self._now():
-            return None
-        return user_id
+        return store.web_session_user(_digest(cookie), self._now())
+
+    def close_session(self, store: SessionStore, cookie: str | None) -> None:
+        """End the session of ``cookie`` (logout); an unknown cookie is ignored."""
+        if cookie and len(cookie) <= 200:
+            store.delete_web_session(_digest(cookie))
 
     def csrf_token(self, cookie: str) -> str:
         """Return the form token bound to a session (a forged form cannot know it)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+import shlex
 from importlib import resources
 from typing import Any
 from urllib.parse import quote
@@ -22,6 +23,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse,
 from ..context import ServerContext
 from ..errors import ServerError
 from ..repository import Identity
+from ..settings import TOKEN_FILE
 from . import content
 from .auth import COOKIE, SESSION_LIFETIME_S, UiAuth
 
@@ -83,9 +85,14 @@ def _auth(request: Request) -> UiAuth:
     return auth
 
 
+def _session_user(request: Request) -> str | None:
+    """The user of the request's session cookie, if it names a live session."""
+    return _auth(request).session_user(_ctx(request).repo, request.cookies.get(COOKIE))
+
+
 def _session(request: Request) -> Session:
     cookie = request.cookies.get(COOKIE)
-    user_id = _auth(request).session_user(cookie)
+    user_id = _session_user(request)
     if user_id is None or cookie is None:
         raise LoginRequired
     return Session(user_id, _auth(request).csrf_token(cookie))
@@ -98,8 +105,20 @@ def page(request: Request, template: str, status_code: int = 200, **values: Any)
 
 
 def login_page(request: Request, message: str | None = None, status_code: int = 401) -> Response:
-    """The page a browser without a session sees: how to log in, and nothing else."""
-    return page(request, "login.html", status_code, message=message, session=None)
+    """The page a browser without a session sees: how to log in, and nothing else.
+
+    It names the token file and the command that prints a fresh login link by their real paths.
+    """
+    data_dir = _ctx(request).settings.data_dir
+    return page(
+        request,
+        "login.html",
+        status_code,
+        message=message,
+        session=None,
+        token_file=str(data_dir / TOKEN_FILE),
+        ui_command=f"oqtopus-bridge ui --data-dir {shlex.quote(str(data_dir))}",
+    )
 
 
 async def login_required(request: Request, exc: Exception) -> Response:
@@ -107,10 +126,12 @@ async def login_required(request: Request, exc: Exception) -> Response:
     return login_page(request)
 
 
-def _with_session(response: Response, request: Request, user_id: str) -> Response:
+def _with_session(
+    response: Response, request: Request, user_id: str, token_hash: str | None = None
+) -> Response:
     response.set_cookie(
         COOKIE,
-        _auth(request).session(user_id),
+        _auth(request).open_session(_ctx(request).repo, user_id, token_hash),
         max_age=SESSION_LIFETIME_S,
         path=PREFIX,
         httponly=True,
@@ -133,10 +154,21 @@ def home() -> RedirectResponse:
 
 
 @router.get(PREFIX + "/login")
-def login_link(request: Request, code: str = "") -> Response:
-    """Trade a one-time code for a session, then leave the code's URL for a clean one."""
+def login_link(request: Request, code: str = "", checked: str = "") -> Response:
+    """Trade a one-time code for a session, then leave the code's URL for a clean one.
+
+    A browser that is logged in already goes straight to the jobs, and its code stays unused
+    (issue 24: re-opening the printed link said "already used" though the session was valid).
+    """
+    if _session_user(request) is not None:
+        return RedirectResponse(f"{PREFIX}/jobs", status_code=303)
     user_id = _auth(request).redeem(code)
     if user_id is None:
+        if code and not checked and COOKIE not in request.cookies:
+            # A SameSite=Strict cookie is not sent on a navigation that started on another site
+            # (a link in a notebook, say): look once more from a page of our own, which sends it.
+            again = f"{PREFIX}/login?code={quote(code[:200])}&checked=1"
+            return page(request, "recheck.html", session=None, target=again)
         return login_page(request, "This login link was already used or has expired.")
     # A page that moves on by itself rather than a redirect: a SameSite=Strict cookie set on a
     # navigation that started elsewhere (a terminal, a notebook) is sent on the next request.
@@ -153,13 +185,15 @@ async def login_form(request: Request) -> Response:
     who = _ctx(request).repo.identify(token) if token else None
     if who is None or who.scope_job_id is not None:
         return login_page(request, "That API token is not valid on this server.")
-    return _with_session(RedirectResponse(f"{PREFIX}/jobs", 303), request, who.user_id)
+    response = RedirectResponse(f"{PREFIX}/jobs", 303)
+    return _with_session(response, request, who.user_id, who.token_hash)
 
 
 @router.post(PREFIX + "/logout")
 async def logout(request: Request) -> Response:
-    """Forget the session cookie."""
+    """End the session on the server (the cookie stops working at once) and forget the cookie."""
     await _checked_form(request)
+    _auth(request).close_session(_ctx(request).repo, request.cookies.get(COOKIE))
     response = RedirectResponse(f"{PREFIX}/login", status_code=303)
     response.delete_cookie(COOKIE, path=PREFIX)
     return response
