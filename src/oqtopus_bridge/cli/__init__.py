@@ -15,13 +15,13 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from oqtopus_bridge._version import __version__
-from oqtopus_bridge.cli import config, demo, devices, jobs, port, serve, submit
+from oqtopus_bridge.cli import config, demo, devices, jobs, port, serve, submit, ui
 from oqtopus_bridge.cli.exit_codes import EPILOG, ExitCode, WaitInterrupted, describe_error
 
 __all__ = ["build_parser", "main"]
 
 _PROG = "oqtopus-bridge"
-_COMMANDS = (demo, serve, config, devices, jobs, submit, port)
+_COMMANDS = (demo, serve, ui, config, devices, jobs, submit, port)
 
 
 class _Parser(argparse.ArgumentParser):

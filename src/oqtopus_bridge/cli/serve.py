@@ -10,7 +10,7 @@ from oqtopus_bridge.cli.exit_codes import ExitCode
 __all__ = ["add_parser", "run"]
 
 _LOG_LEVELS = ("debug", "info", "warning", "error")  # oqtopus_bridge.local.logs.LOG_LEVELS
-_SERVER_EXTRA = (
+SERVER_EXTRA = (
     'the local server needs its extra: pip install ".[server]" in a clone of oqtopus-bridge'
 )
 
@@ -89,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         from oqtopus_bridge.local import serve
     except ImportError as exc:
-        raise ImportError(f"{_SERVER_EXTRA} ({exc})") from exc
+        raise ImportError(f"{SERVER_EXTRA} ({exc})") from exc
     if not 0 <= args.port <= 65535:
         raise ValueError(f"--port must be between 0 and 65535, not {args.port}")
     workers = getattr(args, "workers", None)

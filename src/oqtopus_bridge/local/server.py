@@ -373,6 +373,7 @@ def serve(
             created=created,
             token_file=directory / TOKEN_FILE,
             ui_link=login_link(context, url),
+            default_directory=data_dir is None,
         )
         print("\n".join(lines), flush=True)
         server.run(sockets=[sock])
