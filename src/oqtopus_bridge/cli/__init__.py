@@ -93,6 +93,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns:
         The exit status (see ``oqtopus-bridge --help``).
     """
+    try:
+        code = _run(argv)
+        sys.stdout.flush()  # here, not at exit, so that a closed pipe is seen below
+    except BrokenPipeError:
+        return _stdout_closed()
+    return code
+
+
+def _stdout_closed() -> int:
+    """The reader of stdout went away (``| head``): stop quietly, as coreutils do.
+
+    Later writes, and the interpreter's flush at exit, go to ``/dev/null`` so that Python prints
+    no "Exception ignored ... BrokenPipeError" either.
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # no real descriptor (an embedding program's stdout)
+        pass
+    return ExitCode.STDOUT_CLOSED
+
+
+def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -110,6 +134,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"{_PROG}: interrupted", file=sys.stderr)
         return ExitCode.INTERRUPTED
+    except BrokenPipeError:
+        raise  # stdout was closed: main() stops quietly
     except Exception as exc:
         code, message = describe_error(exc, secrets + _config_token(args))
         message += _url_source(exc, args)

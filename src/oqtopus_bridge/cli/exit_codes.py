@@ -29,6 +29,7 @@ class ExitCode(enum.IntEnum):
     API = 3
     TIMEOUT = 4
     INTERRUPTED = 130
+    STDOUT_CLOSED = 141  # 128 + SIGPIPE, what a shell reports for coreutils in `... | head`
 
 
 class WaitInterrupted(KeyboardInterrupt):
@@ -62,6 +63,7 @@ exit codes:
   3  API or transport error (server unreachable, HTTP error, storage error, malformed result)
   4  timed out waiting for a job (the job keeps running on the server)
   130  interrupted (Ctrl-C); a job being waited for keeps running on the server
+  141  stdout was closed early (as by '| head'): the command stopped quietly
 """
 
 
