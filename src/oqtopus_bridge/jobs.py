@@ -22,6 +22,7 @@ from oqtopus_bridge.errors import (
     JobTimeoutError,
     ResultError,
 )
+from oqtopus_bridge.interrupts import note_running_jobs
 from oqtopus_bridge.models import JobRecord, JsonEncoder, is_final
 from oqtopus_bridge.polling import DEFAULT_POLICY, PollPolicy, poll_until
 from oqtopus_bridge.progress import StatusBar
@@ -189,7 +190,10 @@ class OqtopusJobBase:
             The job record, or None if the timeout occurred first.
         """
         if not is_final(self.status):
-            with StatusBar(f"job {self.job_id}", progress) as bar:
+            with (
+                StatusBar(f"job {self.job_id}", progress) as bar,
+                note_running_jobs(lambda: [] if is_final(self.status) else [self.job_id]),
+            ):
 
                 def check() -> bool:
                     status = self._poll_status()
@@ -392,7 +396,10 @@ def wait_all(
     if not pending:
         return
     policy = pending[0].poll_policy
-    with StatusBar("jobs", progress, total=len(jobs)) as bar:
+    with (
+        StatusBar("jobs", progress, total=len(jobs)) as bar,
+        note_running_jobs(lambda: [job.job_id for job in pending]),
+    ):
 
         def check() -> bool:
             pending[:] = [job for job in pending if not is_final(job._poll_status())]
