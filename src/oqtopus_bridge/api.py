@@ -25,6 +25,7 @@ from oqtopus_bridge.errors import (
     BadRequestError,
     ResultError,
     TransportError,
+    join_message,
 )
 from oqtopus_bridge.storage import Storage, make_zip
 from oqtopus_bridge.transport import RETRY_STATUSES, Transport, UnreachableError
@@ -275,7 +276,7 @@ class OqtopusApi:
                 + (f"available devices now: {', '.join(usable)}. " if usable else "")
                 + "Wait for it or pass another id"
             )
-        message = f"{exc.message}: {detail} (list them with 'oqtopus-bridge devices')"
+        message = join_message(exc.message, f"{detail} (list them with 'oqtopus-bridge devices')")
         return BadRequestError(exc.status_code, message, exc.body, context=exc.context)
 
     def _submit_once(self, job_id: str, body: dict[str, Any]) -> None:

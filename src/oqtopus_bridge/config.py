@@ -31,6 +31,7 @@ logger = logging.getLogger(__name__)
 __all__ = [
     "DEFAULT_CONFIG_PATH",
     "NOTHING_CONFIGURED",
+    "PYTHON_ONLY_ADVICE",
     "LocatedConfig",
     "OqtopusConfig",
     "Protocol",
@@ -38,6 +39,12 @@ __all__ = [
     "official_config_path",
     "resolve_config",
 ]
+
+#: How the error for "nothing is configured" starts (the CLI adds its own options after it).
+NOTHING_CONFIGURED = "no OQTOPUS configuration found: "
+#: The part of configuration errors that only Python callers can follow (the CLI replaces it by
+#: its options: a command-line user cannot pass an object).
+PYTHON_ONLY_ADVICE = ", or pass an OqtopusConfig"
 
 Protocol = Literal["auto", "storage", "legacy"]
 DEFAULT_CONFIG_PATH = "~/.oqtopus"
@@ -203,7 +210,7 @@ def _read_section(file: Path, section: str) -> dict[str, str]:
     if not file.is_file():
         raise ConfigError(
             f"OQTOPUS config file {file} does not exist. Create it with:\n{example}\n"
-            "or set OQTOPUS_URL and OQTOPUS_API_TOKEN, or pass an OqtopusConfig."
+            f"or set OQTOPUS_URL and OQTOPUS_API_TOKEN{PYTHON_ONLY_ADVICE}."
         )
     _warn_if_shared(file)
     parser = configparser.ConfigParser(interpolation=None)
@@ -397,14 +404,10 @@ def _tilde(path: Path) -> str:
         return str(path)
 
 
-#: How the error for "nothing is configured" starts (the CLI adds its own options after it).
-NOTHING_CONFIGURED = "no OQTOPUS configuration found: "
-
-
 def _nothing_configured() -> str:
     return (
         f"{NOTHING_CONFIGURED}set OQTOPUS_URL and OQTOPUS_API_TOKEN, or write a "
         f"[default] section with url= and api_token= to {DEFAULT_CONFIG_PATH} (for example with "
-        "`oqtopus-bridge config --save --url URL --token TOKEN`), or pass an OqtopusConfig. "
+        f"`oqtopus-bridge config --save --url URL --token TOKEN`){PYTHON_ONLY_ADVICE}. "
         f"Also read: OQTOPUS_BASE_URL, and {_tilde(official_config_path())} (oqtopus-client's)."
     )

@@ -244,6 +244,35 @@ def _extract_message(body: Any) -> str:
     return ""
 
 
+def join_message(head: str, tail: str, separator: str = ": ") -> str:
+    """Join a message and its detail without doubled punctuation.
+
+    Server messages often end a sentence (``device_id=x is not found.``); a detail appended with
+    ``": "`` then read ``is not found.: no device`` (issue 24). The head's closing period (one,
+    not an ellipsis) and trailing spaces are dropped before the separator.
+
+    Args:
+        head: The message.
+        tail: The detail to append.
+        separator: What goes between them.
+
+    Returns:
+        ``head`` + ``separator`` + ``tail``, or the one that is not empty.
+
+    Examples:
+        ```python
+        join_message("device_id=x is not found.", "no device 'x'")
+        # "device_id=x is not found: no device 'x'"
+        ```
+    """
+    head = head.rstrip()
+    if not tail:
+        return head
+    if head.endswith(".") and not head.endswith(".."):
+        head = head[:-1]
+    return f"{head}{separator}{tail}" if head else tail
+
+
 def _describe_validation_item(item: Any) -> str:
     """Render one FastAPI validation error item as ``field.path: what is wrong``."""
     if not isinstance(item, Mapping):

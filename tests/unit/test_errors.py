@@ -106,3 +106,18 @@ def test_every_error_pickles_with_its_attributes(error: errors.BackendError) -> 
     assert type(clone) is type(error)
     assert str(clone) == str(error)
     assert vars(clone) == vars(error)
+
+
+@pytest.mark.parametrize(
+    ("head", "tail", "joined"),
+    [
+        ("device_id=x is not found.", "no device 'x'", "device_id=x is not found: no device 'x'"),
+        ("shots should be a positive integer.", "0", "shots should be a positive integer: 0"),
+        ("HTTP 400: bad request", "why", "HTTP 400: bad request: why"),
+        ("wait for it...", "still", "wait for it...: still"),  # an ellipsis stays
+        ("ended. ", "", "ended."),  # nothing to add: nothing changes but the trailing space
+        ("", "only the detail", "only the detail"),
+    ],
+)
+def test_join_message_never_doubles_punctuation(head: str, tail: str, joined: str) -> None:
+    assert errors.join_message(head, tail) == joined

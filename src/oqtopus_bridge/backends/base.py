@@ -37,7 +37,7 @@ def check_shots(shots: Any) -> int:
     """
     if isinstance(shots, bool) or not isinstance(shots, int) or not 1 <= shots <= MAX_SHOTS:
         raise ValueError(
-            f"shots should be a positive integer.: {shots} (the service accepts 1 to {MAX_SHOTS:,})"
+            f"shots should be a positive integer: {shots} (the service accepts 1 to {MAX_SHOTS:,})"
         )
     return shots
 

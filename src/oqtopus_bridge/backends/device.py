@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from oqtopus_bridge.backends.base import OqtopusBackendBase
 from oqtopus_bridge.devices import OqtopusDevice
-from oqtopus_bridge.errors import BackendError, NotFoundError
+from oqtopus_bridge.errors import BackendError, NotFoundError, join_message
 
 __all__ = ["OqtopusDeviceBackend"]
 
@@ -47,10 +47,13 @@ class OqtopusDeviceBackend(OqtopusBackendBase):
                 known = [str(device.get("device_id")) for device in self.api.get_devices()]
             except BackendError:
                 raise exc from None
+            detail = (
+                f"no device {device_id!r}; available devices: {', '.join(known)}. "
+                "Pass one of these ids (list them with 'oqtopus-bridge devices')"
+            )
             raise NotFoundError(
                 exc.status_code,
-                f"{exc.message}: no device {device_id!r}; available devices: {', '.join(known)}. "
-                "Pass one of these ids (list them with 'oqtopus-bridge devices')",
+                join_message(exc.message, detail),
                 exc.body,
                 context=exc.context,
             ) from exc

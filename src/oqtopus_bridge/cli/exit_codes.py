@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 
+from oqtopus_bridge.config import PYTHON_ONLY_ADVICE
 from oqtopus_bridge.errors import (
     APIError,
     BackendError,
@@ -15,6 +16,7 @@ from oqtopus_bridge.errors import (
     ResultError,
     StorageError,
     TransportError,
+    join_message,
 )
 
 __all__ = ["EPILOG", "ExitCode", "WaitInterrupted", "describe_error"]
@@ -93,15 +95,13 @@ def _classify(exc: BaseException) -> tuple[ExitCode, str]:
         )
     if isinstance(exc, JobFailedError):
         detail = (
-            f": {exc.server_message}"
-            if exc.server_message and exc.server_message not in str(exc)
-            else ""
+            exc.server_message if exc.server_message and exc.server_message not in str(exc) else ""
         )
-        return ExitCode.JOB_FAILED, f"{exc}{detail}"
+        return ExitCode.JOB_FAILED, join_message(str(exc), detail or "")
     if isinstance(exc, JobCancelledError):
         return ExitCode.JOB_FAILED, str(exc) or f"job {exc.job_id} was cancelled"
     if isinstance(exc, (ConfigError, ConversionError)):
-        return ExitCode.USAGE, str(exc)
+        return ExitCode.USAGE, _for_command_line(str(exc))
     if isinstance(exc, (TransportError, APIError, StorageError, ResultError, BackendError)):
         return ExitCode.API, str(exc) or type(exc).__name__
     if isinstance(exc, ImportError):
@@ -115,3 +115,11 @@ def _classify(exc: BaseException) -> tuple[ExitCode, str]:
     if isinstance(exc, ValueError):
         return ExitCode.USAGE, str(exc)
     return ExitCode.API, f"unexpected {type(exc).__name__}: {exc} (rerun with --debug for details)"
+
+
+def _for_command_line(message: str) -> str:
+    """Replace advice only Python callers can follow ("pass an OqtopusConfig") by the CLI's own."""
+    if PYTHON_ONLY_ADVICE not in message:
+        return message
+    flags = "" if "--url" in message else ", or pass --url URL --token TOKEN"
+    return message.replace(PYTHON_ONLY_ADVICE, flags)
