@@ -134,23 +134,24 @@ class OqtopusDevice:
         data["device_info"] = self.device_info
         return json.dumps(data, cls=JsonEncoder)
 
-    def plot(self, ax: Any = None, *, title: str | None = None) -> Any:
-        """Draw the coupling map, qubits and couplings coloured by fidelity (the ``plot`` extra).
+    def plot(self, ax: Any = None, *, title: str | None = None, metric: str = "readout") -> Any:
+        """Draw the coupling map, coloured by error as in the web view (the ``plot`` extra).
 
         Args:
             ax: Matplotlib axes to draw on; a new figure when None.
             title: Figure title; defaults to the device id.
+            metric: The qubit colour: ``"readout"`` (assignment error) or ``"1q"`` (1 - fidelity).
 
         Returns:
             The matplotlib figure.
 
         Raises:
             ImportError: If matplotlib is not installed.
-            ValueError: If ``device_info`` lists no qubits.
+            ValueError: If ``device_info`` lists no qubits, or ``metric`` is not one of the above.
         """
         from oqtopus_bridge.plotting import plot_device
 
-        return plot_device(self, ax=ax, title=title)
+        return plot_device(self, ax=ax, title=title, metric=metric)
 
     def __repr__(self) -> str:
         return f"OqtopusDevice(device_id={self.device_id!r}, status={self.status!r})"
