@@ -19,6 +19,8 @@ from .routes.errors import http_error_response, server_error_response
 from .routes.hot import HotRoutes
 from .settings import ServerSettings
 from .web import install as install_web_view
+from .web.routes import PREFIX as WEB_PREFIX
+from .web.routes import error_page as web_error_page
 
 log = logging.getLogger("oqtopus_bridge.local")
 
@@ -93,9 +95,12 @@ async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
     return http_error_response(exc)
 
 
-async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
-    # Never expected: every known failure is a ServerError. Log it and answer like the real service.
+async def _unexpected_error(request: Request, exc: Exception) -> Response:
+    # Never expected: every known failure is a ServerError. Log it and answer like the real service;
+    # a web-view page still gets its security headers (issue 21: defence in depth).
     log.exception("unexpected error on %s %s", request.method, request.url.path)
+    if request.url.path.startswith(WEB_PREFIX + "/"):
+        return web_error_page(request, 500, "Something went wrong on the server: see its log.")
     return JSONResponse({"message": "internal server error"}, status_code=500)
 
 

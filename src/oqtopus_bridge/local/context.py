@@ -43,7 +43,11 @@ class ServerContext:
         data_dir.mkdir(parents=True, exist_ok=True)
         repo = Repository(data_dir / "oqtopus.sqlite3")
         store = ObjectStore(
-            data_dir / "objects", _secret(data_dir), settings.public_url, settings.url_expiry_s
+            data_dir / "objects",
+            _secret(data_dir),
+            settings.public_url,
+            settings.url_expiry_s,
+            settings.max_unzipped_bytes,
         )
         catalog = DeviceCatalog(data_dir / CATALOG_NAME, CalibrationHistory(repo, store))
         engine = Engine(settings, repo, store, catalog)

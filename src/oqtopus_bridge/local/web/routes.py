@@ -216,6 +216,7 @@ def job_page(request: Request, job_id: str, notice: str = "") -> Response:
     except ServerError as exc:
         return _error(request, session, exc)
     detail = content.job_detail(_ctx(request), record)
+    notice = " ".join([notice, *detail.pop("problems")]).strip()
     return page(request, "job.html", session=session, notice=notice, **detail)
 
 
@@ -267,7 +268,12 @@ class Forbidden(Exception):
 
 async def forbidden(request: Request, exc: Exception) -> Response:
     """Exception handler of `Forbidden`."""
-    return page(request, "error.html", 403, session=None, status=403, message=str(exc))
+    return error_page(request, 403, str(exc))
+
+
+def error_page(request: Request, status: int, message: str) -> Response:
+    """An error page without a session (the app's last-resort handler uses it for 500s)."""
+    return page(request, "error.html", status, session=None, status=status, message=message)
 
 
 def _same_origin(request: Request) -> bool:
