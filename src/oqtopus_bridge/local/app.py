@@ -17,6 +17,7 @@ from .errors import ServerError
 from .routes import account, devices, histories, jobs, legacy, local_only, storage
 from .routes.errors import http_error_response, server_error_response
 from .routes.hot import HotRoutes
+from .routes.limits import BodyLimits
 from .settings import ServerSettings
 from .web import install as install_web_view
 from .web.routes import PREFIX as WEB_PREFIX
@@ -71,6 +72,8 @@ def create_app(settings: ServerSettings, context: ServerContext | None = None) -
     app.add_exception_handler(Exception, _unexpected_error)
     # Before the log middleware, so that it wraps (and logs) the hot routes too.
     app.add_middleware(HotRoutes, protocol=settings.protocol)
+    # Around the hot routes, so they too read no body before its token and past its cap (issue 21).
+    app.add_middleware(BodyLimits, settings=settings)
     if settings.log_requests:
         app.middleware("http")(_log_request)
     app.include_router(storage.router)

@@ -22,8 +22,12 @@ class JsonRefused(ValueError):
     """A JSON document is malformed, nested too deep, or holds NaN/Infinity (the message says)."""
 
 
+class _Constant(Exception):
+    """Python's decoder met NaN, Infinity or -Infinity."""
+
+
 def _no_constants(name: str) -> Any:
-    raise JsonRefused(f"{name}, which is not a JSON number: send finite numbers only")
+    raise _Constant(f"{name}, which is not a JSON number: send finite numbers only")
 
 
 def depth(value: Any, limit: int = MAX_DEPTH) -> int:
@@ -68,7 +72,7 @@ def loads(text: str | bytes, what: str = "the JSON document", max_depth: int = M
         if isinstance(text, bytes):
             text = text.decode("utf-8")  # strictly: json.loads would also guess UTF-16 and -32
         value = json.loads(text, parse_constant=_no_constants)
-    except JsonRefused as exc:
+    except _Constant as exc:
         raise JsonRefused(f"{what} holds {exc}") from None
     except RecursionError:
         raise _too_deep(what, max_depth) from None
@@ -96,3 +100,19 @@ def needs_check(body: bytes, max_depth: int = MAX_DEPTH) -> bool:
     """
     brackets = body.count(b"[") + body.count(b"{")
     return brackets > max_depth or b"NaN" in body or b"Infinity" in body
+
+
+def refusal(body: bytes, what: str = "the request body") -> str | None:
+    """Why `loads` would refuse ``body`` for its nesting or a NaN/Infinity, or ``None``.
+
+    Malformed JSON is not a refusal here: the caller's own decoder words that (FastAPI's 422).
+    """
+    try:
+        value = json.loads(body, parse_constant=_no_constants)
+    except _Constant as exc:
+        return f"{what} holds {exc}"
+    except RecursionError:
+        return str(_too_deep(what, MAX_DEPTH))
+    except ValueError:
+        return None
+    return str(_too_deep(what, MAX_DEPTH)) if depth(value) > MAX_DEPTH else None

@@ -23,6 +23,7 @@ from urllib.parse import quote
 
 from . import archive
 from .errors import Forbidden, NotFound
+from .private import make_dirs, private_dir, write_private
 
 _KEY_PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 UPLOAD_PATH = "/_storage/upload"
@@ -87,7 +88,7 @@ class ObjectStore:
         self._secret = secret
         self._base_url = base_url.rstrip("/")
         self._expiry_s = expiry_s
-        root.mkdir(parents=True, exist_ok=True)
+        private_dir(root)
         self._real_root = root.resolve()  # once: resolving on every access cost 4% of the API
 
     # -- files ------------------------------------------------------------------------------------
@@ -105,10 +106,10 @@ class ObjectStore:
         path = self.path(key)
         partial = path.with_suffix(path.suffix + ".part")
         try:
-            partial.write_bytes(data)
+            write_private(partial, data)  # 0600: readable by the server's account only
         except FileNotFoundError:  # the job's first object: make its directory only then
-            path.parent.mkdir(parents=True, exist_ok=True)
-            partial.write_bytes(data)
+            make_dirs(path.parent)
+            write_private(partial, data)
         partial.replace(path)
 
     def get(self, key: str) -> bytes:

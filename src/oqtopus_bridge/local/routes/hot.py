@@ -87,8 +87,8 @@ async def _submit(context: ServerContext, request: Request, params: tuple[str, .
     if not body or not _is_json(request.headers.get("content-type", "")):
         raise _Decline
     try:
-        payload = json.loads(body)
-    except ValueError:
+        payload = json.loads(body)  # BodyLimits refused deep nesting and NaN already (issue 21)
+    except (ValueError, RecursionError):
         raise _Decline from None
     who = identify(context, _caller_token(request.scope))
     try:

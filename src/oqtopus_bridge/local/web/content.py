@@ -208,7 +208,14 @@ def device_detail(context: ServerContext, device: Device, metric: str) -> dict[s
     if device.device_type.upper() == "QPU":
         try:
             topology = topology_svg(device.device_info, metric)
-        except (TypeError, ValueError, KeyError, IndexError, AttributeError, ArithmeticError) as exc:
+        except (
+            TypeError,
+            ValueError,
+            KeyError,
+            IndexError,
+            AttributeError,
+            ArithmeticError,
+        ) as exc:
             notice = (
                 f"The topology of {device.device_id} cannot be drawn ({type(exc).__name__}: "
                 f"{exc}): fix its device_info in {CATALOG_NAME} (qubit ids are integers)."

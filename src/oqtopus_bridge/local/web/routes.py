@@ -183,13 +183,16 @@ def jobs_page(
     window: str = "",
     since: str = "",
     until: str = "",
-    page_number: int = 1,
+    page_number: str = "1",
     notice: str = "",
 ) -> Response:
     """The jobs list, newest first, with the text, status and time filters in the URL."""
     session = _session(request)
     now = dt.datetime.now(dt.timezone.utc)
-    query = content.job_query(q, status, window, since, until, page_number, now)
+    # Text, not int: a hand-edited URL (``page_number=abc``) shows page 1, not a JSON 422.
+    digits = page_number.strip()
+    number = int(digits[:12]) if digits.isascii() and digits.isdigit() else 1
+    query = content.job_query(q, status, window, since, until, number, now)
     records = _ctx(request).service.list_jobs(session.who, query)
     rows = [{"record": r, "actions": content.job_actions(r)} for r in records]
     filters = {"q": q, "status": status, "window": window, "since": since, "until": until}
