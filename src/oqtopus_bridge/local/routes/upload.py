@@ -99,7 +99,10 @@ def _boundary(request: Request) -> bytes:
     kind, options = parse_options_header(request.headers.get("content-type", ""))
     boundary = options.get(b"boundary")
     if kind != b"multipart/form-data" or not boundary:
-        raise missing_fields({}) or BadRequest("not a form")
+        raise BadRequest(
+            "the upload must be a multipart/form-data POST: forward every presigned field "
+            f"{list(REQUIRED)}, then the file"
+        )
     return bytes(boundary)
 
 
