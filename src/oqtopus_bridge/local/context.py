@@ -8,7 +8,9 @@ from pathlib import Path
 
 from .devices import CATALOG_NAME, DeviceCatalog
 from .engine.pool import Engine
+from .expiry import Expiry
 from .history import CalibrationHistory
+from .private import private_dir, private_file, write_private
 from .repository import Repository
 from .service import JobService
 from .settings import ServerSettings
@@ -20,9 +22,8 @@ DEFAULT_USER = "default"
 def _secret(data_dir: Path) -> bytes:
     path = data_dir / "signing.key"
     if not path.exists():
-        path.write_bytes(secrets.token_bytes(32))
-        path.chmod(0o600)
-    return path.read_bytes()
+        write_private(path, secrets.token_bytes(32))
+    return private_file(path).read_bytes()
 
 
 @dataclasses.dataclass
@@ -35,27 +36,37 @@ class ServerContext:
     catalog: DeviceCatalog
     service: JobService
     engine: Engine
+    expiry: Expiry | None = None
 
     @classmethod
     def build(cls, settings: ServerSettings) -> ServerContext:
         """Open (or create) the data directory and wire everything; the engine is not started."""
         data_dir = settings.data_dir
-        data_dir.mkdir(parents=True, exist_ok=True)
-        repo = Repository(data_dir / "oqtopus.sqlite3")
+        private_dir(data_dir)  # 0700, the database 0600 (SQLite gives its WAL the same mode)
+        repo = Repository(private_file(data_dir / "oqtopus.sqlite3"))
         store = ObjectStore(
-            data_dir / "objects", _secret(data_dir), settings.public_url, settings.url_expiry_s
+            data_dir / "objects",
+            _secret(data_dir),
+            settings.public_url,
+            settings.url_expiry_s,
+            settings.max_unzipped_bytes,
         )
         catalog = DeviceCatalog(data_dir / CATALOG_NAME, CalibrationHistory(repo, store))
         engine = Engine(settings, repo, store, catalog)
         service = JobService(settings, repo, store, catalog, engine.enqueue, engine.cancel)
-        return cls(settings, repo, store, catalog, service, engine)
+        expiry = Expiry(repo, store, settings.registered_ttl_s)
+        return cls(settings, repo, store, catalog, service, engine, expiry)
 
     def start(self) -> None:
         """Start the workers and re-queue jobs an earlier run left unfinished."""
         self.engine.start()
         self.engine.recover()
+        if self.expiry is not None:
+            self.expiry.start()  # sweeps once now: jobs left registered past their lifetime
 
     def close(self) -> None:
         """Stop the workers and close the database."""
+        if self.expiry is not None:
+            self.expiry.stop()
         self.engine.stop()
         self.repo.close()
