@@ -112,6 +112,17 @@ class OqtopusJob(JobV1):
         self._result: Result | None = None
         self._lock = threading.Lock()
 
+    def __getstate__(self) -> dict[str, Any]:
+        # Locks do not pickle. The OQTOPUS jobs keep their ids and last-seen records; they
+        # reconnect to the service through their configuration when next asked (issue 24).
+        state = self.__dict__.copy()
+        del state["_lock"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
     def submit(self) -> None:
         """Not needed: ``backend.run`` has already submitted the job.
 
@@ -261,6 +272,15 @@ class OqtopusPrimitiveJob(BasePrimitiveJob[PrimitiveResult, JobStatus]):
         self._batch = batch
         self._translate = translate
         self._result: PrimitiveResult | None = None
+        self._lock = threading.Lock()
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        del state["_lock"]  # see OqtopusJob.__getstate__
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
         self._lock = threading.Lock()
 
     def result(self, timeout: float | None = None) -> PrimitiveResult:

@@ -77,6 +77,21 @@ class OqtopusProvider:
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()
 
+    def __getstate__(self) -> dict[str, Any]:
+        # Clients hold sessions and locks: a copy keeps the configuration (token included, as
+        # qiskit-ibm-runtime pickles its service) and opens its own clients on first use.
+        # A provider that has resolved its configuration from the environment or ~/.oqtopus keeps
+        # what it resolved, so a copy talks to the same service (issue 24).
+        config = self._config
+        if config is None and self._clients:
+            config = next(iter(self._clients.values())).config
+        return {"config": config}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self._config = state["config"]
+        self._clients = {}
+        self._lock = threading.Lock()
+
     def _client(self, kind: str, factory: Callable[[Any], Any]) -> Any:
         with self._lock:
             if kind not in self._clients:
