@@ -20,6 +20,7 @@ from oqtopus_bridge.concurrency import run_concurrently
 from oqtopus_bridge.qiskit._batch import JobBatch
 from oqtopus_bridge.qiskit._convert import circuit_to_program, observable_to_operator
 from oqtopus_bridge.qiskit._options import job_seeds, resolve_seed, seeded_simulator_info
+from oqtopus_bridge.qiskit._sampled import SampledPlan
 from oqtopus_bridge.qiskit.backend import MAX_SHOTS, OqtopusBackend, choose_backend
 from oqtopus_bridge.qiskit.exceptions import OqtopusInputError
 from oqtopus_bridge.qiskit.job import OqtopusPrimitiveJob
@@ -124,24 +125,40 @@ class OqtopusEstimatorV2(BaseEstimatorV2):
             OqtopusInputError: Precision beyond the shot limit, or a complex observable.
         """
         opts = self._options
-        if opts.job_type != "estimation":
-            raise OqtopusInputError("job_type='sampling' is not available yet")
         if precision is None and opts.default_shots is None:
             precision = opts.default_precision
         coerced = [EstimatorPub.coerce(pub, precision) for pub in pubs]
         run_options = self._backend.run_options(dict(opts.run_options or {}))
         if opts.seed_simulator is not None:
             run_options["seed_simulator"] = opts.seed_simulator
-        plan = _Plan()
+        shots = [
+            int(opts.default_shots) if pub.precision is None else precision_to_shots(pub.precision)
+            for pub in coerced
+        ]
         for pub in coerced:
             self._backend.check_operations(pub.circuit)
-            shots = (
-                int(opts.default_shots)
-                if pub.precision is None
-                else precision_to_shots(pub.precision)
-            )
-            plan.add(pub, shots, list(self._elements(pub, shots, run_options)))
+        if opts.job_type == "sampling":
+            return self._run_sampled(coerced, shots, run_options)
+        plan = _Plan()
+        for pub, pub_shots in zip(coerced, shots, strict=True):
+            plan.add(pub, pub_shots, list(self._elements(pub, pub_shots, run_options)))
         children = self._submit(plan.unique, run_options)
+        return OqtopusPrimitiveJob(JobBatch(children), plan.translate, kind="estimator")
+
+    def _run_sampled(
+        self, pubs: list[EstimatorPub], shots: list[int], run_options: dict[str, Any]
+    ) -> OqtopusPrimitiveJob:
+        """``job_type="sampling"``: sampling jobs per measurement basis, values computed here."""
+        plan = SampledPlan(self._backend, run_options, bool(self._options.abelian_grouping))
+        for pub, pub_shots in zip(pubs, shots, strict=True):
+            plan.add(pub, pub_shots)
+        children = self._backend.submit_programs(
+            [[program] for program, _, _ in plan.unique],
+            run_options,
+            [info for _, _, info in plan.unique],
+            shots=[s for _, s, _ in plan.unique],
+            names=plan.names,
+        )
         return OqtopusPrimitiveJob(JobBatch(children), plan.translate, kind="estimator")
 
     def _submit(self, jobs: list[tuple[Any, ...]], opts: Mapping[str, Any]) -> list[Any]:
