@@ -24,6 +24,7 @@ from qiskit.synthesis import OneQubitEulerDecomposer
 
 from oqtopus_bridge import bits
 from oqtopus_bridge.qiskit._convert import circuit_to_program, observable_to_operator
+from oqtopus_bridge.qiskit._record import pub_records, pubs_from_record
 from oqtopus_bridge.qiskit._results import full_width_counts
 
 __all__ = ["SampledPlan", "measurement_bases"]
@@ -92,11 +93,15 @@ def measured_circuit(circuit: QuantumCircuit, basis: Mapping[int, str], native: 
 class SampledPlan:
     """The sampling jobs of a run, and how each PUB element's value is read from them.
 
+    `record` stores the plan with the first job, so a retrieved job translates the same way.
+
     Args:
         backend: The ``OqtopusBackend`` (for programs and transpiler settings).
         run_options: Resolved backend options of the run.
         grouping: Group qubit-wise commuting terms into one basis (``abelian_grouping``).
     """
+
+    KIND = "sampled-estimator"
 
     def __init__(self, backend: Any, run_options: Mapping[str, Any], grouping: bool) -> None:
         self._backend = backend
@@ -106,7 +111,9 @@ class SampledPlan:
         self.names: list[str] = []
         self._reads: list[tuple[int, list[int], list[int]]] = []  # width, clbits, qubits per job
         self._index: dict[tuple[str, int, str], int] = {}
-        self._pubs: list[tuple[EstimatorPub, int, list[list[tuple[float, Pauli, int | None]]]]] = []
+        # Per PUB: shape, target precision, shots, circuit metadata, per element its terms
+        # (coefficient, word, job that measures it: None for the identity).
+        self._pubs: list[tuple[Any, ...]] = []
 
     def add(self, pub: EstimatorPub, shots: int) -> None:
         """Plan the jobs of one PUB: one per (bound circuit, measurement basis)."""
@@ -131,7 +138,8 @@ class SampledPlan:
             elements.append(
                 [(c, p, children[_covering(bases, p)] if p else None) for c, p in terms[element]]
             )
-        self._pubs.append((pub, shots, elements))
+        precision = pub.precision if pub.precision is not None else 1 / math.sqrt(shots)
+        self._pubs.append((pub.shape, precision, shots, pub.circuit.metadata, elements))
 
     def _jobs(
         self, circuit: QuantumCircuit, values: Any, loc: int, words: list[Pauli], shots: int
@@ -161,7 +169,7 @@ class SampledPlan:
             for result, (width, clbits, _) in zip(results, self._reads, strict=True)
         ]
         pub_results = []
-        for pub, shots, elements in self._pubs:
+        for shape, precision, shots, circuit_metadata, elements in self._pubs:
             evs, stds = np.zeros(len(elements)), np.zeros(len(elements))
             for index, element in enumerate(elements):
                 for coeff, word, child in element:
@@ -171,18 +179,46 @@ class SampledPlan:
                     mean, total = self._term_mean(marginals[child], child, word)
                     evs[index] += coeff * mean
                     stds[index] += abs(coeff) * math.sqrt(max(1.0 - mean**2, 0.0) / total)
-            data = DataBin(
-                evs=evs.reshape(pub.shape), stds=stds.reshape(pub.shape), shape=pub.shape
-            )
+            data = DataBin(evs=evs.reshape(shape), stds=stds.reshape(shape), shape=shape)
             metadata = {
-                "target_precision": pub.precision
-                if pub.precision is not None
-                else 1 / math.sqrt(shots),
+                "target_precision": precision,
                 "shots": shots,
-                "circuit_metadata": pub.circuit.metadata,
+                "circuit_metadata": circuit_metadata,
             }
             pub_results.append(PubResult(data, metadata))
         return PrimitiveResult(pub_results, metadata={"version": 2})
+
+    def record(self) -> dict[str, Any]:
+        """The plan as JSON data, for ``retrieve_job`` (see ``_record``)."""
+        pubs = [
+            (
+                shape,
+                precision,
+                shots,
+                metadata,
+                [[[c, list(map(list, w)), j] for c, w, j in e] for e in elements],
+            )
+            for shape, precision, shots, metadata, elements in self._pubs
+        ]
+        return {
+            "kind": self.KIND,
+            "jobs": len(self.unique),
+            "bases": [[w, c, q] for w, c, q in self._reads],
+            "pubs": pub_records(pubs),
+        }
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> SampledPlan:
+        """Rebuild a plan from `record` (no backend: it can only translate)."""
+        plan = cls(None, {}, True)
+        plan._reads = [(int(w), list(c), list(q)) for w, c, q in record["bases"]]
+        for *head, elements in pubs_from_record(record):
+            terms = [
+                [(float(c), tuple((int(q), str(s)) for q, s in w), j) for c, w, j in element]
+                for element in elements
+            ]
+            plan._pubs.append((*head, terms))
+        return plan
 
     def _term_mean(self, counts: Mapping[str, int], child: int, word: Pauli) -> tuple[float, int]:
         """The mean parity of ``word``'s qubits in one job's basis counts, and the shot total."""

@@ -20,11 +20,12 @@ from oqtopus_bridge.concurrency import run_concurrently
 from oqtopus_bridge.qiskit._batch import JobBatch
 from oqtopus_bridge.qiskit._convert import circuit_to_program, observable_to_operator
 from oqtopus_bridge.qiskit._options import job_seeds, resolve_seed, seeded_simulator_info
+from oqtopus_bridge.qiskit._record import pub_records, pubs_from_record, tag_program
 from oqtopus_bridge.qiskit._sampled import SampledPlan
-from oqtopus_bridge.qiskit.backend import MAX_SHOTS, OqtopusBackend, choose_backend
+from oqtopus_bridge.qiskit.backend import MAX_SHOTS, OqtopusBackend
 from oqtopus_bridge.qiskit.exceptions import OqtopusInputError
 from oqtopus_bridge.qiskit.job import OqtopusPrimitiveJob
-from oqtopus_bridge.qiskit.options import OqtopusEstimatorOptions, coerce_options
+from oqtopus_bridge.qiskit.options import OqtopusEstimatorOptions, choose_backend, coerce_options
 
 __all__ = ["OqtopusEstimatorV2", "precision_to_shots"]
 
@@ -142,7 +143,10 @@ class OqtopusEstimatorV2(BaseEstimatorV2):
         plan = _Plan()
         for pub, pub_shots in zip(coerced, shots, strict=True):
             plan.add(pub, pub_shots, list(self._elements(pub, pub_shots, run_options)))
-        children = self._submit(plan.unique, run_options)
+        jobs = list(plan.unique)
+        if jobs:
+            jobs[0] = (tag_program(jobs[0][0], plan.record()), *jobs[0][1:])
+        children = self._submit(jobs, run_options)
         return OqtopusPrimitiveJob(JobBatch(children), plan.translate, kind="estimator")
 
     def _run_sampled(
@@ -152,8 +156,11 @@ class OqtopusEstimatorV2(BaseEstimatorV2):
         plan = SampledPlan(self._backend, run_options, bool(self._options.abelian_grouping))
         for pub, pub_shots in zip(pubs, shots, strict=True):
             plan.add(pub, pub_shots)
+        programs = [program for program, _, _ in plan.unique]
+        if programs:
+            programs[0] = tag_program(programs[0], plan.record())
         children = self._backend.submit_programs(
-            [[program] for program, _, _ in plan.unique],
+            [[program] for program in programs],
             run_options,
             [info for _, _, info in plan.unique],
             shots=[s for _, s, _ in plan.unique],
@@ -210,12 +217,18 @@ class OqtopusEstimatorV2(BaseEstimatorV2):
 
 
 class _Plan:
-    """Unique estimation jobs, and which of them each PUB element reads."""
+    """Unique estimation jobs, and which of them each PUB element reads.
+
+    Each PUB is kept as plain data (shape, target precision, shots, metadata, jobs read), which
+    is also what `record` stores with the first job, so a retrieved job translates the same way.
+    """
+
+    KIND = "estimator"
 
     def __init__(self) -> None:
         self.unique: list[tuple[Any, ...]] = []
         self._index: dict[tuple[Any, ...], int] = {}
-        self._pubs: list[tuple[EstimatorPub, int, list[int]]] = []
+        self._pubs: list[tuple[tuple[int, ...], float, int, Any, list[int]]] = []
 
     def add(self, pub: EstimatorPub, shots: int, elements: list[tuple[Any, ...]]) -> None:
         children = []
@@ -225,21 +238,31 @@ class _Plan:
                 self._index[key] = len(self.unique)
                 self.unique.append((program, terms, job_shots, info))
             children.append(self._index[key])
-        self._pubs.append((pub, shots, children))
+        precision = pub.precision if pub.precision is not None else 1 / math.sqrt(shots)
+        self._pubs.append((pub.shape, precision, shots, pub.circuit.metadata, children))
+
+    def record(self) -> dict[str, Any]:
+        """The plan as JSON data, for ``retrieve_job`` (see ``_record``)."""
+        return {"kind": self.KIND, "jobs": len(self.unique), "pubs": pub_records(self._pubs)}
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> _Plan:
+        """Rebuild a plan from `record`."""
+        plan = cls()
+        plan._pubs = [(*head, [int(j) for j in jobs]) for *head, jobs in pubs_from_record(record)]
+        return plan
 
     def translate(self, results: list[Any]) -> PrimitiveResult[PubResult]:
         pub_results = []
-        for pub, shots, children in self._pubs:
-            evs = np.array([_number(results[c].exp_value) for c in children]).reshape(pub.shape)
-            stds = np.array([_number(results[c].stds) for c in children]).reshape(pub.shape)
+        for shape, precision, shots, circuit_metadata, children in self._pubs:
+            evs = np.array([_number(results[c].exp_value) for c in children]).reshape(shape)
+            stds = np.array([_number(results[c].stds) for c in children]).reshape(shape)
             metadata = {
-                "target_precision": pub.precision
-                if pub.precision is not None
-                else 1 / math.sqrt(shots),
+                "target_precision": precision,
                 "shots": shots,
-                "circuit_metadata": pub.circuit.metadata,
+                "circuit_metadata": circuit_metadata,
             }
-            pub_results.append(PubResult(DataBin(evs=evs, stds=stds, shape=pub.shape), metadata))
+            pub_results.append(PubResult(DataBin(evs=evs, stds=stds, shape=shape), metadata))
         return PrimitiveResult(pub_results, metadata={"version": 2})
 
 

@@ -15,9 +15,16 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any, ClassVar
 
 from oqtopus_bridge.qiskit._options import MAX_SHOTS, is_shot_count, validate_seed
+from oqtopus_bridge.qiskit.backend import OqtopusBackend
 from oqtopus_bridge.qiskit.exceptions import OqtopusInputError
 
-__all__ = ["OqtopusEstimatorOptions", "OqtopusOptionError", "OqtopusSamplerOptions"]
+__all__ = [
+    "OqtopusEstimatorOptions",
+    "OqtopusOptionError",
+    "OqtopusSamplerOptions",
+    "choose_backend",
+    "coerce_options",
+]
 
 ESTIMATOR_JOB_TYPES = ("estimation", "sampling")
 
@@ -208,3 +215,25 @@ def coerce_options(
     raise OqtopusInputError(
         f"options must be a dict or {cls.__name__}, got {type(options).__name__}"
     )
+
+
+def choose_backend(owner: str, mode: Any, backend: Any) -> OqtopusBackend:
+    """The backend a primitive runs on, given as ``mode`` (IBM's name) or ``backend``.
+
+    Raises:
+        OqtopusInputError: If neither or both are given, or it is not an `OqtopusBackend`.
+    """
+    if mode is not None and backend is not None and mode is not backend:
+        raise OqtopusInputError(f"{owner} got both mode= and backend=; pass one of them")
+    chosen = mode if mode is not None else backend
+    if chosen is None:
+        raise OqtopusInputError(
+            f"{owner} needs a backend: {owner}(mode=provider.get_backend('qulacs'))"
+        )
+    if not isinstance(chosen, OqtopusBackend):
+        raise OqtopusInputError(
+            f"{owner} runs on an OqtopusBackend, got {type(chosen).__name__}; sessions and "
+            "batches of other services do not apply (OQTOPUS has none): pass "
+            "OqtopusProvider().get_backend(name)"
+        )
+    return chosen
