@@ -16,21 +16,16 @@ from typing import Any, ClassVar
 
 from oqtopus_bridge.qiskit._options import MAX_SHOTS, is_shot_count, validate_seed
 from oqtopus_bridge.qiskit.backend import OqtopusBackend
-from oqtopus_bridge.qiskit.exceptions import OqtopusInputError
+from oqtopus_bridge.qiskit.exceptions import OqtopusInputError, OqtopusOptionError
 
 __all__ = [
     "OqtopusEstimatorOptions",
-    "OqtopusOptionError",
     "OqtopusSamplerOptions",
     "choose_backend",
     "coerce_options",
 ]
 
 ESTIMATOR_JOB_TYPES = ("estimation", "sampling")
-
-
-class OqtopusOptionError(OqtopusInputError, AttributeError):
-    """A primitive option that does not exist (an ``AttributeError`` and a ``ValueError``)."""
 
 
 def _shots(value: Any) -> int:
