@@ -79,6 +79,15 @@ def _flag(name: str) -> Callable[[Any], bool]:
     return check
 
 
+# qiskit-ibm-runtime's nested option groups, and what to use here instead.
+_HINTS = {
+    "simulator": " (qiskit-ibm-runtime's options.simulator.seed_simulator is seed_simulator here)",
+    "execution": " (pass backend options such as mitigation_info in run_options)",
+    "resilience": " (readout mitigation: run_options={'mitigation_info': {...}})",
+    "shots": " (shots per run: default_shots, or run(..., shots=N))",
+}
+
+
 class _PrimitiveOptions:
     """Named fields with defaults and a checker each; unknown names raise `OqtopusOptionError`."""
 
@@ -92,10 +101,20 @@ class _PrimitiveOptions:
 
     def __setattr__(self, name: str, value: Any) -> None:
         if name not in self._FIELDS:
-            raise OqtopusOptionError(
-                f"{self._OWNER} has no option {name!r}; its options are {', '.join(self._FIELDS)}"
-            )
+            raise self._unknown(name)
         object.__setattr__(self, name, self._FIELDS[name][1](value))
+
+    def __getattr__(self, name: str) -> Any:
+        # Called only for names that are not options; copy/pickle probe dunder names.
+        if name.startswith("__"):
+            raise AttributeError(name)
+        raise self._unknown(name)
+
+    def _unknown(self, name: str) -> OqtopusOptionError:
+        hint = _HINTS.get(name, "")
+        return OqtopusOptionError(
+            f"{self._OWNER} has no option {name!r}; its options are {', '.join(self._FIELDS)}{hint}"
+        )
 
     def __delattr__(self, name: str) -> None:
         raise OqtopusOptionError(f"options cannot be deleted; set {name} to its default instead")

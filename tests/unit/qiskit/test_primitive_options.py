@@ -43,6 +43,8 @@ def test_unknown_names_raise_an_attribute_and_value_error() -> None:
     with pytest.raises(OqtopusOptionError):
         del options.default_shots
     assert not hasattr(options, "shots")
+    with pytest.raises(OqtopusOptionError, match="seed_simulator here"):
+        options.simulator.seed_simulator = 5  # qiskit-ibm-runtime's nesting
 
 
 @pytest.mark.parametrize(
