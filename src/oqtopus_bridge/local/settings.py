@@ -31,6 +31,8 @@ class ServerSettings:
         max_upload_bytes: Largest accepted ``input.zip`` upload.
         sse_timeout_s: Wall-clock limit of one SSE user program.
         sse_memory_bytes: Address-space limit (RLIMIT_AS) of one SSE user program.
+        sse_max_processes: Tasks (processes and threads) one SSE user program may have at
+            once; a fork beyond it fails in the program, and the job's message says so.
         sse_python: The Python interpreter that runs SSE programs (e.g. a venv with the real
             service's SSE image packages); ``None`` uses the server's own interpreter.
         log_requests: Log one line per HTTP request and per job transition.
@@ -48,6 +50,7 @@ class ServerSettings:
     max_upload_bytes: int = 50 * MIB
     sse_timeout_s: float = 600.0
     sse_memory_bytes: int = 4096 * MIB
+    sse_max_processes: int = 128
     sse_python: str | None = None
     log_requests: bool = False
     test_hooks: bool = False
