@@ -78,7 +78,8 @@ def readable_paths(python: str, pythonpath: str | None) -> tuple[str, ...]:
     listed = json.loads(found.stdout.decode(errors="replace").strip().splitlines()[-1])
     paths = {os.path.abspath(path) for path in [python, *listed]} - {"/"}
     paths |= {path for path in SYSTEM_PATHS if os.path.lexists(path)}
-    return tuple(sorted(paths, key=lambda path: (path.count("/"), path)))
+    # Parents first, by where they really are: /bin (-> usr/bin) comes after /usr.
+    return tuple(sorted(paths, key=lambda path: (os.path.realpath(path).count("/"), path)))
 
 
 class ProcessLimit:
