@@ -28,8 +28,6 @@ from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlsplit
 
-from .sandbox_init import pump
-
 LAUNCHER = Path(__file__).with_name("sandbox_init.py")
 SYSTEM_PATHS = (
     "/usr",
@@ -148,11 +146,24 @@ def _make_cgroup(limit: int) -> Path | None:
     return None
 
 
+def _copy(source: socket.socket, target: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        while data := source.recv(65536):
+            target.sendall(data)
+    with contextlib.suppress(OSError):
+        target.shutdown(socket.SHUT_WR)
+
+
 class _Forward(socketserver.BaseRequestHandler):
+    """One connection of the program (from the sandbox's relay) carried to the server's API."""
+
     def handle(self) -> None:
         host, port = self.server.target  # type: ignore[attr-defined]
         with contextlib.suppress(OSError), socket.create_connection((host, port), 10) as api:
-            pump(self.request, api)
+            back = threading.Thread(target=_copy, args=(api, self.request), daemon=True)
+            back.start()
+            _copy(self.request, api)
+            back.join()
 
 
 class _RelayServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):

@@ -182,10 +182,19 @@ def _devices(root: str) -> None:
 
 def _etc(root: str, host: str) -> None:
     os.makedirs(f"{root}/etc", exist_ok=True)
-    names = "localhost" if host in ("localhost", "127.0.0.1", "") else f"localhost {host}"
+    # Any host name of the public URL means the relay, which listens on the loopback.
+    names = "localhost" if host == "localhost" or _is_address(host) else f"localhost {host}"
     _write(f"{root}/etc/hosts", f"127.0.0.1 {names}\n::1 localhost\n")
     _write(f"{root}/etc/passwd", f"sse:x:{SANDBOX_UID}:{SANDBOX_UID}:sse:/tmp:/bin/sh\n")
     _write(f"{root}/etc/group", f"sse:x:{SANDBOX_UID}:\n")
+
+
+def _is_address(host: str) -> bool:
+    try:
+        socket.inet_pton(socket.AF_INET6 if ":" in host else socket.AF_INET, host)
+    except OSError:
+        return False
+    return True
 
 
 def _loopback_up() -> None:
@@ -194,7 +203,7 @@ def _loopback_up() -> None:
         fcntl.ioctl(sock, 0x8914, struct.pack("16sh22x", b"lo", flags))  # SIOCSIFFLAGS
 
 
-def pump(one: socket.socket, other: socket.socket) -> None:
+def _pump(one: socket.socket, other: socket.socket) -> None:
     """Copy bytes between two connected sockets, both ways, until both sides have finished."""
     ends = {one: other, other: one}
     with contextlib.suppress(OSError):
@@ -214,7 +223,7 @@ def _forward(inside: socket.socket, path: str) -> None:
     outside = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     with inside, outside, contextlib.suppress(OSError):
         outside.connect(path)
-        pump(inside, outside)
+        _pump(inside, outside)
 
 
 def _relay(listener: socket.socket, path: str) -> None:
@@ -223,7 +232,31 @@ def _relay(listener: socket.socket, path: str) -> None:
             connection, _ = listener.accept()
         except OSError:
             return
-        threading.Thread(target=_forward, args=(connection, path), daemon=True).start()
+        try:
+            threading.Thread(target=_forward, args=(connection, path), daemon=True).start()
+        except RuntimeError:  # no thread left under the process limit: drop this connection
+            connection.close()
+
+
+def _listener(host: str, port: int) -> socket.socket:
+    """Listen where the program will connect: the public URL's address, else the loopback."""
+    family, address = socket.AF_INET, "127.0.0.1"
+    try:
+        packed = socket.inet_aton(host)
+    except OSError:
+        if ":" in host:  # an IPv6 literal: only the loopback can be served in the namespace
+            family, address = socket.AF_INET6, "::1"
+    else:
+        address = host
+        if not host.startswith("127."):  # the server's own address: give it to lo here too
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+                request = struct.pack("16sH2s4s8x", b"lo:1", socket.AF_INET, b"", packed)
+                fcntl.ioctl(sock, 0x8916, request)  # SIOCSIFADDR
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind((address, port))
+    listener.listen(64)
+    return listener
 
 
 def _limit(plan: Plan) -> None:
@@ -254,10 +287,7 @@ def _init(plan: Plan) -> int:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _build_root(plan)
     _loopback_up()
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(("127.0.0.1", int(plan["port"])))
-    listener.listen(64)
+    listener = _listener(str(plan["host"]), int(plan["port"]))
     child = _fork(_program, plan)
     os.close(int(plan["status_fd"]))
     _libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)  # the program may not ptrace or read this process
