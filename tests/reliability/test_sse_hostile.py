@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -254,7 +255,8 @@ own = json.loads(api("POST", "/jobs")[1])["job_id"]
 report(own=own, get_own=api("GET", "/jobs/" + own)[0], list=api("GET", "/jobs")[1],
        get=api("GET", "/jobs/{finished}"), status=api("GET", "/jobs/{finished}/status"),
        cancel=api("POST", "/jobs/{registered}/cancel"), delete=api("DELETE", "/jobs/{finished}"),
-       output=api("GET", "/local/jobs/{finished}/program_output"))
+       output=api("GET", "/local/jobs/{finished}/program_output"),
+       profile=api("PATCH", "/users/me"))
 """
     job = _run(server, source)
     found = job["report"]
@@ -264,6 +266,7 @@ report(own=own, get_own=api("GET", "/jobs/" + own)[0], list=api("GET", "/jobs")[
     for attempt in ("get", "status", "cancel", "delete", "output"):
         code, body = found[attempt]
         assert code == 404 and "only the jobs it created" in body, (attempt, found[attempt])
+    assert found["profile"][0] == 403 and "not the profile" in found["profile"][1], found
     assert owner.status(finished) == "succeeded"
     assert owner.status(registered) == "registered"
 
@@ -286,3 +289,41 @@ def test_the_probe_names_what_is_missing(monkeypatch: pytest.MonkeyPatch) -> Non
         pytest.skip("a server that is not root limits processes with RLIMIT_NPROC")
     with pytest.raises(sandbox.SandboxUnavailable, match="no process-count limit"):
         sandbox.ProcessLimit(16)
+
+
+def test_the_programs_processes_die_with_a_killed_server(tmp_path: Path) -> None:
+    from server_process import ServerProcess
+
+    marker = f"oqtopus-orphan-{uuid.uuid4().hex}"
+    # The program leaves a setsid grandchild, registers an inner job to say so, and waits.
+    source = f"""
+import time, urllib.request
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        os.execv(sys.executable, [sys.executable, "-c", "import time; time.sleep(900)",
+                                  {marker!r}])
+    os._exit(0)
+while not any({marker!r}.encode() in open("/proc/%s/cmdline" % pid, "rb").read()
+              for pid in os.listdir("/proc") if pid.isdigit()):
+    time.sleep(0.05)
+request = urllib.request.Request(os.environ["OQTOPUS_URL"] + "/jobs", method="POST",
+                                 headers={{"q-api-token": os.environ["OQTOPUS_API_TOKEN"]}})
+urllib.request.urlopen(request, timeout=30).close()
+time.sleep(900)
+"""
+    token = "hostile-sse-token"
+    log = tmp_path / "server.log"
+    with ServerProcess(tmp_path / "data", token, workers=1, log_path=log) as process:
+        client = RawClient(process.url, token)
+        job_id = client.submit(job_type="sse", payload={"sse_program": PRELUDE + source})
+        deadline = time.monotonic() + 120  # a hang guard only
+        while not [job for job in client.call("GET", "/jobs").json() if job["job_id"] != job_id]:
+            assert time.monotonic() < deadline, log.read_text(errors="replace")[-2000:]
+            time.sleep(0.05)
+        assert _processes_with(marker), "the grandchild should be running now"
+        process.kill()
+    deadline = time.monotonic() + 60  # a hang guard: they live 900 s if nothing kills them
+    while _processes_with(marker):  # the kernel kills them as the server's thread dies
+        assert time.monotonic() < deadline, "the program outlived the server"
+        time.sleep(0.05)

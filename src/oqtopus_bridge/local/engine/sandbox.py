@@ -234,6 +234,7 @@ class Sandbox:
             "nproc": self._limit.nproc,
             "cgroup": None if self._limit.cgroup is None else str(self._limit.cgroup),
             "status_fd": write,
+            "parent": os.getpid(),
             "argv": argv,
             "env": env,
         }

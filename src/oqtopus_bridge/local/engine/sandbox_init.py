@@ -331,6 +331,10 @@ def main() -> None:
     plan = json.loads(sys.stdin.buffer.read())
     os.set_inheritable(plan["status_fd"], False)  # closed when the program starts
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Dies with the server's thread that supervises it (a server killed with -9 included).
+    _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != plan["parent"]:
+        os._exit(125)
     try:
         if plan.get("cgroup"):
             _write(os.path.join(str(plan["cgroup"]), "cgroup.procs"), str(os.getpid()))
