@@ -2,9 +2,9 @@
 
 What the server guarantees (asserted): a scrubbed environment without the server's paths or the
 user's real token, a job-scoped token that sees no other user's jobs and dies with the job, a
-wall-clock limit and an address-space limit, and, where Linux allows unprivileged mount
-namespaces, no access to the server's data directory (database, signing key, token file), which
-is masked by an empty tmpfs in the program's own mount namespace.
+wall-clock limit and an address-space limit, and no access to the server's data directory
+(database, signing key, token file), which does not exist in the program's own root. The attacks
+of a hostile program are in ``test_sse_hostile.py``.
 """
 
 from __future__ import annotations

@@ -36,8 +36,9 @@ class ServerSettings:
         sse_python: The Python interpreter that runs SSE programs (e.g. a venv with the real
             service's SSE image packages); ``None`` uses the server's own interpreter.
         log_requests: Log one line per HTTP request and per job transition.
-        test_hooks: Honour the job names ``test-hook:hold`` and ``test-hook:crash`` (for the
-            test suite: hold a job running, or kill its worker).
+        test_hooks: Honour the job names ``test-hook:hold``, ``test-hook:crash`` and
+            ``test-hook:no-sandbox`` (for the test suite: hold a job running, kill its worker, or
+            refuse an SSE job as where the kernel offers no sandbox).
     """
 
     data_dir: Path
