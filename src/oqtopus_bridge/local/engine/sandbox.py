@@ -57,6 +57,10 @@ print(json.dumps([os.path.abspath(p) for p in paths]))
 """
 
 
+# What a refused fork or thread looks like in a Python program's output (EAGAIN).
+_REFUSED_FORK = ("Resource temporarily unavailable", "can't start new thread")
+
+
 class SandboxUnavailable(Exception):
     """The kernel or the server's privileges offer no way to confine an SSE program."""
 
@@ -99,10 +103,10 @@ class ProcessLimit:
                 )
             self.nproc = limit
 
-    def reached(self) -> bool:
-        """Whether a fork was refused at the limit (known with a cgroup only)."""
+    def reached(self, output: str) -> bool:
+        """Whether a fork was refused at the limit (with ``RLIMIT_NPROC``: as ``output`` says)."""
         if self.cgroup is None:
-            return False
+            return any(sign in output for sign in _REFUSED_FORK)
         with contextlib.suppress(OSError, ValueError):
             for line in (self.cgroup / "pids.events").read_text().splitlines():
                 if line.startswith("max "):
@@ -267,9 +271,9 @@ class Sandbox:
             return None
         return text or None
 
-    def reached_process_limit(self) -> bool:
-        """Whether the program was refused a process (or thread) at its limit."""
-        return self._limit is not None and self._limit.reached()
+    def reached_process_limit(self, output: str) -> bool:
+        """Whether the program (which printed ``output``) was refused a task at its limit."""
+        return self._limit is not None and self._limit.reached(output)
 
 
 @functools.lru_cache(maxsize=8)

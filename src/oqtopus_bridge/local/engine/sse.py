@@ -194,7 +194,7 @@ def _run_program(
         stopped = _supervise(engine, record.job_id, process)
         elapsed = max(time.perf_counter() - start, 1e-6)
         stdout, stderr = _read(out), _read(err)
-        problem, at_limit = box.setup_error(), box.reached_process_limit()
+        problem, at_limit = box.setup_error(), box.reached_process_limit(stdout + stderr)
     engine.store.put(f"{record.job_id}/{OUTPUT_ITEM}", (stdout + stderr).encode())
     if problem is not None:
         raise JobFailure(
