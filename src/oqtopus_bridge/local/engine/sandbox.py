@@ -137,6 +137,7 @@ def _make_cgroup(limit: int) -> Path | None:
             own = next(line[3:] for line in lines if line.startswith("0::"))
             parents.append(CGROUP_ROOT / own.lstrip("/"))
     for parent in parents:
+        _remove_stale(parent)
         group = parent / name
         try:
             group.mkdir()
@@ -156,6 +157,16 @@ def _copy(source: socket.socket, target: socket.socket) -> None:
             target.sendall(data)
     with contextlib.suppress(OSError):
         target.shutdown(socket.SHUT_WR)
+
+
+def _remove_stale(parent: Path) -> None:
+    """Remove the empty cgroups that servers killed before cleaning up left behind."""
+    with contextlib.suppress(OSError):
+        for group in parent.glob("oqtopus-sse-*"):
+            pid = group.name.split("-")[2]
+            if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+                with contextlib.suppress(OSError):
+                    group.rmdir()  # refused while a task is left in it
 
 
 class _Forward(socketserver.BaseRequestHandler):

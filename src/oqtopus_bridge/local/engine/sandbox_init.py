@@ -184,7 +184,7 @@ def _etc(root: str, host: str) -> None:
     os.makedirs(f"{root}/etc", exist_ok=True)
     # Any host name of the public URL means the relay, which listens on the loopback.
     names = "localhost" if host == "localhost" or _is_address(host) else f"localhost {host}"
-    _write(f"{root}/etc/hosts", f"127.0.0.1 {names}\n::1 localhost\n")
+    _write(f"{root}/etc/hosts", f"127.0.0.1 {names}\n")  # no ::1: the relay is on 127.0.0.1
     _write(f"{root}/etc/passwd", f"sse:x:{SANDBOX_UID}:{SANDBOX_UID}:sse:/tmp:/bin/sh\n")
     _write(f"{root}/etc/group", f"sse:x:{SANDBOX_UID}:\n")
 
