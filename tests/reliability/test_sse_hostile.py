@@ -329,3 +329,26 @@ time.sleep(900)
     while _processes_with(marker):  # the kernel kills them as the server's thread dies
         assert time.monotonic() < deadline, "the program outlived the server"
         time.sleep(0.05)
+
+
+def test_a_data_directory_inside_a_readable_path_stays_masked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The program's PYTHONPATH (readable in the sandbox) holds the server's data directory.
+    monkeypatch.setenv(
+        "PYTHONPATH", os.pathsep.join(filter(None, [os.environ.get("PYTHONPATH"), str(tmp_path)]))
+    )
+    with LocalServer(data_dir=tmp_path / "data", sse_timeout_s=GENEROUS_TIME_LIMIT_S) as inside:
+        data_dir = str(Path(inside.data_dir).resolve())
+        source = f"""
+data_dir = {data_dir!r}
+found = {{"umount": call("umount2", data_dir.encode(), 2)}}
+found["files"] = [read(path) for path in {_secrets(data_dir)!r}]
+found["parent"] = sorted(os.listdir({str(tmp_path.resolve())!r}))
+report(**found)
+"""
+        job = _run(inside, source)
+    found = job["report"]
+    assert job["status"] == "succeeded", job
+    assert found["umount"].startswith("refused") and "data" in found["parent"], found
+    assert all(result.startswith("refused") for result in found["files"]), found
