@@ -78,10 +78,17 @@ def readable_paths(python: str, pythonpath: str | None) -> tuple[str, ...]:
         raise SandboxUnavailable(f"{python} does not start: {found.stderr.decode()[-300:]}")
     # The last line: a wrapper script may print before it starts Python.
     listed = json.loads(found.stdout.decode(errors="replace").strip().splitlines()[-1])
-    paths = {os.path.abspath(path) for path in [python, *listed]} - {"/"}
+    paths = {os.path.abspath(path) for path in [python, *listed]}
+    # Never a whole home (a PYTHONPATH of ~ would show its keys); a directory inside it may be.
+    home = os.path.realpath(Path.home())
+    paths = {path for path in paths if not _within(home, os.path.realpath(path))}
     paths |= {path for path in SYSTEM_PATHS if os.path.lexists(path)}
     # Parents first, by where they really are: /bin (-> usr/bin) comes after /usr.
     return tuple(sorted(paths, key=lambda path: (os.path.realpath(path).count("/"), path)))
+
+
+def _within(path: str, directory: str) -> bool:
+    return path == directory or path.startswith(directory.rstrip("/") + "/")
 
 
 class ProcessLimit:
