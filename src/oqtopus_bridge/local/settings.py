@@ -39,11 +39,14 @@ class ServerSettings:
             is deleted and it ends ``cancelled`` (issue 21).
         sse_timeout_s: Wall-clock limit of one SSE user program.
         sse_memory_bytes: Address-space limit (RLIMIT_AS) of one SSE user program.
+        sse_max_processes: Tasks (processes and threads) one SSE user program may have at
+            once; a fork beyond it fails in the program, and the job's message says so.
         sse_python: The Python interpreter that runs SSE programs (e.g. a venv with the real
             service's SSE image packages); ``None`` uses the server's own interpreter.
         log_requests: Log one line per HTTP request and per job transition.
-        test_hooks: Honour the job names ``test-hook:hold`` and ``test-hook:crash`` (for the
-            test suite: hold a job running, or kill its worker).
+        test_hooks: Honour the job names ``test-hook:hold``, ``test-hook:crash`` and
+            ``test-hook:no-sandbox`` (for the test suite: hold a job running, kill its worker, or
+            refuse an SSE job as where the kernel offers no sandbox).
     """
 
     data_dir: Path
@@ -61,6 +64,7 @@ class ServerSettings:
     registered_ttl_s: float = 24 * 3600.0
     sse_timeout_s: float = 600.0
     sse_memory_bytes: int = 4096 * MIB
+    sse_max_processes: int = 128
     sse_python: str | None = None
     log_requests: bool = False
     test_hooks: bool = False
