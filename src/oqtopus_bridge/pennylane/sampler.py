@@ -21,6 +21,7 @@ from oqtopus_bridge.pennylane.diagonalize import (
     needs_rotation_after_split,
     needs_rotation_before_split,
 )
+from oqtopus_bridge.pennylane.observables import flatten_pauli_sums
 from oqtopus_bridge.pennylane.preprocess import (
     single_wire_sample_shape,
     validate_sampler_measurements,
@@ -84,8 +85,10 @@ def add_counts_transforms(pipeline: CompilePipeline, name: str) -> None:
 
     Observables PennyLane's ``measurements_from_counts`` would leave unrotated (Hermitian,
     Projector, and ``var``/``sample``/``counts`` of sums) are rotated first, before and after
-    ``split_non_commuting`` (see `oqtopus_bridge.pennylane.diagonalize`).
+    ``split_non_commuting`` (see `oqtopus_bridge.pennylane.diagonalize`). Before all that, nested
+    Pauli sums are flattened (see `oqtopus_bridge.pennylane.observables`).
     """
+    pipeline.add_transform(flatten_pauli_sums)
     pipeline.add_transform(diagonalize_general_observables, predicate=needs_rotation_before_split)
     pipeline.add_transform(split_non_commuting)
     pipeline.add_transform(diagonalize_general_observables, predicate=needs_rotation_after_split)
