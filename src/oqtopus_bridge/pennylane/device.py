@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any, TypeVar
 
+import numpy as np
 from pennylane.devices import Device
 from pennylane.devices.capabilities import (
     DeviceCapabilities,
@@ -25,6 +26,7 @@ from oqtopus_bridge.pennylane.preprocess import (
     require_shots,
     validate_qubit_count,
 )
+from oqtopus_bridge.pennylane.seeds import ExecutionSeeds, SeedSource
 
 __all__ = ["OqtopusDeviceBase"]
 
@@ -105,7 +107,11 @@ class OqtopusDeviceBase(Device):
         proxy: Proxy URL for API and storage requests.
         transpiler_info: Passed to every job, e.g. ``{"transpiler_lib": None}``.
         mitigation_info: Passed to every job, e.g. ``{"ro_error_mitigation": "pseudo_inverse"}``.
-        simulator_info: Passed to every job.
+        simulator_info: Passed to every job. Its ``seed_simulation``, if given, seeds every
+            execution alike; each job gets its own seed derived from it.
+        seed: Seeds the simulator and the order of samples, as on ``default.qubit``: an int, a
+            ``numpy.random.Generator`` or None. Each job gets its own seed, drawn from it; two
+            devices with the same seed give the same results.
         job_name: Name given to every job (shown by ``oqtopus-bridge jobs list``); defaults to
             ``"pennylane <device name>"``.
         timeout: Seconds to wait for the jobs of one execution; None waits without limit.
@@ -137,6 +143,7 @@ class OqtopusDeviceBase(Device):
         timeout: float | None = None,
         max_workers: int | None = None,
         progress: bool | None = None,
+        seed: int | np.random.Generator | None = None,
         shots: Any = None,
     ) -> None:
         # Forward shots only when given: PennyLane warns on device-level shots, and users who follow
@@ -163,6 +170,8 @@ class OqtopusDeviceBase(Device):
         self.max_workers = max_workers
         self.progress = progress
         self._device_qubits: int | None = None
+        self._seeds = SeedSource(seed, simulator_info)
+        self._execution = ExecutionSeeds(None, np.random.default_rng())
 
     def __repr__(self) -> str:
         details = [f"device_id={self.device_id!r}"]
@@ -206,6 +215,15 @@ class OqtopusDeviceBase(Device):
             name=self.name,
         )
         return pipeline
+
+    def _start_execution(self, jobs: int) -> ExecutionSeeds:
+        """Draw the seeds of an execution of ``jobs`` jobs (kept for its sample shuffling)."""
+        self._execution = self._seeds.execution(jobs)
+        return self._execution
+
+    def _shuffle_rng(self) -> np.random.Generator:
+        """The generator that orders the samples of the last execution."""
+        return self._execution.shuffle
 
     def _wire_map(self, tape: QuantumScript) -> dict[Hashable, int]:
         return _convert.wire_map_for(self.wires, tape)

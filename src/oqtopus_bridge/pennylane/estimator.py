@@ -152,7 +152,7 @@ class OqtopusEstimatorDevice(OqtopusDeviceBase):
         self._backend: OqtopusEstimationBackend | None = None
         self._sampling_backend: OqtopusSamplingBackend | None = None
         self._counts_pipeline = CompilePipeline()
-        add_counts_transforms(self._counts_pipeline, self.name)
+        add_counts_transforms(self._counts_pipeline, self.name, self._shuffle_rng)
         self.last_stds: tuple[Any, ...] = ()
 
     def preprocess_transforms(
@@ -205,8 +205,12 @@ class OqtopusEstimatorDevice(OqtopusDeviceBase):
         flat = [r for plan in plans for row in plan.requests for r in row if not r.identity_only]
         sampling_tapes = [t for plan in plans for t in plan.sampling_tapes]
         batch = self._sampling_batch(sampling_tapes)
-        sampling_calls = batch.calls()
-        jobs = self._submit_all([self._submission(r) for r in flat] + sampling_calls)
+        seeds = self._start_execution(len(flat) + len(batch.bins))
+        estimation_calls = [
+            self._submission(r, seeds.simulator_info(self.job_options["simulator_info"], i))
+            for i, r in enumerate(flat)
+        ]
+        jobs = self._submit_all(estimation_calls + batch.calls(seeds, first=len(flat)))
         estimation_jobs, sampling_jobs = jobs[: len(flat)], jobs[len(flat) :]
         # Keyed by identity: two equal requests (same circuit and observable) are two jobs.
         answers = {id(request): job for request, job in zip(flat, estimation_jobs, strict=True)}
@@ -273,13 +277,12 @@ class OqtopusEstimatorDevice(OqtopusDeviceBase):
         result = job.result()
         return _value_and_std(request, float(result.exp_value), float(result.stds))
 
-    def _submission(self, request: _Request) -> Callable[[], Any]:
+    def _submission(
+        self, request: _Request, simulator_info: dict[str, Any] | None
+    ) -> Callable[[], Any]:
         """A zero-argument call that submits the estimation job of ``request``."""
         backend = self.backend  # created here, not lazily inside the worker threads
+        options = {**self.job_options, "simulator_info": simulator_info}
         return lambda: backend.estimate_qasm(
-            request.qasm,
-            request.terms,
-            device_id=self.device_id,
-            shots=request.shots,
-            **self.job_options,
+            request.qasm, request.terms, device_id=self.device_id, shots=request.shots, **options
         )
