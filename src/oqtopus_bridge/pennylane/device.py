@@ -6,7 +6,7 @@ from collections.abc import Callable, Hashable, Sequence
 from typing import Any, TypeVar
 
 import numpy as np
-from pennylane.devices import Device
+from pennylane.devices import Device, ExecutionConfig
 from pennylane.devices.capabilities import (
     DeviceCapabilities,
     ExecutionCondition,
@@ -14,12 +14,14 @@ from pennylane.devices.capabilities import (
 )
 from pennylane.devices.preprocess import validate_device_wires
 from pennylane.tape import QuantumScript
+from pennylane.transforms import defer_measurements
 from pennylane.transforms.core import CompilePipeline, Transform
 
 from oqtopus_bridge import OqtopusConfig, OqtopusDeviceBackend
 from oqtopus_bridge.concurrency import run_concurrently
 from oqtopus_bridge.jobs import wait_all
 from oqtopus_bridge.pennylane import _convert
+from oqtopus_bridge.pennylane.midcircuit import check_mcm_config, place_deferred_wires
 from oqtopus_bridge.pennylane.preprocess import (
     fill_measurement_wires,
     reject_mid_circuit_measurements,
@@ -86,6 +88,7 @@ def _capabilities() -> DeviceCapabilities:
         observables=observables,
         measurement_processes=measurements,
         non_commuting_observables=True,
+        supported_mcm_methods=["deferred"],
     )
 
 
@@ -194,14 +197,20 @@ class OqtopusDeviceBase(Device):
             self._device_qubits = int(device.n_qubits)
         return self._device_qubits
 
-    def _validation_transforms(self, validate_measurements: Transform) -> CompilePipeline:
+    def _validation_transforms(
+        self, validate_measurements: Transform, execution_config: ExecutionConfig | None
+    ) -> CompilePipeline:
         """Checks that run before anything is submitted, cheapest first.
 
+        Mid-circuit measurements are deferred first (see `oqtopus_bridge.pennylane.midcircuit`).
         The qubit count is checked last because it is the only check that asks the service
         (``GET /devices/{id}``, once per device); invalid circuits fail without any request.
         """
         pipeline = CompilePipeline()
         pipeline.add_transform(require_shots, name=self.name)
+        check_mcm_config(execution_config, self.name)
+        pipeline.add_transform(defer_measurements, allow_postselect=True)
+        pipeline.add_transform(place_deferred_wires, device_wires=self.wires, name=self.name)
         pipeline.add_transform(reject_mid_circuit_measurements, name=self.name)
         pipeline.add_transform(validate_device_wires, self.wires, name=self.name)
         if self.wires is None:

@@ -29,6 +29,15 @@ from oqtopus_bridge.pennylane.sampler import (
 __all__ = ["OqtopusEstimatorDevice"]
 
 
+def _gate_or_postselection(op: qml.operation.Operator) -> bool:
+    """Decomposition stops at gates and at the projectors of deferred postselection.
+
+    The projectors are removed again, as shot filters, before sampling (see
+    `oqtopus_bridge.pennylane.midcircuit`).
+    """
+    return _convert.is_supported_gate(op) or isinstance(op, qml.Projector)
+
+
 @dataclass(frozen=True)
 class _Request:
     """One estimation: a measurement of one shot copy of one tape."""
@@ -163,11 +172,11 @@ class OqtopusEstimatorDevice(OqtopusDeviceBase):
         No ``split_non_commuting``: the service groups the terms of each operator itself. The
         measurements that go to sampling jobs are turned into counts in `execute`.
         """
-        pipeline = self._validation_transforms(validate_sampler_measurements)
+        pipeline = self._validation_transforms(validate_sampler_measurements, execution_config)
         pipeline.add_transform(broadcast_expand)
         pipeline.add_transform(
             decompose,
-            stopping_condition=_convert.is_supported_gate,
+            stopping_condition=_gate_or_postselection,
             skip_initial_state_prep=False,
             name=self.name,
         )
@@ -188,7 +197,11 @@ class OqtopusEstimatorDevice(OqtopusDeviceBase):
         return self._sampling_backend
 
     def _plan(self, tape: QuantumScript) -> _Plan:
-        estimated = [i for i, mp in enumerate(tape.measurements) if estimable(mp)]
+        # A postselecting tape keeps only some shots: an estimation job cannot, so it is sampled.
+        postselecting = any(isinstance(op, qml.Projector) for op in tape.operations)
+        estimated = [
+            i for i, mp in enumerate(tape.measurements) if estimable(mp) and not postselecting
+        ]
         sampled = [i for i in range(len(tape.measurements)) if i not in estimated]
         requests = _requests(tape, estimated, self._wire_map(tape))
         if not sampled:

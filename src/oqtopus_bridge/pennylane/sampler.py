@@ -99,7 +99,7 @@ def add_counts_transforms(
     pipeline.add_transform(split_non_commuting)
     pipeline.add_transform(diagonalize_general_observables, predicate=needs_rotation_after_split)
     pipeline.add_transform(single_wire_sample_shape)
-    pipeline.add_transform(counts_to_results, shuffle=shuffle)
+    pipeline.add_transform(counts_to_results, shuffle=shuffle, name=name)
     pipeline.add_transform(
         decompose,
         stopping_condition=_convert.is_supported_gate,
@@ -242,7 +242,7 @@ class OqtopusSamplerDevice(OqtopusDeviceBase):
         non-commuting measurements are split before they are diagonalized
         (shared/reference/adapters.md section 6.3).
         """
-        pipeline = self._validation_transforms(validate_sampler_measurements)
+        pipeline = self._validation_transforms(validate_sampler_measurements, execution_config)
         pipeline.add_transform(broadcast_expand)
         add_counts_transforms(pipeline, self.name, self._shuffle_rng)
         return pipeline

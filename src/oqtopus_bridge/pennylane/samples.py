@@ -15,25 +15,28 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
+import pennylane as qml
 from pennylane.devices.preprocess import measurements_from_counts
-from pennylane.measurements import MeasurementProcess, SampleMP
+from pennylane.measurements import CountsMP, MeasurementProcess, SampleMP
 from pennylane.tape import QuantumScript, QuantumScriptBatch
 from pennylane.transforms import transform
 from pennylane.typing import PostprocessingFn
 from pennylane.wires import Wires
 
+from oqtopus_bridge.pennylane.midcircuit import Postselection, split_postselection
+
 __all__ = ["counts_to_results", "shuffled_shots"]
 
 
-def shuffled_shots(counts: Mapping[str, int], rng: np.random.Generator) -> np.ndarray:
-    """The shots behind ``counts`` in a random order, as a ``(shots, bits)`` array of 0/1.
+def shuffled_shots(counts: Mapping[str, int], width: int, rng: np.random.Generator) -> np.ndarray:
+    """The shots behind ``counts`` in a random order, as a ``(shots, width)`` array of 0/1.
 
     Args:
         counts: ``{bitstring: count}``, each bitstring one character per measured wire.
+        width: Number of measured wires (the length of every bitstring).
         rng: Orders the shots.
     """
     keys = sorted(counts)
-    width = len(keys[0]) if keys else 0
     outcomes = np.array([[int(bit) for bit in key] for key in keys], dtype=np.int64)
     order = np.repeat(np.arange(len(keys)), [int(counts[key]) for key in keys])
     return outcomes.reshape(len(keys), width)[rng.permutation(order)]
@@ -50,46 +53,59 @@ def _sample(mp: SampleMP, shots: np.ndarray, measured: Wires) -> np.ndarray:
 
 
 def _copy_results(
-    tape: QuantumScript, counts: Mapping[str, int], processed: Any, measured: Wires, rng: Any
+    tape: QuantumScript,
+    counts: Mapping[str, int],
+    measured: Wires,
+    post: Postselection | None,
+    rng: np.random.Generator,
 ) -> Any:
-    """One shot copy's results, with every sample measurement read from shuffled shots."""
-    single = len(tape.measurements) == 1
-    values = [processed] if single else list(processed)
-    shots = shuffled_shots(counts, rng)
-    for index, mp in enumerate(tape.measurements):
-        if isinstance(mp, SampleMP):
-            values[index] = _sample(mp, shots, measured)
-    return values[0] if single else values
+    """One shot copy's results: postselected, sample measurements read from shuffled shots."""
+    kept = dict(counts) if post is None else post.keep(dict(counts), measured)
+    shots = shuffled_shots(kept, len(measured), rng) if _has_samples(tape.measurements) else None
+    values = []
+    with np.errstate(invalid="ignore", divide="ignore"):  # no shot kept: NaN, as default.qubit
+        for mp in tape.measurements:
+            if isinstance(mp, SampleMP) and shots is not None:
+                values.append(_sample(mp, shots, measured))
+            else:
+                values.append(mp.process_counts(kept, measured))
+    return values[0] if len(values) == 1 else values
 
 
 def _has_samples(measurements: Sequence[MeasurementProcess]) -> bool:
     return any(isinstance(mp, SampleMP) for mp in measurements)
 
 
+def _has_projector(tape: QuantumScript) -> bool:
+    return any(isinstance(op, qml.Projector) for op in tape.operations)
+
+
 @transform
 def counts_to_results(
-    tape: QuantumScript, shuffle: Callable[[], np.random.Generator]
+    tape: QuantumScript, shuffle: Callable[[], np.random.Generator], name: str
 ) -> tuple[QuantumScriptBatch, PostprocessingFn]:
-    """``measurements_from_counts``, with the samples of each shot copy in a random order.
+    """``measurements_from_counts``, with postselection and the samples in a random order.
 
     Args:
         tape: The tape.
         shuffle: Returns the generator that orders the samples (called after execution, so the
             device can seed it per execution).
+        name: The device's name, for messages.
     """
-    tapes, postprocess = measurements_from_counts(tape)
-    if not _has_samples(tape.measurements) or not tape.shots:
-        return tapes, postprocess
+    if not tape.shots:
+        return measurements_from_counts(tape)
+    post = None
+    measuring = tape
+    if _has_projector(tape):
+        stripped, post = split_postselection(tape, name)
+        measuring = stripped.copy(measurements=[*stripped.measurements, CountsMP(wires=post.wires)])
+    tapes, _ = measurements_from_counts(measuring)
     measured = tapes[0].measurements[0].wires
 
-    def shuffled(results: Sequence[Any]) -> Any:
-        processed = postprocess(results)
+    def postprocess(results: Sequence[Any]) -> Any:
         rng = shuffle()
         if tape.shots.has_partitioned_shots:
-            return [
-                _copy_results(tape, counts, copy, measured, rng)
-                for counts, copy in zip(results[0], processed, strict=True)
-            ]
-        return _copy_results(tape, results[0], processed, measured, rng)
+            return [_copy_results(tape, counts, measured, post, rng) for counts in results[0]]
+        return _copy_results(tape, results[0], measured, post, rng)
 
-    return tapes, shuffled
+    return tapes, postprocess
