@@ -28,6 +28,8 @@ from oqtopus_bridge.pennylane.sampler import (
 
 __all__ = ["OqtopusEstimatorDevice"]
 
+_GROUPINGS = frozenset({"observable", "qwc"})
+
 
 def _gate_or_postselection(op: qml.operation.Operator) -> bool:
     """Decomposition stops at gates and at the projectors of deferred postselection.
@@ -97,6 +99,29 @@ class _Plan:
     sampling_post: Callable[[Sequence[Any]], Any] | None
 
 
+def _distinct_requests(plans: Sequence[_Plan]) -> tuple[list[_Request], dict[int, int]]:
+    """The estimation jobs to submit, and which of them answers each request (by ``id``).
+
+    Requests of the same tape and shot copy with the same observable share one job (``expval``
+    and ``var`` of one Pauli word included); identity observables need none. Other tapes and
+    other shot copies keep their own jobs, so their results stay independent.
+    """
+    flat: list[_Request] = []
+    first: dict[tuple[Any, ...], int] = {}
+    job_of: dict[int, int] = {}
+    for tape_index, plan in enumerate(plans):
+        for copy, row in enumerate(plan.requests):
+            for request in row:
+                if request.identity_only:
+                    continue
+                key = (tape_index, copy, tuple(request.terms))
+                if key not in first:
+                    first[key] = len(flat)
+                    flat.append(request)
+                job_of[id(request)] = first[key]
+    return flat, job_of
+
+
 def _value_and_std(request: _Request, exp_value: float, stds: float) -> tuple[float, float]:
     """Turn a job's ``exp_value``/``stds`` into the measured value and its standard error."""
     if not request.variance:
@@ -138,8 +163,14 @@ class OqtopusEstimatorDevice(OqtopusDeviceBase):
 
     Args:
         wires: See `OqtopusDeviceBase`.
+        grouping: How expectation values share jobs. ``"observable"`` (default): one estimation
+            job per distinct observable of a circuit (the same observable measured twice, or its
+            ``expval`` and ``var``, is one job), with the service's standard errors.
+            ``"qwc"``: no estimation jobs; one sampling job per group of qubit-wise commuting
+            measurements of a circuit, values computed locally, as on ``oqtopus.sampler``
+            (fewer jobs; ``last_stds`` is None for them).
         **kwargs: ``device_id`` (required), ``config``, ``url``, ``api_token``, ``proxy``,
-            ``transpiler_info``, ``mitigation_info``, ``simulator_info``, ``timeout``,
+            ``transpiler_info``, ``mitigation_info``, ``simulator_info``, ``seed``, ``timeout``,
             ``max_workers``; see `OqtopusDeviceBase`.
 
     Examples:
@@ -156,8 +187,22 @@ class OqtopusEstimatorDevice(OqtopusDeviceBase):
 
     name = "oqtopus.estimator"
 
-    def __init__(self, wires: int | Sequence[Hashable] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        wires: int | Sequence[Hashable] | None = None,
+        *,
+        grouping: str = "observable",
+        **kwargs: Any,
+    ) -> None:
+        if grouping not in _GROUPINGS:
+            raise ValueError(
+                f"grouping must be one of {sorted(_GROUPINGS)}; got {grouping!r}. 'observable': "
+                "one estimation job per distinct observable of a circuit (with the service's "
+                "standard errors); 'qwc': one sampling job per group of qubit-wise commuting "
+                "measurements, expectation values computed locally (fewer jobs, no stds)."
+            )
         super().__init__(wires, **kwargs)
+        self.grouping = grouping
         self._backend: OqtopusEstimationBackend | None = None
         self._sampling_backend: OqtopusSamplingBackend | None = None
         self._counts_pipeline = CompilePipeline()
@@ -199,9 +244,8 @@ class OqtopusEstimatorDevice(OqtopusDeviceBase):
     def _plan(self, tape: QuantumScript) -> _Plan:
         # A postselecting tape keeps only some shots: an estimation job cannot, so it is sampled.
         postselecting = any(isinstance(op, qml.Projector) for op in tape.operations)
-        estimated = [
-            i for i, mp in enumerate(tape.measurements) if estimable(mp) and not postselecting
-        ]
+        estimating = self.grouping == "observable" and not postselecting
+        estimated = [i for i, mp in enumerate(tape.measurements) if estimating and estimable(mp)]
         sampled = [i for i in range(len(tape.measurements)) if i not in estimated]
         requests = _requests(tape, estimated, self._wire_map(tape))
         if not sampled:
@@ -215,7 +259,7 @@ class OqtopusEstimatorDevice(OqtopusDeviceBase):
     ) -> tuple[Any, ...]:
         """Run preprocessed tapes: estimation and sampling jobs, all submitted before any wait."""
         plans = [self._plan(tape) for tape in circuits]
-        flat = [r for plan in plans for row in plan.requests for r in row if not r.identity_only]
+        flat, job_of = _distinct_requests(plans)
         sampling_tapes = [t for plan in plans for t in plan.sampling_tapes]
         batch = self._sampling_batch(sampling_tapes)
         seeds = self._start_execution(len(flat) + len(batch.bins))
@@ -225,8 +269,7 @@ class OqtopusEstimatorDevice(OqtopusDeviceBase):
         ]
         jobs = self._submit_all(estimation_calls + batch.calls(seeds, first=len(flat)))
         estimation_jobs, sampling_jobs = jobs[: len(flat)], jobs[len(flat) :]
-        # Keyed by identity: two equal requests (same circuit and observable) are two jobs.
-        answers = {id(request): job for request, job in zip(flat, estimation_jobs, strict=True)}
+        answers = {key: estimation_jobs[index] for key, index in job_of.items()}
         outcomes = batch.outcomes(sampling_jobs)
         counts, sampling_info = counts_by_tape(sampling_tapes, batch.programs, outcomes)
         results: list[Any] = []
@@ -241,6 +284,7 @@ class OqtopusEstimatorDevice(OqtopusDeviceBase):
             results.append(_shape(tape, values))
             stds.append(_shape(tape, errors))
             ids = [answers[id(r)].job_id for row in plan.requests for r in row if id(r) in answers]
+            ids = list(dict.fromkeys(ids))  # an observable measured twice is one job
             ids += [job_id for entry in info for job_id in entry["job_ids"]]
             per_tape.append(
                 {"executions": len(ids), "shots": tape.shots.total_shots, "job_ids": ids}
