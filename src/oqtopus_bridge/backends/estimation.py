@@ -118,7 +118,7 @@ class OqtopusEstimationBackend(OqtopusJobBackendBase):
                 circuit cannot be converted.
             BackendError: If the job is refused, authentication failed, etc.
         """
-        check_shots(shots)
+        shots = check_shots(shots)
         # Imported here: the QASM writer pulls in quri_parts' transpilers and mpmath (~40 ms
         # of `import oqtopus_bridge`, issue 10), needed only when circuits are converted.
         from oqtopus_bridge.qasm import circuits_to_qasm
@@ -169,7 +169,7 @@ class OqtopusEstimationBackend(OqtopusJobBackendBase):
                 part ("Imaginary part of coefficient is not supported").
             BackendError: If the job is refused, authentication failed, etc.
         """
-        check_shots(shots)
+        shots = check_shots(shots)
         terms = operator_to_wire(operator)  # before any request: a complex coeff never reaches HTTP
         if not isinstance(program, str) or not program.strip():
             raise ValueError("program must be non-empty OpenQASM 3 text")

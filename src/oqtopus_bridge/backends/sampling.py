@@ -59,7 +59,7 @@ class OqtopusSamplingBackend(OqtopusJobBackendBase):
                 cannot be converted (parametric gates, for example).
             BackendError: If the job is refused, authentication failed, etc.
         """
-        check_shots(shots)
+        shots = check_shots(shots)
         # Imported here: the QASM writer pulls in quri_parts' transpilers and mpmath (~40 ms
         # of `import oqtopus_bridge`, issue 10), needed only when circuits are converted.
         from oqtopus_bridge.qasm import circuits_to_qasm
@@ -109,7 +109,7 @@ class OqtopusSamplingBackend(OqtopusJobBackendBase):
             ValueError: If ``shots`` is not a positive integer or the program list is empty.
             BackendError: If the job is refused, authentication failed, etc.
         """
-        check_shots(shots)
+        shots = check_shots(shots)
         programs = _program_list(program)
         spec = JobSpec(
             job_type=job_type

@@ -116,3 +116,36 @@ def test_concurrent_estimator_broadcasts(oqtopus_config: Any) -> None:
 def test_estimator_bad_shots(oqtopus_config: Any) -> None:
     with pytest.raises(ValueError, match="shots"):
         create_oqtopus_estimator("qulacs", 0, oqtopus_config)
+
+
+def test_numpy_integer_shots(oqtopus_config: Any) -> None:
+    """Issue 22 item 1: shots from numpy arithmetic (np.int64) are shots."""
+    sampler = create_oqtopus_sampler("qulacs", oqtopus_config)
+    assert sampler(_x_on(2, 0), np.int64(100)) == Counter({1: 100})
+    estimator = create_oqtopus_estimator("qulacs", np.int32(50), oqtopus_config)
+    assert estimator(pauli_label("Z0"), quantum_state(1, circuit=_x_on(1, 0))).value == -1
+
+
+@pytest.mark.parametrize("shots", [100.0, float("nan"), True, np.bool_(True), np.float64(10)])
+def test_non_integer_shots_are_refused(oqtopus_config: Any, shots: Any) -> None:
+    sampler = create_oqtopus_sampler("qulacs", oqtopus_config)
+    with pytest.raises(ValueError, match=r"shots should be a positive integer.*pass an int"):
+        sampler(_x_on(1, 0), shots)
+
+
+def test_state_vector_is_refused_not_estimated_as_zero(oqtopus_config: Any) -> None:
+    """Issue 22 item 3: a state vector was silently estimated as |00> (its empty circuit)."""
+    from quri_parts.core.state import QuantumStateVector
+
+    estimator = create_oqtopus_estimator("qulacs", 100, oqtopus_config)
+    one = QuantumStateVector(2, vector=np.array([0, 1, 0, 0], dtype=complex))
+    with pytest.raises(ValueError, match=r"QuantumStateVector.*circuit state"):
+        estimator(pauli_label("Z0"), one)
+    concurrent = create_oqtopus_concurrent_estimator("qulacs", 100, oqtopus_config)
+    with pytest.raises(ValueError, match="QuantumStateVector"):
+        concurrent([pauli_label("Z0")], [one])
+    with pytest.raises(ValueError, match=r"no circuit.*circuit state"):
+        estimator(pauli_label("Z0"), object())  # type: ignore[arg-type]
+    # |0...0> as a vector is what the circuit starts from anyway: it may be sent.
+    zero = QuantumStateVector(1, vector=np.array([1, 0], dtype=complex), circuit=_x_on(1, 0))
+    assert estimator(pauli_label("Z0"), zero).value == -1
