@@ -12,6 +12,7 @@ from oqtopus_bridge import bits
 from oqtopus_bridge.api import JobSpec
 from oqtopus_bridge.backends.base import OqtopusJobBackendBase, check_shots, info_dict
 from oqtopus_bridge.errors import ConversionError
+from oqtopus_bridge.folding import warn_if_folded
 from oqtopus_bridge.jobs import OqtopusEstimationJob
 
 __all__ = ["OperatorLike", "OqtopusEstimationBackend", "operator_to_wire"]
@@ -175,6 +176,7 @@ class OqtopusEstimationBackend(OqtopusJobBackendBase):
             raise ValueError("program must be non-empty OpenQASM 3 text")
         if not isinstance(device_id, str) or not device_id:
             raise ValueError(f"device_id must be a non-empty string, got {device_id!r}")
+        warn_if_folded([program], transpiler_info)
         spec = JobSpec(
             job_type="estimation",
             device_id=device_id,

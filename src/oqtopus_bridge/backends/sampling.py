@@ -8,6 +8,7 @@ from quri_parts.circuit import NonParametricQuantumCircuit
 
 from oqtopus_bridge.api import JobSpec
 from oqtopus_bridge.backends.base import OqtopusJobBackendBase, check_shots, info_dict
+from oqtopus_bridge.folding import warn_if_folded
 from oqtopus_bridge.jobs import OqtopusSamplingJob
 
 __all__ = ["OqtopusSamplingBackend"]
@@ -111,6 +112,7 @@ class OqtopusSamplingBackend(OqtopusJobBackendBase):
         """
         shots = check_shots(shots)
         programs = _program_list(program)
+        warn_if_folded(programs, transpiler_info)
         spec = JobSpec(
             job_type=job_type
             or ("multi_manual" if isinstance(program, (list, tuple)) else "sampling"),

@@ -36,10 +36,10 @@ def distribute_shots(
             ``roundup``.
 
     Examples:
-        >>> distribute_shots(25, max_shots=10)
-        [10, 10, 5]
-        >>> distribute_shots(3, min_shots=10)
-        [10]
+        ```python
+        distribute_shots(25, max_shots=10)  # [10, 10, 5]
+        distribute_shots(3, min_shots=10)  # [10]
+        ```
     """
     if isinstance(shots, bool) or not isinstance(shots, numbers.Integral) or shots < 1:
         raise ValueError(f"shots should be a positive integer.: {shots!r}; pass an int >= 1")
