@@ -49,6 +49,8 @@ _ROTATIONS = frozenset(
     {"rx", "ry", "rz", "p", "phase", "u1", "crx", "cry", "crz", "cp", "cphase", "cu1"}
     | {"rxx", "ryy", "rzz", "rzx"}
 )
+_U = frozenset({"u", "u3", "U"})
+_KNOWN = _SELF_INVERSE | frozenset(_PAIRS) | _ROTATIONS | _U
 _STATEMENT = re.compile(
     r"^\s*([A-Za-z_]\w*)\s*(?:\(((?:[^()]|\([^()]*\))*)\))?\s*((?:\$\d|[A-Za-z_])[^;{}=()]*?)\s*$"
 )
@@ -145,7 +147,7 @@ def _inverse(first: _Gate, second: _Gate) -> bool:
         return False
     if name in _ROTATIONS:
         return other == name and _close(params, tuple(-b for b in others))
-    if name in {"u", "u3", "U"} and other == name and len(params) == 3:
+    if name in _U and other == name and len(params) == 3:
         theta, phi, lam = params
         return _close((-theta, -lam, -phi), others)
     return False
