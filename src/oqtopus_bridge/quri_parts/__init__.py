@@ -13,7 +13,7 @@ Examples:
 
 from __future__ import annotations
 
-from oqtopus_bridge.folding import KEEP_GATES, RUN_AS_WRITTEN, FoldingWarning
+from oqtopus_bridge import KEEP_GATES, RUN_AS_WRITTEN, FoldingWarning
 from oqtopus_bridge.quri_parts.backend import OqtopusQuriBackend
 from oqtopus_bridge.quri_parts.composite import OqtopusCompositeSamplingJob
 from oqtopus_bridge.quri_parts.estimator import (
