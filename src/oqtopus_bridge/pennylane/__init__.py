@@ -7,7 +7,7 @@ builds an `OqtopusSamplerDevice`. Shots are set the PennyLane 0.45 way, on the Q
 
 from __future__ import annotations
 
-from oqtopus_bridge.folding import KEEP_GATES, RUN_AS_WRITTEN, FoldingWarning
+from oqtopus_bridge import KEEP_GATES, RUN_AS_WRITTEN, FoldingWarning
 from oqtopus_bridge.pennylane.estimator import OqtopusEstimatorDevice
 from oqtopus_bridge.pennylane.sampler import OqtopusSamplerDevice
 
