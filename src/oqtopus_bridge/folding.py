@@ -146,11 +146,16 @@ def _inverse(first: _Gate, second: _Gate) -> bool:
     if params is None or others is None or len(params) != len(others):
         return False
     if name in _ROTATIONS:
-        return other == name and _close(params, tuple(-b for b in others))
+        # Near-zero angles are near-identity gates, not folds: ry(1e-9) ry(-1e-40) is no pair.
+        folded = any(abs(a) > _NEGLIGIBLE_ANGLE for a in params)
+        return folded and other == name and _close(params, tuple(-b for b in others))
     if name in _U and other == name and len(params) == 3:
         theta, phi, lam = params
         return _close((-theta, -lam, -phi), others)
     return False
+
+
+_NEGLIGIBLE_ANGLE = 1e-6
 
 
 def _close(first: tuple[float, ...], second: tuple[float, ...]) -> bool:
