@@ -25,7 +25,14 @@ from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
 from typing import Any
 
-__all__ = ["KEEP_GATES", "RUN_AS_WRITTEN", "FoldingWarning", "inverse_pairs", "warn_if_folded"]
+__all__ = [
+    "KEEP_GATES",
+    "RUN_AS_WRITTEN",
+    "FoldingWarning",
+    "inverse_pairs",
+    "optimizes",
+    "warn_if_folded",
+]
 
 #: ``transpiler_info`` for "run the program as written": no transpilation (native programs only).
 RUN_AS_WRITTEN: Mapping[str, Any] = MappingProxyType({"transpiler_lib": None})

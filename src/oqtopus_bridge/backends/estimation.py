@@ -148,6 +148,8 @@ class OqtopusEstimationBackend(OqtopusJobBackendBase):
         transpiler_info: dict[str, Any] | None = None,
         simulator_info: dict[str, Any] | None = None,
         mitigation_info: dict[str, Any] | None = None,
+        *,
+        check_folding: bool = True,
     ) -> OqtopusEstimationJob:
         """Execute estimation of the program.
 
@@ -161,6 +163,8 @@ class OqtopusEstimationBackend(OqtopusJobBackendBase):
             transpiler_info: The transpiler information.
             simulator_info: The simulator information.
             mitigation_info: The mitigation information.
+            check_folding: Warn (`FoldingWarning`) if the program looks folded and would be
+                optimized; an adapter that checks its circuits before decomposition passes False.
 
         Returns:
             The submitted job.
@@ -176,7 +180,8 @@ class OqtopusEstimationBackend(OqtopusJobBackendBase):
             raise ValueError("program must be non-empty OpenQASM 3 text")
         if not isinstance(device_id, str) or not device_id:
             raise ValueError(f"device_id must be a non-empty string, got {device_id!r}")
-        warn_if_folded([program], transpiler_info)
+        if check_folding:
+            warn_if_folded([program], transpiler_info)
         spec = JobSpec(
             job_type="estimation",
             device_id=device_id,

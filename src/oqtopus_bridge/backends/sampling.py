@@ -89,6 +89,8 @@ class OqtopusSamplingBackend(OqtopusJobBackendBase):
         simulator_info: dict[str, Any] | None = None,
         mitigation_info: dict[str, Any] | None = None,
         job_type: str | None = None,
+        *,
+        check_folding: bool = True,
     ) -> OqtopusSamplingJob:
         """Execute sampling measurement of the program.
 
@@ -102,6 +104,8 @@ class OqtopusSamplingBackend(OqtopusJobBackendBase):
             simulator_info: The simulator information.
             mitigation_info: The mitigation information.
             job_type: Force the job type (default: ``sampling`` for a str, else ``multi_manual``).
+            check_folding: Warn (`FoldingWarning`) if the program looks folded and would be
+                optimized; an adapter that checks its circuits before decomposition passes False.
 
         Returns:
             The submitted job.
@@ -112,7 +116,8 @@ class OqtopusSamplingBackend(OqtopusJobBackendBase):
         """
         shots = check_shots(shots)
         programs = _program_list(program)
-        warn_if_folded(programs, transpiler_info)
+        if check_folding:
+            warn_if_folded(programs, transpiler_info)
         spec = JobSpec(
             job_type=job_type
             or ("multi_manual" if isinstance(program, (list, tuple)) else "sampling"),

@@ -21,6 +21,7 @@ from oqtopus_bridge import OqtopusConfig, OqtopusDeviceBackend
 from oqtopus_bridge.concurrency import run_concurrently
 from oqtopus_bridge.jobs import wait_all
 from oqtopus_bridge.pennylane import _convert
+from oqtopus_bridge.pennylane.folded import warn_if_folded_tape
 from oqtopus_bridge.pennylane.midcircuit import check_mcm_config, place_deferred_wires
 from oqtopus_bridge.pennylane.preprocess import (
     fill_measurement_wires,
@@ -202,12 +203,16 @@ class OqtopusDeviceBase(Device):
     ) -> CompilePipeline:
         """Checks that run before anything is submitted, cheapest first.
 
-        Mid-circuit measurements are deferred first (see `oqtopus_bridge.pennylane.midcircuit`).
+        Folded circuits are looked for first, before decomposition (see
+        `oqtopus_bridge.pennylane.folded`); mid-circuit measurements are deferred next (see
+        `oqtopus_bridge.pennylane.midcircuit`).
         The qubit count is checked last because it is the only check that asks the service
         (``GET /devices/{id}``, once per device); invalid circuits fail without any request.
         """
         pipeline = CompilePipeline()
         pipeline.add_transform(require_shots, name=self.name)
+        transpiler_info = self.job_options["transpiler_info"]
+        pipeline.add_transform(warn_if_folded_tape, transpiler_info=transpiler_info, name=self.name)
         check_mcm_config(execution_config, self.name)
         pipeline.add_transform(defer_measurements, allow_postselect=True)
         pipeline.add_transform(place_deferred_wires, device_wires=self.wires, name=self.name)

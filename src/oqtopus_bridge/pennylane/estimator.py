@@ -339,7 +339,7 @@ class OqtopusEstimatorDevice(OqtopusDeviceBase):
     ) -> Callable[[], Any]:
         """A zero-argument call that submits the estimation job of ``request``."""
         backend = self.backend  # created here, not lazily inside the worker threads
-        options = {**self.job_options, "simulator_info": simulator_info}
+        options = {**self.job_options, "simulator_info": simulator_info, "check_folding": False}
         return lambda: backend.estimate_qasm(
             request.qasm, request.terms, device_id=self.device_id, shots=request.shots, **options
         )

@@ -168,7 +168,12 @@ class SamplingBatch:
         self, group: Sequence[_Program], simulator_info: dict[str, Any] | None
     ) -> Callable[[], Any]:
         backend = self._backend
-        options = {**self._options, "shots": group[0].shots, "simulator_info": simulator_info}
+        options = {
+            **self._options,
+            "shots": group[0].shots,
+            "simulator_info": simulator_info,
+            "check_folding": False,  # checked before decomposition (pennylane.folded)
+        }
         if len(group) == 1:
             return lambda: backend.sample_qasm(group[0].qasm, **options)
         qasms = [p.qasm for p in group]

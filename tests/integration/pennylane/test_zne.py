@@ -87,3 +87,25 @@ def test_near_zero_rotations_are_not_taken_for_folds():
     program = "qubit[2] q; ry(1e-09) q[0]; ry(-1e-144) q[0]; rz(1e-9) q[1]; rz(-1e-9) q[1];"
     assert inverse_pairs(program) == 0
     assert inverse_pairs("qubit[1] q; ry(0.3) q[0]; ry(-0.3) q[0];") == 1
+
+
+def test_templates_whose_decomposition_cancels_do_not_warn(make_device):
+    # pl-device-test: UCCSD, kUpCCGSD, GateFabric, QuantumPhaseEstimation decompose into programs
+    # with 2 to 34 adjacent inverse pairs; nobody folded them, so no FoldingWarning.
+    def circuit():
+        qml.BasisState([1, 1, 0, 0], wires=range(4))
+        qml.FermionicDoubleExcitation(0.4, wires1=[0, 1], wires2=[2, 3])
+        return qml.expval(qml.Z(0))
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FoldingWarning)
+        qml.set_shots(qml.QNode(circuit, make_device(wires=4)), 100)()
+
+
+def test_folded_pairs_counts_operator_pairs_cascading():
+    from oqtopus_bridge.pennylane.folded import folded_pairs
+
+    ops = [qml.X(0), qml.CNOT([0, 1]), qml.RZ(0.4, 1)]
+    folded = ops + [qml.adjoint(op) for op in reversed(ops)] + ops
+    assert folded_pairs(folded) == 3
+    assert folded_pairs([qml.RY(1e-9, 0), qml.RY(-1e-9, 0), qml.H(0), qml.S(0)]) == 0
