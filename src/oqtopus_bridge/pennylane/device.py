@@ -114,8 +114,9 @@ class OqtopusDeviceBase(Device):
         simulator_info: Passed to every job. Its ``seed_simulation``, if given, seeds every
             execution alike; each job gets its own seed derived from it.
         seed: Seeds the simulator and the order of samples, as on ``default.qubit``: an int, a
-            ``numpy.random.Generator`` or None. Each job gets its own seed, drawn from it; two
-            devices with the same seed give the same results.
+            ``numpy.random.Generator``, ``"global"`` (NumPy's global state) or None. Each job
+            gets its own seed, drawn from it; two devices with the same seed give the same
+            results.
         job_name: Name given to every job (shown by ``oqtopus-bridge jobs list``); defaults to
             ``"pennylane <device name>"``.
         timeout: Seconds to wait for the jobs of one execution; None waits without limit.
@@ -147,7 +148,7 @@ class OqtopusDeviceBase(Device):
         timeout: float | None = None,
         max_workers: int | None = None,
         progress: bool | None = None,
-        seed: int | np.random.Generator | None = None,
+        seed: int | np.random.Generator | str | None = None,
         shots: Any = None,
     ) -> None:
         # Forward shots only when given: PennyLane warns on device-level shots, and users who follow

@@ -7,7 +7,8 @@ shot vector came out identical and all shifted circuits of a gradient shared one
 item 9). Here each job gets a seed of its own, spawned from the user's with NumPy's
 ``SeedSequence``: distinct per job, and the same for the same seed.
 
-- ``seed=``: a generator that advances, as on ``default.qubit``. Two devices built with the same
+- ``seed=``: a generator that advances, as on ``default.qubit`` (``"global"`` draws from NumPy's
+  global random state, so ``np.random.seed`` fixes it). Two devices built with the same
   seed give the same results call for call; two calls of one device differ.
 - ``seed_simulation`` (without ``seed=``): every execution is seeded alike, as before, so calling
   the same QNode twice gives the same results; only the jobs within one execution differ.
@@ -26,21 +27,22 @@ __all__ = ["ExecutionSeeds", "SeedSource", "check_seed"]
 _SEED_BOUND = 2**31
 
 
-def check_seed(seed: object) -> int | np.random.Generator | None:
+def check_seed(seed: object) -> int | np.random.Generator | str | None:
     """Validate a device ``seed=`` argument.
 
     Raises:
-        TypeError: If ``seed`` is not an int, a ``numpy.random.Generator`` or None.
+        TypeError: If ``seed`` is not an int, a ``numpy.random.Generator``, ``"global"`` or None.
         ValueError: If ``seed`` is a negative int.
     """
-    if seed is None or isinstance(seed, np.random.Generator):
-        return seed
+    if seed is None or seed == "global" or isinstance(seed, np.random.Generator):
+        return seed  # type: ignore[return-value]
     if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
         if seed < 0:
             raise ValueError(f"seed must be a non-negative integer; got {seed}")
         return int(seed)
     raise TypeError(
-        f"seed must be an int, a numpy.random.Generator or None (as for default.qubit); "
+        f"seed must be an int, a numpy.random.Generator, 'global' or None (as for "
+        f"default.qubit); "
         f"got {type(seed).__name__}"
     )
 
@@ -87,19 +89,22 @@ class SeedSource:
         # A non-integer seed_simulation is the service's business: it is sent unchanged.
         self._fixed = fixed if isinstance(fixed, int) and not isinstance(fixed, bool) else None
         self._rng = seed if isinstance(seed, np.random.Generator) else None
+        self._global = seed == "global"  # drawn from NumPy's global state, as default.qubit
         if isinstance(seed, int):
             self._rng = np.random.default_rng(seed)
 
     @property
     def seeded(self) -> bool:
         """Whether results are reproducible (a seed was given)."""
-        return self._rng is not None or self._fixed is not None
+        return self._rng is not None or self._fixed is not None or self._global
 
     def execution(self, jobs: int) -> ExecutionSeeds:
         """Seeds for an execution of ``jobs`` jobs (and the shuffle), drawn from the user's seed."""
         if self._rng is not None:
             entropy = int(self._rng.integers(0, 2**63))
             sequence = np.random.SeedSequence(entropy)
+        elif self._global:
+            sequence = np.random.SeedSequence(int(np.random.randint(0, 2**31)))  # noqa: NPY002
         elif self._fixed is not None:
             sequence = np.random.SeedSequence(self._fixed)
         else:

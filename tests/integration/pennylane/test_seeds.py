@@ -69,6 +69,15 @@ def test_the_same_seed_gives_identical_samples_and_values(kind, oqtopus_config):
     assert not np.array_equal(runs[0][0][0], runs[2][0][0])
 
 
+def test_the_global_seed_follows_numpy_global_state(oqtopus_config):
+    results = []
+    for _ in range(2):
+        np.random.seed(21)  # noqa: NPY002 - what seed="global" reads, as on default.qubit
+        dev = _seeded_device("sampler", oqtopus_config, seed="global")
+        results.append(_run(_plus(lambda: qml.sample(wires=0)), dev, 50))
+    np.testing.assert_array_equal(results[0], results[1])
+
+
 def test_a_generator_seed_is_accepted(oqtopus_config):
     results = [
         _run(
@@ -128,7 +137,7 @@ def test_each_job_of_a_gradient_gets_its_own_seed(oqtopus_config, fresh_user, su
 
 
 def test_bad_seeds_are_refused_with_a_clear_error(oqtopus_config):
-    with pytest.raises(TypeError, match="seed must be an int, a numpy.random.Generator or None"):
+    with pytest.raises(TypeError, match="seed must be an int, a numpy.random.Generator, 'global'"):
         _seeded_device("sampler", oqtopus_config, seed="five")
     with pytest.raises(ValueError, match="non-negative"):
         _seeded_device("sampler", oqtopus_config, seed=-1)
