@@ -201,8 +201,8 @@ class OqtopusSamplerDevice(OqtopusDeviceBase):
 
     Supports ``expval``, ``var``, ``probs``, ``sample`` and ``counts`` of any observable PennyLane
     can diagonalize (Hamiltonians and sums included), custom wire labels, parameter broadcasting,
-    shot vectors and parameter-shift gradients. Every job of one ``execute`` call is submitted
-    before any is awaited.
+    shot vectors, parameter-shift gradients and deferred mid-circuit measurements (with
+    postselection). Every job of one ``execute`` call is submitted before any is awaited.
 
     Args:
         wires: See `OqtopusDeviceBase`.
@@ -210,8 +210,8 @@ class OqtopusSamplerDevice(OqtopusDeviceBase):
             that run side by side on disjoint qubits of the device (fewer jobs, possible
             crosstalk on hardware). Circuits are packed only with circuits of the same shots.
         **kwargs: ``device_id`` (required), ``config``, ``url``, ``api_token``, ``proxy``,
-            ``transpiler_info``, ``mitigation_info``, ``simulator_info``, ``timeout``,
-            ``max_workers``; see `OqtopusDeviceBase`.
+            ``transpiler_info``, ``mitigation_info``, ``simulator_info``, ``seed``,
+            ``timeout``, ``max_workers``; see `OqtopusDeviceBase`.
 
     Examples:
         ```python
