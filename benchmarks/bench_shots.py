@@ -2,7 +2,7 @@
 
 * Shots scaling on the ideal device: the same 5-qubit circuit at 1k and 100k shots. Aer's
   per-shot sampling made 100x the shots cost about 10x the time; sampling the final state's
-  probabilities makes it nearly free.
+  probabilities makes it nearly free (target: 100x the shots in at most 1.5x the time).
 * Idle qubits on the noisy 16-qubit ``anemone``: a 5-qubit program declared on 16 qubits and
   measured entirely (what a circuit without measurements exports) against the same program
   declared on 5 qubits, and Aer in-process on the 5 qubits with the device's noise model.
@@ -54,9 +54,10 @@ def run(run: Run) -> tuple[list[Row], list[Target]]:
     ]
     rows[2].note = f"16 declared and measured, {noisy} shots; median of {reps}"
     scaling, idle = times[1] / times[0], times[2] / times[3]
+    # The 16-qubit program also costs a wider transpilation (layout and measurements of 16).
     return rows, [
-        Target(BENCH, f"{many // few}x the shots <= 3x the time", f"{scaling:.2f}x", scaling <= 3),
-        Target(BENCH, "16 declared qubits <= 1.5x 5 (anemone)", f"{idle:.2f}x", idle <= 1.5),
+        Target(BENCH, f"{many // few}x shots <= 1.5x the time", f"{scaling:.2f}x", scaling <= 1.5),
+        Target(BENCH, "16 declared qubits <= 2x 5 (anemone)", f"{idle:.2f}x", idle <= 2),
     ]
 
 

@@ -22,7 +22,6 @@ import operator
 import re
 import warnings
 from collections.abc import Callable, Iterable, Mapping
-from types import MappingProxyType
 from typing import Any
 
 __all__ = [
@@ -34,12 +33,15 @@ __all__ = [
     "warn_if_folded",
 ]
 
+# Plain dicts (picklable, copyable, JSON-ready) like every transpiler_info; nothing here mutates
+# them. To change one, copy it: {**KEEP_GATES, "transpiler_options": {...}}.
 #: ``transpiler_info`` for "run the program as written": no transpilation (native programs only).
-RUN_AS_WRITTEN: Mapping[str, Any] = MappingProxyType({"transpiler_lib": None})
+RUN_AS_WRITTEN: dict[str, Any] = {"transpiler_lib": None}
 #: ``transpiler_info`` that translates to native gates and routes, but cancels no gate.
-KEEP_GATES: Mapping[str, Any] = MappingProxyType(
-    {"transpiler_lib": "qiskit", "transpiler_options": {"optimization_level": 0}}
-)
+KEEP_GATES: dict[str, Any] = {
+    "transpiler_lib": "qiskit",
+    "transpiler_options": {"optimization_level": 0},
+}
 #: Fewer cancelling pairs than this are taken for chance, not folding.
 MIN_PAIRS = 2
 

@@ -87,3 +87,13 @@ def test_warns_only_when_folded_and_optimized() -> None:
         warn_if_folded([folded], RUN_AS_WRITTEN)
         warn_if_folded([folded], KEEP_GATES)
         warn_if_folded([once], None)  # one pair: chance, not folding
+
+
+def test_settings_are_plain_transpiler_info() -> None:
+    import copy
+    import json
+    import pickle
+
+    for setting in (RUN_AS_WRITTEN, KEEP_GATES):
+        assert json.loads(json.dumps(setting)) == setting
+        assert pickle.loads(pickle.dumps(setting)) == copy.deepcopy(setting)
