@@ -18,6 +18,7 @@ Requires the ``qiskit`` extra (from a clone of the repository: ``pip install ".[
 
 from __future__ import annotations
 
+from oqtopus_bridge import KEEP_GATES, RUN_AS_WRITTEN, FoldingWarning
 from oqtopus_bridge.qiskit.backend import OqtopusBackend
 from oqtopus_bridge.qiskit.estimator import OqtopusEstimatorV2
 from oqtopus_bridge.qiskit.exceptions import (
@@ -35,6 +36,9 @@ from oqtopus_bridge.qiskit.provider import OqtopusProvider
 from oqtopus_bridge.qiskit.sampler import OqtopusSamplerV2
 
 __all__ = [
+    "KEEP_GATES",
+    "RUN_AS_WRITTEN",
+    "FoldingWarning",
     "OqtopusBackend",
     "OqtopusBackendNotFoundError",
     "OqtopusCircuitError",
