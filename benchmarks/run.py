@@ -26,6 +26,7 @@ from benchmarks import (
     bench_large,
     bench_latency,
     bench_responsiveness,
+    bench_shots,
     bench_throughput,
 )
 from benchmarks.harness import (
@@ -51,6 +52,7 @@ BENCHMARKS: dict[str, tuple[str, Bench]] = {
     "5": ("server throughput", bench_throughput.run),
     "6": ("import time and memory", bench_imports.run),
     "7": ("status requests during a noisy simulation", bench_responsiveness.run),
+    "8": ("sampling shortcuts: shots scaling, idle qubits", bench_shots.run),
 }
 
 

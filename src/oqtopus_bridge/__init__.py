@@ -14,11 +14,15 @@ from oqtopus_bridge.backends import (
 from oqtopus_bridge.config import OqtopusConfig
 from oqtopus_bridge.devices import OqtopusDevice
 from oqtopus_bridge.errors import BackendError
+from oqtopus_bridge.folding import KEEP_GATES, RUN_AS_WRITTEN, FoldingWarning
 from oqtopus_bridge.jobs import OqtopusEstimationJob, OqtopusSamplingJob
 from oqtopus_bridge.results import OqtopusEstimationResult, OqtopusSamplingResult
 
 __all__ = [
+    "KEEP_GATES",
+    "RUN_AS_WRITTEN",
     "BackendError",
+    "FoldingWarning",
     "OqtopusConfig",
     "OqtopusDevice",
     "OqtopusDeviceBackend",

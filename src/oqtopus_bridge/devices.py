@@ -52,6 +52,16 @@ class OqtopusDevice:
         self._device_info: dict[str, Any] | None = None
         self._lock = threading.Lock()
 
+    def __getstate__(self) -> dict[str, Any]:
+        # A lock does not pickle; a copy gets its own (its API reconnects; issue 24).
+        state = self.__dict__.copy()
+        del state["_lock"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
     @property
     def device_id(self) -> str:
         """The device id of the device."""
@@ -134,23 +144,24 @@ class OqtopusDevice:
         data["device_info"] = self.device_info
         return json.dumps(data, cls=JsonEncoder)
 
-    def plot(self, ax: Any = None, *, title: str | None = None) -> Any:
-        """Draw the coupling map, qubits and couplings coloured by fidelity (the ``plot`` extra).
+    def plot(self, ax: Any = None, *, title: str | None = None, metric: str = "readout") -> Any:
+        """Draw the coupling map, coloured by error as in the web view (the ``plot`` extra).
 
         Args:
             ax: Matplotlib axes to draw on; a new figure when None.
             title: Figure title; defaults to the device id.
+            metric: The qubit colour: ``"readout"`` (assignment error) or ``"1q"`` (1 - fidelity).
 
         Returns:
             The matplotlib figure.
 
         Raises:
             ImportError: If matplotlib is not installed.
-            ValueError: If ``device_info`` lists no qubits.
+            ValueError: If ``device_info`` lists no qubits, or ``metric`` is not one of the above.
         """
         from oqtopus_bridge.plotting import plot_device
 
-        return plot_device(self, ax=ax, title=title)
+        return plot_device(self, ax=ax, title=title, metric=metric)
 
     def __repr__(self) -> str:
         return f"OqtopusDevice(device_id={self.device_id!r}, status={self.status!r})"

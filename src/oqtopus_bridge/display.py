@@ -27,6 +27,7 @@ __all__ = [
     "BIT_ORDER",
     "device_html",
     "estimation_html",
+    "format_duration",
     "histogram_svg",
     "job_html",
     "sampling_html",
@@ -91,10 +92,37 @@ def _cell(value: Any) -> str:
     return escape(str(value))
 
 
+def format_duration(seconds: float | None) -> str:
+    """Return a duration for people: ``"4.98 ms"``, ``"1.23 s"``, ``"2 min 5 s"``, or ``"-"``.
+
+    Args:
+        seconds: The duration in seconds (a job's ``execution_time``), or None.
+
+    Returns:
+        Three significant digits below a minute, whole seconds above it.
+    """
+    if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or seconds < 0:
+        return "-"
+    if seconds < 1:
+        return f"{seconds * 1000:.3g} ms"
+    if seconds < 60:
+        return f"{seconds:.3g} s"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest} s"
+
+
+def _value(key: str, value: Any) -> str:
+    if key == "status":
+        return _badge(str(value))
+    if key == "execution_time" and value is not None:
+        return escape(format_duration(value))
+    return _cell(value)
+
+
 def _table(title: str, fields: Mapping[str, Any]) -> str:
     rows = "".join(
         f'<tr><th style="text-align:left;padding:2px 12px 2px 0;color:#5b6475">{escape(k)}</th>'
-        f'<td style="text-align:left">{_badge(str(v)) if k == "status" else _cell(v)}</td></tr>'
+        f'<td style="text-align:left">{_value(k, v)}</td></tr>'
         for k, v in fields.items()
     )
     return f'<div style="{_FONT}"><b>{escape(title)}</b><table>{rows}</table></div>'

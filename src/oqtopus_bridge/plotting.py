@@ -19,6 +19,8 @@ import math
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from oqtopus_bridge import svg
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
@@ -243,87 +245,92 @@ def plot_device(
     *,
     ax: Axes | None = None,
     title: str | None = None,
-    combine: str = "min",
+    metric: str = "readout",
+    combine: str = "worst",
 ) -> Figure:
-    """Draw a device's coupling map, qubits and couplings coloured by their fidelity.
+    """Draw a device's coupling map, qubits and couplings coloured by their error.
 
-    Qubits sit at ``position`` from ``device_info`` when present (else on a circle). Couplings are
-    directed on the wire; a pair calibrated in both directions is drawn once, coloured by the worse
-    of the two fidelities (``combine="min"``, the default) or their mean (``combine="mean"``), and
-    the colour bar's label says which. A coupling whose straight line would pass through another
-    qubit (qubits in a row, all-to-all devices) is drawn as an arc. Colour bars never extend past
-    fidelity 1. Qubits and couplings without a fidelity are grey.
+    The picture is the one of the web view and the notebook repr, as the OQTOPUS frontend draws
+    it: qubits at ``position`` from ``device_info`` with the y axis pointing up (qubit 0 of a grid
+    at the bottom left), coloured with viridis by their readout error (``metric="readout"``) or
+    1-qubit error (``metric="1q"``, 1 - fidelity), couplings by their 2-qubit error
+    (1 - fidelity); dark is the smallest error, yellow the largest, and each colour bar names its
+    median. A pair calibrated in both directions is coloured by the worse of the two
+    (``combine="worst"``, the default) or their mean (``combine="mean"``). Qubits without a
+    position sit on a circle; a coupling whose straight line would pass through another qubit is
+    drawn as an arc. Qubits and couplings without a calibrated error are grey.
 
     Args:
         device: An `OqtopusDevice`, or its ``device_info`` as a dict or JSON
             string (the ``qubits``/``couplings`` format, or the older ``calibration_data`` one).
         ax: Axes to draw on; a new figure is made when None.
         title: Figure title; defaults to the device id.
-        combine: How the two directions of a coupling are combined: ``"min"`` or ``"mean"``.
+        metric: The qubit colour: ``"readout"`` (assignment error) or ``"1q"`` (1 - fidelity).
+        combine: How the two directions of a coupling are combined: ``"worst"`` or ``"mean"``.
 
     Returns:
         The matplotlib figure holding the map.
 
     Raises:
         ImportError: If matplotlib is not installed.
-        ValueError: If the device information lists no qubits, or ``combine`` is not valid.
+        ValueError: If the device information lists no qubits, or ``metric`` or ``combine`` is
+            not one of the values above.
     """
     if combine not in _COMBINE:
         raise ValueError(f"combine must be one of {sorted(_COMBINE)}, not {combine!r}")
+    if metric not in svg.METRICS:
+        raise ValueError(f"metric must be one of {sorted(svg.METRICS)}, not {metric!r}")
     info = _device_info_dict(device)
-    qubits, couplings = _topology(info, _COMBINE[combine][0])
+    qubits, couplings = _topology(info, metric, _COMBINE[combine][0])
     if not qubits:
         raise ValueError("device_info lists no qubits, so there is no coupling map to draw")
     fig, ax = _figure_and_axes(ax, (6.5, 5.0))
-    from matplotlib import colormaps
-    from matplotlib.colors import Normalize
-
-    qubit_norm = _norm([fid for _, _, fid in qubits.values()], Normalize)
-    edge_norm = _norm([fid for fid in couplings.values()], Normalize)
-    qubit_cmap, edge_cmap = colormaps["viridis"], colormaps["plasma"]
-    from matplotlib.patches import FancyArrowPatch
-
+    qubit_scale = svg.ErrorScale([e for _, _, e in qubits.values() if e is not None])
+    edge_scale = svg.ErrorScale([e for e in couplings.values() if e is not None])
     points = {qid: (x, y) for qid, (x, y, _) in qubits.items()}
-    for (a, b), fid in sorted(couplings.items()):
+    for (a, b), error in sorted(couplings.items()):
         if a in qubits and b in qubits:
-            color = _MISSING_COLOR if fid is None else edge_cmap(edge_norm(fid))
-            blocked = _blocked(points, a, b)
-            if blocked:
-                # Qubits in between: bend the edge so it does not hide behind them.
-                rad = 0.25 + 0.05 * min(blocked, 6)
-                ax.add_patch(
-                    FancyArrowPatch(
-                        points[a],
-                        points[b],
-                        connectionstyle=f"arc3,rad={rad}",
-                        arrowstyle="-",
-                        color=color,
-                        linewidth=2,
-                        zorder=1,
-                    )
-                )
-            else:
-                xs, ys = (qubits[a][0], qubits[b][0]), (qubits[a][1], qubits[b][1])
-                ax.plot(xs, ys, color=color, linewidth=4, solid_capstyle="round", zorder=1)
-    for qid, (x, y, fid) in sorted(qubits.items()):
-        color = _MISSING_COLOR if fid is None else qubit_cmap(qubit_norm(fid))
-        ax.scatter([x], [y], s=520, color=color, edgecolors="black", zorder=2)
-        text_color = "white" if fid is not None and qubit_norm(fid) < 0.5 else "black"
-        ax.annotate(
-            str(qid), (x, y), ha="center", va="center", fontsize=9, color=text_color, zorder=3
-        )
-    if any(fid is not None for _, _, fid in qubits.values()):
-        _colorbar(fig, ax, qubit_norm, qubit_cmap, "qubit fidelity")
-    if any(fid is not None for fid in couplings.values()):
-        _colorbar(fig, ax, edge_norm, edge_cmap, f"coupling fidelity ({_COMBINE[combine][1]})")
+            _draw_coupling(ax, points, a, b, edge_scale.colour(error))
+    for qid, (x, y, error) in sorted(qubits.items()):
+        colour = qubit_scale.colour(error)
+        ax.scatter([x], [y], s=520, color=colour, edgecolors="black", zorder=2)
+        ink = "black" if error is None or qubit_scale.fraction(error) > 0.5 else "white"
+        ax.annotate(str(qid), (x, y), ha="center", va="center", fontsize=9, color=ink, zorder=3)
+    if any(error is not None for _, _, error in qubits.values()):
+        _colorbar(fig, ax, qubit_scale, f"qubit: {svg.METRICS[metric]}")
+    if any(error is not None for error in couplings.values()):
+        _colorbar(fig, ax, edge_scale, f"coupling: 2-qubit error, {_COMBINE[combine][1]}")
     ax.set_aspect("equal")
     _fit_limits(ax, list(points.values()))
-    ax.invert_yaxis()  # device positions are screen-like: y grows downwards in the device topology
     ax.axis("off")
     ax.set_title(
         title or str(info.get("device_id") or getattr(device, "device_id", "") or "device")
     )
     return fig
+
+
+def _draw_coupling(
+    ax: Axes, points: Mapping[int, tuple[float, float]], a: int, b: int, colour: str
+) -> None:
+    """Draw one coupling: a straight line, or an arc where other qubits lie in between."""
+    blocked = _blocked(points, a, b)
+    if blocked:
+        from matplotlib.patches import FancyArrowPatch
+
+        rad = 0.25 + 0.05 * min(blocked, 6)
+        arc = FancyArrowPatch(
+            points[a],
+            points[b],
+            connectionstyle=f"arc3,rad={rad}",
+            arrowstyle="-",
+            color=colour,
+            linewidth=2,
+            zorder=1,
+        )
+        ax.add_patch(arc)
+    else:
+        (xa, ya), (xb, yb) = points[a], points[b]
+        ax.plot((xa, xb), (ya, yb), color=colour, linewidth=4, solid_capstyle="round", zorder=1)
 
 
 def _figure_and_axes(ax: Axes | None, size: tuple[float, float]) -> tuple[Figure, Axes]:
@@ -353,9 +360,9 @@ def _device_info_dict(device: Any) -> dict[str, Any]:
     return dict(info)
 
 
-#: ``combine`` of `plot_device`: how to merge the two directions, and how the bar says it.
+#: ``combine`` of `plot_device`: how to merge the errors of the two directions, and the bar's words.
 _COMBINE: dict[str, tuple[Callable[[list[float]], float], str]] = {
-    "min": (min, "worse of the two directions"),
+    "worst": (max, "worse of the two directions"),
     "mean": (lambda values: sum(values) / len(values), "mean of the two directions"),
 }
 
@@ -394,25 +401,24 @@ def _fit_limits(ax: Axes, points: list[tuple[float, float]]) -> None:
 
 def _topology(
     info: Mapping[str, Any],
-    combine: Callable[[list[float]], float] = min,
+    metric: str,
+    combine: Callable[[list[float]], float],
 ) -> tuple[dict[int, tuple[float, float, float | None]], dict[tuple[int, int], float | None]]:
-    """Return qubit positions and fidelities, and undirected couplings with combined fidelity."""
+    """Return qubit positions (y up) and errors, and undirected couplings with combined error."""
     raw_qubits = info.get("qubits")
     raw_couplings = info.get("couplings")
     if raw_qubits is None and isinstance(info.get("calibration_data"), Mapping):
         raw_qubits, raw_couplings = _legacy_topology(info)
     entries = [q for q in raw_qubits or [] if isinstance(q, Mapping) and "id" in q]
     positions = _positions(entries)
-    qubits = {int(q["id"]): (*positions[int(q["id"])], _fidelity(q)) for q in entries}
-    samples: dict[tuple[int, int], list[float]] = {}
+    qubits = {int(q["id"]): (*positions[int(q["id"])], svg.qubit_error(q, metric)) for q in entries}
+    pairs: dict[tuple[int, int], float | None] = {}
     for coupling in raw_couplings or []:
         a, b = int(coupling["control"]), int(coupling["target"])
-        values = samples.setdefault((min(a, b), max(a, b)), [])
-        fid = _fidelity(coupling)
-        if fid is not None:
-            values.append(fid)
-    couplings = {pair: (combine(v) if v else None) for pair, v in samples.items()}
-    return qubits, couplings
+        pairs.setdefault((min(a, b), max(a, b)), None)
+    calibrated = svg.coupling_errors(raw_couplings or [])
+    pairs.update({pair: combine(errors) for pair, errors in calibrated.items()})
+    return qubits, pairs
 
 
 def _legacy_topology(info: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -438,21 +444,14 @@ def _positions(entries: list[Mapping[str, Any]]) -> dict[int, tuple[float, float
     }
 
 
-def _fidelity(entry: Mapping[str, Any]) -> float | None:
-    value = entry.get("fidelity")
-    return float(value) if isinstance(value, (int, float)) else None
-
-
-def _norm(values: list[float | None], normalize: Callable[..., Any]) -> Any:
-    known = [value for value in values if value is not None]
-    low, high = (min(known), max(known)) if known else (0.0, 1.0)
-    if high - low < 1e-9:
-        high = min(high + 0.005, 1.0) if high <= 1.0 else high + 0.005
-        low = high - 0.01
-    return normalize(vmin=low, vmax=high)
-
-
-def _colorbar(fig: Figure, ax: Axes, norm: Any, cmap: Any, label: str) -> None:
+def _colorbar(fig: Figure, ax: Axes, scale: svg.ErrorScale, label: str) -> None:
+    """A viridis colour bar over the scale's range (never below an error of 0), with its median."""
+    from matplotlib import colormaps
     from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import Normalize
 
-    fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=ax, label=label, shrink=0.7)
+    low, high = scale.low, scale.high
+    if high - low < 1e-12:  # one value: a small band around it, still no negative error
+        low, high = max(low - 0.005, 0.0), max(low - 0.005, 0.0) + 0.01
+    mappable = ScalarMappable(norm=Normalize(vmin=low, vmax=high), cmap=colormaps["viridis"])
+    fig.colorbar(mappable, ax=ax, label=f"{label} (median {scale.median:.4g})", shrink=0.7)

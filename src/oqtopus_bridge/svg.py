@@ -21,6 +21,8 @@ VIRIDIS = (
     "#1f9e89", "#35b779", "#6ece58", "#b5de2b", "#fde725",
 )  # fmt: skip
 _ids = itertools.count()
+#: The colour of a qubit or coupling whose error is not calibrated.
+MISSING_COLOUR = "#cccccc"
 
 
 def _rgb(hex_colour: str) -> tuple[int, int, int]:
@@ -109,8 +111,11 @@ def qubit_error(qubit: Mapping[str, Any], metric: str) -> float | None:
         return None
 
 
-def _edges(couplings: Sequence[Mapping[str, Any]]) -> dict[tuple[int, int], list[float]]:
-    """Group directed couplings by qubit pair, each with its 2-qubit errors (1 - fidelity)."""
+def coupling_errors(couplings: Sequence[Mapping[str, Any]]) -> dict[tuple[int, int], list[float]]:
+    """Group directed couplings by qubit pair (low id first), each with its 2-qubit errors.
+
+    The error of a coupling is ``1 - fidelity``; a pair calibrated in both directions has two.
+    """
     edges: dict[tuple[int, int], list[float]] = {}
     for coupling in couplings:
         try:
@@ -122,19 +127,26 @@ def _edges(couplings: Sequence[Mapping[str, Any]]) -> dict[tuple[int, int], list
     return edges
 
 
-class _Scale:
-    """Maps values onto viridis between their min and max; remembers the median for the legend."""
+class ErrorScale:
+    """Maps errors onto viridis between their min and max; remembers the median for the legend.
+
+    The one colour scale of every device picture (web view, notebook repr, `plot_device`), as the
+    OQTOPUS frontend draws it: dark (low) is the smallest error, yellow (high) the largest.
+    """
 
     def __init__(self, values: Sequence[float]) -> None:
         self.low = min(values) if values else 0.0
         self.high = max(values) if values else 0.0
         self.median = statistics.median(values) if values else 0.0
 
-    def colour(self, value: float | None) -> str:
-        if value is None:
-            return "#cccccc"
+    def fraction(self, value: float) -> float:
+        """Return where ``value`` sits between the lowest (0) and highest (1) error."""
         span = self.high - self.low
-        return viridis(0.5 if span <= 0 else (value - self.low) / span)
+        return 0.5 if span <= 0 else min(max((value - self.low) / span, 0.0), 1.0)
+
+    def colour(self, value: float | None) -> str:
+        """Return the viridis colour of ``value`` as ``#rrggbb`` (grey when unknown)."""
+        return MISSING_COLOUR if value is None else viridis(self.fraction(value))
 
 
 def topology_svg(info: Mapping[str, Any], metric: str = "readout", *, style: str = "") -> str:
@@ -158,9 +170,9 @@ def topology_svg(info: Mapping[str, Any], metric: str = "readout", *, style: str
             continue
     if not places:
         return '<p class="empty">this device publishes no qubit positions</p>'
-    edges = _edges(info.get("couplings") or [])
-    q_scale = _Scale([e for q in qubits if (e := qubit_error(q, metric)) is not None])
-    e_scale = _Scale([max(errors) for errors in edges.values()])
+    edges = coupling_errors(info.get("couplings") or [])
+    q_scale = ErrorScale([e for q in qubits if (e := qubit_error(q, metric)) is not None])
+    e_scale = ErrorScale([max(errors) for errors in edges.values()])
     xs, ys = [p[0] for p in places.values()], [p[1] for p in places.values()]
     unit, pad = 90, 40
     width = (max(xs) - min(xs)) * unit + 2 * pad
@@ -195,21 +207,22 @@ def topology_svg(info: Mapping[str, Any], metric: str = "readout", *, style: str
         shown = "unknown" if error is None else f"{error:.4g}"
         parts.append(
             f'<g class="qubit"><circle cx="{x:.1f}" cy="{y:.1f}" r="17" fill="{fill}" '
-            f'stroke="#333"><title>qubit {q}: {_METRICS[metric]} {shown}</title></circle>'
+            f'stroke="#333"><title>qubit {q}: {METRICS[metric]} {shown}</title></circle>'
             f'<text x="{x:.1f}" y="{y + 4:.1f}" text-anchor="middle" font-size="12" '
             f'fill="{ink}">{q}</text></g>'
         )
-    parts.append(_legend(q_scale, f"qubit: {_METRICS[metric]}", 10, height + 10, width))
+    parts.append(_legend(q_scale, f"qubit: {METRICS[metric]}", 10, height + 10, width))
     if edges:
         parts.append(_legend(e_scale, "coupling: 2-qubit error", 10, height + 50, width))
     parts.append("</svg>")
     return "".join(parts)
 
 
-_METRICS = {"readout": "readout error", "1q": "1-qubit error"}
+#: The qubit metrics of every device picture, and how their legends name them.
+METRICS = {"readout": "readout error", "1q": "1-qubit error"}
 
 
-def _legend(scale: _Scale, title: str, x: float, y: float, width: float) -> str:
+def _legend(scale: ErrorScale, title: str, x: float, y: float, width: float) -> str:
     gid = f"viridis{next(_ids)}"
     bar = max(min(width - 2 * x, 320.0), 160.0)
     stops = "".join(

@@ -28,6 +28,13 @@ EXPECTED = {
     "5 throughput": {"oqtopus-bridge, 8 clients"},
     "6 import": {"oqtopus-bridge", "quri-parts-oqtopus"},
     "7 responsiveness": {"status during a noisy job"},
+    "8 sampling shortcuts": {
+        "ideal, 20 shots",
+        "ideal, 200 shots",
+        "anemone, 5 of 16 qubits",
+        "anemone, 5-qubit program",
+        "Aer, 5 qubits",
+    },
 }
 
 

@@ -72,7 +72,8 @@ def test_delay_is_bounded_and_forwards(upstream: StubServer) -> None:
     with _proxy(upstream, "delay", delay_s=(0.3, 0.3)) as proxy:
         start = time.monotonic()
         assert requests.get(f"{proxy.url}/a", timeout=5).status_code == 200
-        assert 0.25 < time.monotonic() - start < 3
+        # At least the injected delay (a lower bound holds on any machine; no upper bound does).
+        assert time.monotonic() - start >= 0.3
 
 
 def test_random_plan_is_seeded_and_counted(upstream: StubServer) -> None:

@@ -2,12 +2,14 @@
 
 The verdict is not a wall-clock race. The job is held ``running`` by the server's hold hook (its
 worker computes until the test releases it), so every status request of the busy phase is
-provably served while a worker is busy: the answer itself says ``running``. The latency bound is
-relative to a baseline measured in the same run against the same idle server, so a loaded machine
-moves both. Then the real noisy simulation runs, and requests made during it count too. The
-median request must stay within the bound; the worst must be far from a stall (a quarter of the
-job's own run time), since a loaded machine can delay any single request. Before issue 16, the
-simulation held the API's GIL and a request waited for about the whole job.
+provably served while a worker is busy: the answer itself says ``running``. Then the real noisy
+simulation runs, and every request made during it must be answered too. Before issue 16 the
+simulation held the API's GIL, and a request waited for about the whole job.
+
+How fast the answers come is a figure, not a verdict: it is recorded in the report (idle and busy
+medians and worst cases) and measured as a ratio by ``benchmarks`` (bench_responsiveness), since
+no latency bound holds on a machine loaded by other work (issue 21's rule: no wall-clock bound in
+a test).
 """
 
 from __future__ import annotations
@@ -58,10 +60,6 @@ def test_status_answers_while_a_worker_computes(tmp_path: Path, report: Report) 
         execution = float(client.job(job).get("execution_time") or 0.0)
         client.close()
     busy = [elapsed for _, elapsed in held] + simulating
-    typical = max(TARGET_S, 10 * statistics.median(baseline))
-    # A stall lasts about the whole simulation (one GIL-holding Aer call); a busy machine's
-    # scheduling hiccups do not. Relative to the job's own run time, so no machine speed enters.
-    stall = 0.5 + 0.25 * execution
     report.record(
         "responsiveness",
         noisy_job_status=status,
@@ -73,15 +71,6 @@ def test_status_answers_while_a_worker_computes(tmp_path: Path, report: Report) 
         busy_worst_ms=round(1000 * max(busy), 1),
         busy_within_100ms=round(sum(1 for e in busy if e <= TARGET_S) / len(busy), 4),
         worst_in_phase="held" if max(busy) in [e for _, e in held] else "simulating",
-        median_bound_ms=round(1000 * typical, 1),
-        stall_bound_s=round(stall, 2),
     )
     assert all(answer == "running" for answer, _ in held), "served while the worker computes"
     assert status == "succeeded"
-    assert execution > 0.5, "the noisy job ran too fast to observe a stall: raise its shots"
-    median = statistics.median(busy)
-    assert median < typical, (
-        f"median status request {median * 1000:.0f} ms, bound {typical * 1000:.0f}"
-    )
-    worst = max(busy)
-    assert worst < stall, f"a status request took {worst:.2f} s during a {execution:.1f} s job"

@@ -6,7 +6,7 @@ import re
 import subprocess
 import sys
 
-from oqtopus_bridge import OqtopusEstimationResult, OqtopusSamplingResult
+from oqtopus_bridge import OqtopusEstimationResult, OqtopusSamplingResult, display
 from oqtopus_bridge.display import histogram_svg, topology_svg
 
 
@@ -64,3 +64,12 @@ def test_display_needs_no_matplotlib() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_durations_are_shown_for_people_not_as_raw_floats() -> None:
+    assert display.format_duration(0.00497736299985263) == "4.98 ms"
+    assert display.format_duration(1.23456) == "1.23 s"
+    assert display.format_duration(125.4) == "2 min 5 s"
+    assert display.format_duration(None) == "-"
+    html = display.job_html("job", {"execution_time": 0.00497736299985263})
+    assert "4.98 ms" in html and "0.00497736299985263" not in html

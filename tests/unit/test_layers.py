@@ -17,6 +17,7 @@ ADAPTER_VISIBLE_CORE = {
     "oqtopus_bridge",
     "oqtopus_bridge.bits",
     "oqtopus_bridge.errors",
+    "oqtopus_bridge.folding",
     "oqtopus_bridge.concurrency",
     "oqtopus_bridge.jobs",
     "oqtopus_bridge.progress",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import sys
 from collections import Counter
 
@@ -14,7 +15,7 @@ matplotlib.use("Agg")
 
 from matplotlib.colors import to_hex  # noqa: E402
 
-from oqtopus_bridge import plotting  # noqa: E402
+from oqtopus_bridge import plotting, svg  # noqa: E402
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -31,13 +32,19 @@ def _png(fig) -> bytes:
     return data
 
 
-def _grid_device(missing_fidelity: int | None = None) -> dict:
+def _grid_device(missing_error: int | None = None) -> dict:
     qubits = [
-        {"id": i, "position": {"x": float(i % 2), "y": float(i // 2)}, "fidelity": 0.99 + 0.002 * i}
+        {
+            "id": i,
+            "position": {"x": float(i % 2), "y": float(i // 2)},
+            "fidelity": 0.99 + 0.002 * i,
+            "meas_error": {"readout_assignment_error": 0.01 + 0.01 * i},
+        }
         for i in range(4)
     ]
-    if missing_fidelity is not None:
-        del qubits[missing_fidelity]["fidelity"]
+    if missing_error is not None:
+        del qubits[missing_error]["meas_error"]
+        del qubits[missing_error]["fidelity"]
     couplings = [
         {"control": 0, "target": 1, "fidelity": 0.95},
         {"control": 1, "target": 0, "fidelity": 0.97},
@@ -45,6 +52,11 @@ def _grid_device(missing_fidelity: int | None = None) -> dict:
         {"control": 1, "target": 3},
     ]
     return {"device_id": "grid4", "qubits": qubits, "couplings": couplings}
+
+
+def _luminance(hex_colour: str) -> float:
+    r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
 
 def test_counts_as_keys_renders_quri_parts_int_keys_with_bit0_rightmost():
@@ -119,23 +131,48 @@ def test_plot_histogram_draws_on_given_axes_and_pennylane_counts():
     plt.close(fig)
 
 
-def test_plot_device_colours_qubits_and_couplings_by_fidelity():
-    fig = plotting.plot_device(_grid_device(missing_fidelity=3))
+def test_plot_device_colours_qubits_and_couplings_by_error():
+    fig = plotting.plot_device(_grid_device(missing_error=3))
     ax = fig.axes[0]
     assert ax.get_title() == "grid4"
     colours = [to_hex(c.get_facecolors()[0]) for c in ax.collections]
     assert len(colours) == 4
-    assert colours[3] == plotting._MISSING_COLOR  # qubit 3 has no fidelity
-    assert len(set(colours[:3])) == 3  # distinct fidelities, distinct colours
-    # Three undirected pairs: 0-1 (both directions, worse 0.95), 0-2, 1-3 (no fidelity: grey).
+    assert colours[3] == svg.MISSING_COLOUR  # qubit 3 has no calibration
+    # Readout errors 0.01 < 0.02 < 0.03: the smallest is the darkest (viridis, as the web view).
+    assert _luminance(colours[0]) < _luminance(colours[1]) < _luminance(colours[2])
+    # Three undirected pairs: 0-1 (both directions, worse error 0.05), 0-2, 1-3 (no fidelity: grey).
     lines = ax.get_lines()
     assert len(lines) == 3
-    assert to_hex(lines[2].get_color()) == plotting._MISSING_COLOR
+    assert to_hex(lines[2].get_color()) == svg.MISSING_COLOUR
     assert [a.get_ylabel() for a in fig.axes[1:]] == [
-        "qubit fidelity",
-        "coupling fidelity (worse of the two directions)",
+        "qubit: readout error (median 0.02)",
+        "coupling: 2-qubit error, worse of the two directions (median 0.075)",
     ]
     _png(fig)
+
+
+def test_plot_device_has_the_orientation_and_colours_of_the_web_view():
+    """One picture everywhere (issue 24): qubit 0 of a grid bottom-left, darkest = least error."""
+    info = _grid_device()
+    ax = plotting.plot_device(info).axes[0]
+    (x0, y0), (x2, y2) = (ax.collections[q].get_offsets()[0] for q in (0, 2))
+    low, high = ax.get_ylim()
+    assert low < high  # the y axis points up, as in the web view's SVG (no inverted axis)
+    assert y0 < y2 and x0 == x2  # qubit 0 (y=0) is drawn below qubit 2 (y=1)
+    matplotlib_order = sorted(
+        range(4), key=lambda q: _luminance(to_hex(ax.collections[q].get_facecolors()[0]))
+    )
+    web = svg.topology_svg(info, "readout")
+    fills = {
+        int(q): f
+        for f, q in re.findall(r'fill="(#[0-9a-f]{6})" stroke="#333"><title>qubit (\d+)', web)
+    }
+    web_order = sorted(range(4), key=lambda q: _luminance(fills[q]))
+    assert matplotlib_order == web_order == [0, 1, 2, 3]
+    one_q = plotting.plot_device(info, metric="1q")
+    assert one_q.axes[1].get_ylabel().startswith("qubit: 1-qubit error")
+    with pytest.raises(ValueError, match="metric must be one of"):
+        plotting.plot_device(info, metric="t1")
 
 
 def test_plot_device_accepts_json_strings_and_falls_back_to_a_circle_layout():
@@ -237,7 +274,7 @@ def test_kawasaki_map_is_not_clipped_and_colourbars_stop_at_one():
     assert high - low >= 1.0  # a row of qubits used to get a zero-height view
     assert low < min(ys) - 0.4 and high > max(ys) + 0.4
     for bar in fig.axes[1:]:
-        assert max(bar.get_ylim()) <= 1.0  # a uniform fidelity 1.0 ran to 1.004
+        assert min(bar.get_ylim()) >= 0.0  # an error scale never runs below 0
     # All-to-all couplings along a row are arcs, not lines hidden under each other.
     assert any(type(p).__name__ == "FancyArrowPatch" for p in ax.patches)
     _png(fig)
@@ -247,8 +284,8 @@ def test_coupling_directions_are_combined_as_documented():
     info = _grid_device()
     worse = plotting.plot_device(info)
     mean = plotting.plot_device(info, combine="mean")
-    assert worse.axes[-1].get_ylabel().endswith("(worse of the two directions)")
-    assert mean.axes[-1].get_ylabel().endswith("(mean of the two directions)")
-    assert min(worse.axes[-1].get_ylim()) == pytest.approx(0.90)
+    assert "worse of the two directions" in worse.axes[-1].get_ylabel()
+    assert "mean of the two directions" in mean.axes[-1].get_ylabel()
+    assert max(worse.axes[-1].get_ylim()) == pytest.approx(0.10)  # 0-2's error 1 - 0.90
     with pytest.raises(ValueError, match="combine must be one of"):
         plotting.plot_device(info, combine="max")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import numbers
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -30,16 +31,26 @@ MAX_SHOTS = 10_000_000  # the service's limit (spec section 3.3)
 
 
 def check_shots(shots: Any) -> int:
-    """Return ``shots`` if it is an integer in 1..10,000,000.
+    """Return ``shots`` as an ``int`` if it is an integer in 1..10,000,000.
+
+    Any integer type is accepted (``int``, ``numpy.int64``: every ``numbers.Integral``), since
+    shot counts often come out of numpy arithmetic; ``bool``, floats (even ``100.0``) and NaN are
+    not shot counts.
 
     Raises:
-        ValueError: Otherwise, with the documented message.
+        ValueError: Otherwise, with the documented message and what to pass instead.
     """
-    if isinstance(shots, bool) or not isinstance(shots, int) or not 1 <= shots <= MAX_SHOTS:
+    # numpy.bool_ is no numbers.Integral; bool is, and is refused explicitly.
+    if isinstance(shots, bool) or not isinstance(shots, numbers.Integral):
+        raise ValueError(
+            f"shots should be a positive integer.: {shots!r} is a {type(shots).__name__}; "
+            f"pass an int (e.g. int(shots) after rounding), 1 to {MAX_SHOTS:,}"
+        )
+    if not 1 <= int(shots) <= MAX_SHOTS:
         raise ValueError(
             f"shots should be a positive integer: {shots} (the service accepts 1 to {MAX_SHOTS:,})"
         )
-    return shots
+    return int(shots)
 
 
 def info_dict(value: Mapping[str, Any] | None, name: str) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from oqtopus_bridge import bits
 from oqtopus_bridge.api import JobSpec
 from oqtopus_bridge.backends.base import OqtopusJobBackendBase, check_shots, info_dict
 from oqtopus_bridge.errors import ConversionError
+from oqtopus_bridge.folding import warn_if_folded
 from oqtopus_bridge.jobs import OqtopusEstimationJob
 
 __all__ = ["OperatorLike", "OqtopusEstimationBackend", "operator_to_wire"]
@@ -118,7 +119,7 @@ class OqtopusEstimationBackend(OqtopusJobBackendBase):
                 circuit cannot be converted.
             BackendError: If the job is refused, authentication failed, etc.
         """
-        check_shots(shots)
+        shots = check_shots(shots)
         # Imported here: the QASM writer pulls in quri_parts' transpilers and mpmath (~40 ms
         # of `import oqtopus_bridge`, issue 10), needed only when circuits are converted.
         from oqtopus_bridge.qasm import circuits_to_qasm
@@ -147,6 +148,8 @@ class OqtopusEstimationBackend(OqtopusJobBackendBase):
         transpiler_info: dict[str, Any] | None = None,
         simulator_info: dict[str, Any] | None = None,
         mitigation_info: dict[str, Any] | None = None,
+        *,
+        check_folding: bool = True,
     ) -> OqtopusEstimationJob:
         """Execute estimation of the program.
 
@@ -160,6 +163,8 @@ class OqtopusEstimationBackend(OqtopusJobBackendBase):
             transpiler_info: The transpiler information.
             simulator_info: The simulator information.
             mitigation_info: The mitigation information.
+            check_folding: Warn (`FoldingWarning`) if the program looks folded and would be
+                optimized; an adapter that checks its circuits before decomposition passes False.
 
         Returns:
             The submitted job.
@@ -169,12 +174,14 @@ class OqtopusEstimationBackend(OqtopusJobBackendBase):
                 part ("Imaginary part of coefficient is not supported").
             BackendError: If the job is refused, authentication failed, etc.
         """
-        check_shots(shots)
+        shots = check_shots(shots)
         terms = operator_to_wire(operator)  # before any request: a complex coeff never reaches HTTP
         if not isinstance(program, str) or not program.strip():
             raise ValueError("program must be non-empty OpenQASM 3 text")
         if not isinstance(device_id, str) or not device_id:
             raise ValueError(f"device_id must be a non-empty string, got {device_id!r}")
+        if check_folding:
+            warn_if_folded([program], transpiler_info)
         spec = JobSpec(
             job_type="estimation",
             device_id=device_id,

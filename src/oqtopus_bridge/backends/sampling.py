@@ -8,6 +8,7 @@ from quri_parts.circuit import NonParametricQuantumCircuit
 
 from oqtopus_bridge.api import JobSpec
 from oqtopus_bridge.backends.base import OqtopusJobBackendBase, check_shots, info_dict
+from oqtopus_bridge.folding import warn_if_folded
 from oqtopus_bridge.jobs import OqtopusSamplingJob
 
 __all__ = ["OqtopusSamplingBackend"]
@@ -59,7 +60,7 @@ class OqtopusSamplingBackend(OqtopusJobBackendBase):
                 cannot be converted (parametric gates, for example).
             BackendError: If the job is refused, authentication failed, etc.
         """
-        check_shots(shots)
+        shots = check_shots(shots)
         # Imported here: the QASM writer pulls in quri_parts' transpilers and mpmath (~40 ms
         # of `import oqtopus_bridge`, issue 10), needed only when circuits are converted.
         from oqtopus_bridge.qasm import circuits_to_qasm
@@ -88,6 +89,8 @@ class OqtopusSamplingBackend(OqtopusJobBackendBase):
         simulator_info: dict[str, Any] | None = None,
         mitigation_info: dict[str, Any] | None = None,
         job_type: str | None = None,
+        *,
+        check_folding: bool = True,
     ) -> OqtopusSamplingJob:
         """Execute sampling measurement of the program.
 
@@ -101,6 +104,8 @@ class OqtopusSamplingBackend(OqtopusJobBackendBase):
             simulator_info: The simulator information.
             mitigation_info: The mitigation information.
             job_type: Force the job type (default: ``sampling`` for a str, else ``multi_manual``).
+            check_folding: Warn (`FoldingWarning`) if the program looks folded and would be
+                optimized; an adapter that checks its circuits before decomposition passes False.
 
         Returns:
             The submitted job.
@@ -109,8 +114,10 @@ class OqtopusSamplingBackend(OqtopusJobBackendBase):
             ValueError: If ``shots`` is not a positive integer or the program list is empty.
             BackendError: If the job is refused, authentication failed, etc.
         """
-        check_shots(shots)
+        shots = check_shots(shots)
         programs = _program_list(program)
+        if check_folding:
+            warn_if_folded(programs, transpiler_info)
         spec = JobSpec(
             job_type=job_type
             or ("multi_manual" if isinstance(program, (list, tuple)) else "sampling"),

@@ -15,6 +15,7 @@ from oqtopus_bridge.cli.exit_codes import ExitCode, WaitInterrupted
 from oqtopus_bridge.cli.output import print_json, print_result, print_table, result_to_dict
 from oqtopus_bridge.cli.timespec import parse_time
 from oqtopus_bridge.config import OqtopusConfig
+from oqtopus_bridge.display import format_duration
 
 __all__ = ["add_parser", "wait_and_report"]
 
@@ -201,6 +202,8 @@ def _show(args: argparse.Namespace) -> int:
     for key in _SHOW_FIELDS:
         value = view.get(key)
         text = json.dumps(value) if isinstance(value, (dict, list)) else value
+        if key == "execution_time" and value is not None:
+            text = format_duration(value)
         print(f"{key + ':':<17}{'-' if text in (None, '') else text}")
     info = view.get("job_info")
     message = info.get("message") if isinstance(info, dict) else None

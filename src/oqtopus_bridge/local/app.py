@@ -17,8 +17,11 @@ from .errors import ServerError
 from .routes import account, devices, histories, jobs, legacy, local_only, storage
 from .routes.errors import http_error_response, server_error_response
 from .routes.hot import HotRoutes
+from .routes.limits import BodyLimits
 from .settings import ServerSettings
 from .web import install as install_web_view
+from .web.routes import PREFIX as WEB_PREFIX
+from .web.routes import error_page as web_error_page
 
 log = logging.getLogger("oqtopus_bridge.local")
 
@@ -69,6 +72,8 @@ def create_app(settings: ServerSettings, context: ServerContext | None = None) -
     app.add_exception_handler(Exception, _unexpected_error)
     # Before the log middleware, so that it wraps (and logs) the hot routes too.
     app.add_middleware(HotRoutes, protocol=settings.protocol)
+    # Around the hot routes, so they too read no body before its token and past its cap (issue 21).
+    app.add_middleware(BodyLimits, settings=settings)
     if settings.log_requests:
         app.middleware("http")(_log_request)
     app.include_router(storage.router)
@@ -93,9 +98,12 @@ async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
     return http_error_response(exc)
 
 
-async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
-    # Never expected: every known failure is a ServerError. Log it and answer like the real service.
+async def _unexpected_error(request: Request, exc: Exception) -> Response:
+    # Never expected: every known failure is a ServerError. Log it and answer like the real service;
+    # a web-view page still gets its security headers (issue 21: defence in depth).
     log.exception("unexpected error on %s %s", request.method, request.url.path)
+    if request.url.path.startswith(WEB_PREFIX + "/"):
+        return web_error_page(request, 500, "Something went wrong on the server: see its log.")
     return JSONResponse({"message": "internal server error"}, status_code=500)
 
 

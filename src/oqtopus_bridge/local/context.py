@@ -8,8 +8,10 @@ from pathlib import Path
 
 from .devices import CATALOG_NAME, DeviceCatalog
 from .engine.pool import Engine
+from .expiry import Expiry
 from .history import CalibrationHistory
 from .lock import DataDirLock
+from .private import private_dir, private_file, write_private
 from .repository import Repository
 from .service import JobService
 from .settings import ServerSettings
@@ -21,9 +23,8 @@ DEFAULT_USER = "default"
 def _secret(data_dir: Path) -> bytes:
     path = data_dir / "signing.key"
     if not path.exists():
-        path.write_bytes(secrets.token_bytes(32))
-        path.chmod(0o600)
-    return path.read_bytes()
+        write_private(path, secrets.token_bytes(32))
+    return private_file(path).read_bytes()
 
 
 @dataclasses.dataclass
@@ -37,6 +38,7 @@ class ServerContext:
     service: JobService
     engine: Engine
     lock: DataDirLock | None = None
+    expiry: Expiry | None = None
 
     @classmethod
     def build(cls, settings: ServerSettings, lock: DataDirLock | None = None) -> ServerContext:
@@ -63,23 +65,33 @@ class ServerContext:
     @classmethod
     def _open(cls, settings: ServerSettings, lock: DataDirLock) -> ServerContext:
         data_dir = settings.data_dir
-        repo = Repository(data_dir / "oqtopus.sqlite3")
+        private_dir(data_dir)  # 0700, the database 0600 (SQLite gives its WAL the same mode)
+        repo = Repository(private_file(data_dir / "oqtopus.sqlite3"))
         store = ObjectStore(
-            data_dir / "objects", _secret(data_dir), settings.public_url, settings.url_expiry_s
+            data_dir / "objects",
+            _secret(data_dir),
+            settings.public_url,
+            settings.url_expiry_s,
+            settings.max_unzipped_bytes,
         )
         catalog = DeviceCatalog(data_dir / CATALOG_NAME, CalibrationHistory(repo, store))
         engine = Engine(settings, repo, store, catalog)
         service = JobService(settings, repo, store, catalog, engine.enqueue, engine.cancel)
-        return cls(settings, repo, store, catalog, service, engine, lock)
+        expiry = Expiry(repo, store, settings.registered_ttl_s)
+        return cls(settings, repo, store, catalog, service, engine, lock, expiry)
 
     def start(self) -> None:
         """Start the workers and re-queue jobs an earlier run left unfinished."""
         self.engine.start()
         self.engine.recover()
+        if self.expiry is not None:
+            self.expiry.start()  # sweeps once now: jobs left registered past their lifetime
 
     def close(self) -> None:
         """Stop the workers, close the database and free the data directory."""
         try:
+            if self.expiry is not None:
+                self.expiry.stop()
             self.engine.stop()
             self.repo.close()
         finally:

@@ -17,6 +17,8 @@ import json
 import os
 from pathlib import Path
 
+from .private import private_dir
+
 __all__ = ["LOCK_FILE", "DataDirInUseError", "DataDirLock", "Holder", "running_server"]
 
 LOCK_FILE = "server.lock"
@@ -97,7 +99,7 @@ class DataDirLock:
             DataDirInUseError: If another server (process, or `LocalServer` in this process)
                 holds the directory.
         """
-        data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(data_dir)  # 0700 from the start: the lock comes before anything else
         path = data_dir / LOCK_FILE
         # O_CLOEXEC (Python's default): engine workers and SSE programs never inherit the lock.
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)

@@ -10,7 +10,6 @@ Plain ``requests`` only: the server imports nothing from the client side.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -18,11 +17,14 @@ from urllib.parse import urlsplit
 
 import requests
 
+from . import safejson
+from .archive import MIB, ArchiveError, read_single_entry
 from .devices import BASIS_GATES, INSTRUCTIONS, upsert_device
-from .storage import read_single_entry
 
 TIMEOUT = (10.0, 60.0)
 TOKEN_HEADER = "q-api-token"
+#: Largest ``device_info.json`` inflated from the cloud's zip (a 1,000-qubit device's is ~1 MiB).
+MAX_DEVICE_INFO_BYTES = 64 * MIB
 
 
 def _origin(url: str) -> tuple[str, str, int | None]:
@@ -84,11 +86,17 @@ def _device_info(session: requests.Session, value: Any, what: str) -> dict[str, 
     if isinstance(value, str) and value.startswith(("http://", "https://")):
         plain = requests.Session()  # storage requests carry no token
         plain.proxies = session.proxies
-        _, data = read_single_entry(_get(plain, value, f"the device_info of {what}").content)
-        value = data.decode("utf-8")
+        zipped = _get(plain, value, f"the device_info of {what}").content
+        try:
+            _, data = read_single_entry(
+                zipped, f"the device_info.zip of {what}", MAX_DEVICE_INFO_BYTES
+            )
+            value = data.decode("utf-8")
+        except (ArchiveError, UnicodeDecodeError) as exc:
+            raise MirrorError(f"{exc}; check the service's storage") from None
     if isinstance(value, str):
         try:
-            value = json.loads(value)
+            value = safejson.loads(value, "the device_info")
         except ValueError as exc:
             raise MirrorError(f"the device_info of {what} is not JSON: {exc}") from exc
     if not isinstance(value, dict) or not isinstance(value.get("qubits"), list):

@@ -123,6 +123,7 @@ class JobQuery:
     page: int = 1
     size: int = 100
     descending: bool = False
+    parent_job_id: str | None = None  # only the jobs of this SSE job (its program's token)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -389,6 +390,7 @@ class Repository(SessionRows):
         """Return one page of the owner's jobs, filtered as ``query`` says."""
         where, params = _filters(
             ("owner=?", owner),
+            ("parent_job_id=?", query.parent_job_id),
             ("status=?", query.status),
             ("submitted_at IS NOT NULL AND submitted_at>=?", query.start_time),
             ("submitted_at IS NOT NULL AND submitted_at<=?", query.end_time),

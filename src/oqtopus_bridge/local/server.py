@@ -24,11 +24,13 @@ import uvicorn
 
 from .app import create_app
 from .banner import address_in_use_message, banner_lines, exposed_warning
+from .connections import guarded_protocol
 from .context import DEFAULT_USER, ServerContext
 from .devices import CATALOG_NAME
 from .lock import DataDirLock
 from .logs import configure_stderr
 from .mirror import MirrorError, mirror_devices
+from .private import private_file, write_private
 from .settings import TOKEN_FILE, Protocol, ServerSettings
 from .web import login_link
 
@@ -59,8 +61,8 @@ def _default_token(context: ServerContext, token: str | None) -> tuple[str, bool
             token = path.read_text().strip()
         else:
             token, created = secrets.token_urlsafe(24), True
-    path.write_text(token + "\n")
-    path.chmod(0o600)
+    write_private(path, (token + "\n").encode())
+    private_file(path)  # an older data directory's 0644 token
     context.repo.add_token(user_id, token)
     return token, created
 
@@ -193,6 +195,7 @@ class LocalServer:
             log_level="warning",
             access_log=False,
             lifespan="off",
+            http=guarded_protocol(settings.header_timeout_s),
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
@@ -354,7 +357,11 @@ def serve(
     api_token, created = _default_token(context, token)
     server = uvicorn.Server(
         uvicorn.Config(
-            create_app(config, context), log_level="warning", access_log=False, lifespan="off"
+            create_app(config, context),
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            http=guarded_protocol(config.header_timeout_s),
         )
     )
     # From the banner on, Ctrl-C (or SIGTERM) asks uvicorn to stop instead of raising

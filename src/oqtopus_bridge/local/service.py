@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import json
 import logging
 from collections.abc import Callable
@@ -67,14 +68,20 @@ class JobService:
     # -- jobs -------------------------------------------------------------------------------------
 
     def owned_job(self, who: Identity, job_id: str) -> JobRecord:
-        """Return the caller's job; someone else's job is indistinguishable from a missing one."""
+        """Return the caller's job; someone else's job is indistinguishable from a missing one.
+
+        An SSE program's job-scoped token owns only the jobs that program created (issue 21).
+        """
         record = self.repo.get_job(job_id)
         if record is None or record.owner != who.user_id:
             raise NotFound("job not found with the given id")
+        _check_scope(who, record)
         return record
 
     def owned_status(self, who: Identity, job_id: str) -> str:
         """Return the status of the caller's job (read alone: the poll every client repeats)."""
+        if who.scope_job_id is not None:
+            return self.owned_job(who, job_id).status
         found = self.repo.job_status(job_id)
         if found is None or found[0] != who.user_id:
             raise NotFound("job not found with the given id")
@@ -182,7 +189,9 @@ class JobService:
         log.info("job %s deleted", job_id)
 
     def list_jobs(self, who: Identity, query: JobQuery) -> list[JobRecord]:
-        """Return one page of the caller's jobs."""
+        """Return one page of the caller's jobs (an SSE program's: the jobs it created)."""
+        if who.scope_job_id is not None:
+            query = dataclasses.replace(query, parent_job_id=who.scope_job_id)
         return self.repo.list_jobs(who.user_id, query)
 
     def sselog(self, who: Identity, job_id: str) -> dict[str, str]:
@@ -197,6 +206,15 @@ class JobService:
             raise NotFound("log file not found")
         data = base64.b64encode(self.store.get(key)).decode()
         return {"file": data, "file_name": f"sselog_{job_id}.zip"}
+
+
+def _check_scope(who: Identity, record: JobRecord) -> None:
+    """Refuse a job-scoped token (an SSE program's) a job that program did not create."""
+    if who.scope_job_id is not None and record.parent_job_id != who.scope_job_id:
+        raise NotFound(
+            "job not found with the given id: an SSE program's token reaches only the jobs it "
+            "created"
+        )
 
 
 def _submit_columns(request: SubmitJobRequest) -> dict[str, Any]:

@@ -32,13 +32,24 @@ class ServerSettings:
         sse_workers: Number of threads that supervise SSE user programs.
         url_expiry_s: Lifetime of presigned upload and download URLs, in seconds.
         max_upload_bytes: Largest accepted ``input.zip`` upload.
+        max_unzipped_bytes: Largest content the engine inflates from one zip (``input.zip``); a
+            bigger one (a zip bomb) fails its job with a message saying so (issue 21).
+        max_body_bytes: Largest JSON request body of the API, enforced while it streams in and
+            only after its ``q-api-token`` is checked; a bigger one gets 413 (issue 21).
+        header_timeout_s: Time a connection may take to send a request's line and headers
+            before the server closes it (slow or half-open clients, issue 21).
+        registered_ttl_s: Time a job may stay ``registered`` (never submitted); then its upload
+            is deleted and it ends ``cancelled`` (issue 21).
         sse_timeout_s: Wall-clock limit of one SSE user program.
         sse_memory_bytes: Address-space limit (RLIMIT_AS) of one SSE user program.
+        sse_max_processes: Tasks (processes and threads) one SSE user program may have at
+            once; a fork beyond it fails in the program, and the job's message says so.
         sse_python: The Python interpreter that runs SSE programs (e.g. a venv with the real
             service's SSE image packages); ``None`` uses the server's own interpreter.
         log_requests: Log one line per HTTP request and per job transition.
-        test_hooks: Honour the job names ``test-hook:hold`` and ``test-hook:crash`` (for the
-            test suite: hold a job running, or kill its worker).
+        test_hooks: Honour the job names ``test-hook:hold``, ``test-hook:crash`` and
+            ``test-hook:no-sandbox`` (for the test suite: hold a job running, kill its worker, or
+            refuse an SSE job as where the kernel offers no sandbox).
     """
 
     data_dir: Path
@@ -49,8 +60,14 @@ class ServerSettings:
     sse_workers: int = 2
     url_expiry_s: int = 3600
     max_upload_bytes: int = 50 * MIB
+    max_unzipped_bytes: int = 256 * MIB
+    # The real service sits behind an API gateway whose payload limit is 10 MB.
+    max_body_bytes: int = 10 * MIB
+    header_timeout_s: float = 20.0
+    registered_ttl_s: float = 24 * 3600.0
     sse_timeout_s: float = 600.0
     sse_memory_bytes: int = 4096 * MIB
+    sse_max_processes: int = 128
     sse_python: str | None = None
     log_requests: bool = False
     test_hooks: bool = False

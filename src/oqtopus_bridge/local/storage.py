@@ -21,7 +21,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from . import archive
 from .errors import Forbidden, NotFound
+from .private import make_dirs, private_dir, write_private
 
 _KEY_PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 UPLOAD_PATH = "/_storage/upload"
@@ -36,20 +38,16 @@ def make_zip(entry_name: str, data: bytes) -> bytes:
     return buffer.getvalue()
 
 
-def read_single_entry(data: bytes) -> tuple[str, bytes]:
-    """Return ``(name, content)`` of the only entry of a zip.
+def read_single_entry(
+    data: bytes, what: str = "the object", max_bytes: int = archive.DEFAULT_MAX_BYTES
+) -> tuple[str, bytes]:
+    """Return ``(name, content)`` of the only entry of a zip, inflating at most ``max_bytes``.
 
     Raises:
-        ValueError: The bytes are not a zip, or the zip does not hold exactly one file.
+        ArchiveError: (a `ValueError`) The bytes are not a readable zip of exactly one file, or
+            the file is over ``max_bytes``; the message says which (`archive.read_single_entry`).
     """
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = [info.filename for info in archive.infolist() if not info.is_dir()]
-            if len(names) != 1:
-                raise ValueError(f"the zip must contain exactly one file, found {len(names)}")
-            return names[0], archive.read(names[0])
-    except zipfile.BadZipFile as exc:
-        raise ValueError("the object is not a valid zip file") from exc
+    return archive.read_single_entry(data, what, max_bytes)
 
 
 def check_key(key: str) -> str:
@@ -74,14 +72,23 @@ class ObjectStore:
         secret: HMAC key that signs URLs (persisted, so URLs survive a restart).
         base_url: Public base URL of the server that serves the storage endpoints.
         expiry_s: Lifetime of a signed URL in seconds.
+        max_entry_bytes: Largest content `read_entry` inflates from one object.
     """
 
-    def __init__(self, root: Path, secret: bytes, base_url: str, expiry_s: int) -> None:
+    def __init__(
+        self,
+        root: Path,
+        secret: bytes,
+        base_url: str,
+        expiry_s: int,
+        max_entry_bytes: int = archive.DEFAULT_MAX_BYTES,
+    ) -> None:
         self.root = root
+        self.max_entry_bytes = max_entry_bytes
         self._secret = secret
         self._base_url = base_url.rstrip("/")
         self._expiry_s = expiry_s
-        root.mkdir(parents=True, exist_ok=True)
+        private_dir(root)
         self._real_root = root.resolve()  # once: resolving on every access cost 4% of the API
 
     # -- files ------------------------------------------------------------------------------------
@@ -99,10 +106,10 @@ class ObjectStore:
         path = self.path(key)
         partial = path.with_suffix(path.suffix + ".part")
         try:
-            partial.write_bytes(data)
+            write_private(partial, data)  # 0600: readable by the server's account only
         except FileNotFoundError:  # the job's first object: make its directory only then
-            path.parent.mkdir(parents=True, exist_ok=True)
-            partial.write_bytes(data)
+            make_dirs(path.parent)
+            write_private(partial, data)
         partial.replace(path)
 
     def get(self, key: str) -> bytes:
@@ -154,12 +161,22 @@ class ObjectStore:
         """Store ``{job_id}/{item}.zip`` holding ``{item}.json``."""
         self.put_entry(job_id, item, f"{item}.json", json.dumps(payload).encode())
 
-    def read_entry(self, job_id: str, item: str) -> bytes | None:
-        """Return the single entry of ``{job_id}/{item}.zip``, or ``None`` if it is missing."""
+    def read_entry(self, job_id: str, item: str, max_bytes: int | None = None) -> bytes | None:
+        """Return the single entry of ``{job_id}/{item}.zip``, or ``None`` if it is missing.
+
+        Args:
+            job_id: The job.
+            item: The object (``"input"``, ``"result"``...).
+            max_bytes: Largest content inflated; the store's ``max_entry_bytes`` when ``None``.
+
+        Raises:
+            ArchiveError: The object is not a readable single-entry zip within the cap.
+        """
         key = f"{job_id}/{item}.zip"
         if not self.exists(key):
             return None
-        return read_single_entry(self.get(key))[1]
+        cap = self.max_entry_bytes if max_bytes is None else max_bytes
+        return read_single_entry(self.get(key), f"{item}.zip", cap)[1]
 
     def delete_job(self, job_id: str) -> None:
         """Remove every object of a job."""

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
+from .archive import ArchiveError
 from .devices import Device
 from .repository import JobRecord
 from .storage import ObjectStore
+
+log = logging.getLogger("oqtopus_bridge.local")
 
 JOB_FIELDS = (
     "job_id",
@@ -53,7 +57,11 @@ def storage_job(record: JobRecord, store: ObjectStore) -> dict[str, Any]:
 
 def json_entry(store: ObjectStore, job_id: str, item: str) -> Any:
     """Return the single entry of ``{job_id}/{item}.zip`` as JSON, as text if it is not JSON."""
-    data = store.read_entry(job_id, item)
+    try:
+        data = store.read_entry(job_id, item)
+    except ArchiveError as exc:  # the server writes these objects; a broken one is left out
+        log.warning("job %s: %s.zip cannot be read: %s", job_id, item, exc)
+        return None
     if data is None:
         return None
     text = data.decode("utf-8", errors="replace")

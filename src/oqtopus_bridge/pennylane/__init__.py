@@ -7,7 +7,14 @@ builds an `OqtopusSamplerDevice`. Shots are set the PennyLane 0.45 way, on the Q
 
 from __future__ import annotations
 
+from oqtopus_bridge import KEEP_GATES, RUN_AS_WRITTEN, FoldingWarning
 from oqtopus_bridge.pennylane.estimator import OqtopusEstimatorDevice
 from oqtopus_bridge.pennylane.sampler import OqtopusSamplerDevice
 
-__all__ = ["OqtopusEstimatorDevice", "OqtopusSamplerDevice"]
+__all__ = [
+    "KEEP_GATES",
+    "RUN_AS_WRITTEN",
+    "FoldingWarning",
+    "OqtopusEstimatorDevice",
+    "OqtopusSamplerDevice",
+]

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any, TypeVar
 
-from pennylane.devices import Device
+import numpy as np
+from pennylane.devices import Device, ExecutionConfig
 from pennylane.devices.capabilities import (
     DeviceCapabilities,
     ExecutionCondition,
@@ -13,18 +14,22 @@ from pennylane.devices.capabilities import (
 )
 from pennylane.devices.preprocess import validate_device_wires
 from pennylane.tape import QuantumScript
+from pennylane.transforms import defer_measurements
 from pennylane.transforms.core import CompilePipeline, Transform
 
 from oqtopus_bridge import OqtopusConfig, OqtopusDeviceBackend
 from oqtopus_bridge.concurrency import run_concurrently
 from oqtopus_bridge.jobs import wait_all
 from oqtopus_bridge.pennylane import _convert
+from oqtopus_bridge.pennylane.folded import warn_if_folded_tape
+from oqtopus_bridge.pennylane.midcircuit import check_mcm_config, place_deferred_wires
 from oqtopus_bridge.pennylane.preprocess import (
     fill_measurement_wires,
     reject_mid_circuit_measurements,
     require_shots,
     validate_qubit_count,
 )
+from oqtopus_bridge.pennylane.seeds import ExecutionSeeds, SeedSource
 
 __all__ = ["OqtopusDeviceBase"]
 
@@ -84,6 +89,7 @@ def _capabilities() -> DeviceCapabilities:
         observables=observables,
         measurement_processes=measurements,
         non_commuting_observables=True,
+        supported_mcm_methods=["deferred"],
     )
 
 
@@ -105,7 +111,12 @@ class OqtopusDeviceBase(Device):
         proxy: Proxy URL for API and storage requests.
         transpiler_info: Passed to every job, e.g. ``{"transpiler_lib": None}``.
         mitigation_info: Passed to every job, e.g. ``{"ro_error_mitigation": "pseudo_inverse"}``.
-        simulator_info: Passed to every job.
+        simulator_info: Passed to every job. Its ``seed_simulation``, if given, seeds every
+            execution alike; each job gets its own seed derived from it.
+        seed: Seeds the simulator and the order of samples, as on ``default.qubit``: an int, a
+            ``numpy.random.Generator``, ``"global"`` (NumPy's global state) or None. Each job
+            gets its own seed, drawn from it; two devices with the same seed give the same
+            results.
         job_name: Name given to every job (shown by ``oqtopus-bridge jobs list``); defaults to
             ``"pennylane <device name>"``.
         timeout: Seconds to wait for the jobs of one execution; None waits without limit.
@@ -137,6 +148,7 @@ class OqtopusDeviceBase(Device):
         timeout: float | None = None,
         max_workers: int | None = None,
         progress: bool | None = None,
+        seed: int | np.random.Generator | str | None = None,
         shots: Any = None,
     ) -> None:
         # Forward shots only when given: PennyLane warns on device-level shots, and users who follow
@@ -163,6 +175,8 @@ class OqtopusDeviceBase(Device):
         self.max_workers = max_workers
         self.progress = progress
         self._device_qubits: int | None = None
+        self._seeds = SeedSource(seed, simulator_info)
+        self._execution = ExecutionSeeds(None, np.random.default_rng())
 
     def __repr__(self) -> str:
         details = [f"device_id={self.device_id!r}"]
@@ -185,14 +199,24 @@ class OqtopusDeviceBase(Device):
             self._device_qubits = int(device.n_qubits)
         return self._device_qubits
 
-    def _validation_transforms(self, validate_measurements: Transform) -> CompilePipeline:
+    def _validation_transforms(
+        self, validate_measurements: Transform, execution_config: ExecutionConfig | None
+    ) -> CompilePipeline:
         """Checks that run before anything is submitted, cheapest first.
 
+        Folded circuits are looked for first, before decomposition (see
+        `oqtopus_bridge.pennylane.folded`); mid-circuit measurements are deferred next (see
+        `oqtopus_bridge.pennylane.midcircuit`).
         The qubit count is checked last because it is the only check that asks the service
         (``GET /devices/{id}``, once per device); invalid circuits fail without any request.
         """
         pipeline = CompilePipeline()
         pipeline.add_transform(require_shots, name=self.name)
+        transpiler_info = self.job_options["transpiler_info"]
+        pipeline.add_transform(warn_if_folded_tape, transpiler_info=transpiler_info, name=self.name)
+        check_mcm_config(execution_config, self.name)
+        pipeline.add_transform(defer_measurements, allow_postselect=True)
+        pipeline.add_transform(place_deferred_wires, device_wires=self.wires, name=self.name)
         pipeline.add_transform(reject_mid_circuit_measurements, name=self.name)
         pipeline.add_transform(validate_device_wires, self.wires, name=self.name)
         if self.wires is None:
@@ -206,6 +230,15 @@ class OqtopusDeviceBase(Device):
             name=self.name,
         )
         return pipeline
+
+    def _start_execution(self, jobs: int) -> ExecutionSeeds:
+        """Draw the seeds of an execution of ``jobs`` jobs (kept for its sample shuffling)."""
+        self._execution = self._seeds.execution(jobs)
+        return self._execution
+
+    def _shuffle_rng(self) -> np.random.Generator:
+        """The generator that orders the samples of the last execution."""
+        return self._execution.shuffle
 
     def _wire_map(self, tape: QuantumScript) -> dict[Hashable, int]:
         return _convert.wire_map_for(self.wires, tape)

@@ -28,6 +28,17 @@ from oqtopus_bridge.pennylane.sampler import (
 
 __all__ = ["OqtopusEstimatorDevice"]
 
+_GROUPINGS = frozenset({"observable", "qwc"})
+
+
+def _gate_or_postselection(op: qml.operation.Operator) -> bool:
+    """Decomposition stops at gates and at the projectors of deferred postselection.
+
+    The projectors are removed again, as shot filters, before sampling (see
+    `oqtopus_bridge.pennylane.midcircuit`).
+    """
+    return _convert.is_supported_gate(op) or isinstance(op, qml.Projector)
+
 
 @dataclass(frozen=True)
 class _Request:
@@ -88,6 +99,29 @@ class _Plan:
     sampling_post: Callable[[Sequence[Any]], Any] | None
 
 
+def _distinct_requests(plans: Sequence[_Plan]) -> tuple[list[_Request], dict[int, int]]:
+    """The estimation jobs to submit, and which of them answers each request (by ``id``).
+
+    Requests of the same tape and shot copy with the same observable share one job (``expval``
+    and ``var`` of one Pauli word included); identity observables need none. Other tapes and
+    other shot copies keep their own jobs, so their results stay independent.
+    """
+    flat: list[_Request] = []
+    first: dict[tuple[Any, ...], int] = {}
+    job_of: dict[int, int] = {}
+    for tape_index, plan in enumerate(plans):
+        for copy, row in enumerate(plan.requests):
+            for request in row:
+                if request.identity_only:
+                    continue
+                key = (tape_index, copy, tuple(request.terms))
+                if key not in first:
+                    first[key] = len(flat)
+                    flat.append(request)
+                job_of[id(request)] = first[key]
+    return flat, job_of
+
+
 def _value_and_std(request: _Request, exp_value: float, stds: float) -> tuple[float, float]:
     """Turn a job's ``exp_value``/``stds`` into the measured value and its standard error."""
     if not request.variance:
@@ -129,8 +163,14 @@ class OqtopusEstimatorDevice(OqtopusDeviceBase):
 
     Args:
         wires: See `OqtopusDeviceBase`.
+        grouping: How expectation values share jobs. ``"observable"`` (default): one estimation
+            job per distinct observable of a circuit (the same observable measured twice, or its
+            ``expval`` and ``var``, is one job), with the service's standard errors.
+            ``"qwc"``: no estimation jobs; one sampling job per group of qubit-wise commuting
+            measurements of a circuit, values computed locally, as on ``oqtopus.sampler``
+            (fewer jobs; ``last_stds`` is None for them).
         **kwargs: ``device_id`` (required), ``config``, ``url``, ``api_token``, ``proxy``,
-            ``transpiler_info``, ``mitigation_info``, ``simulator_info``, ``timeout``,
+            ``transpiler_info``, ``mitigation_info``, ``simulator_info``, ``seed``, ``timeout``,
             ``max_workers``; see `OqtopusDeviceBase`.
 
     Examples:
@@ -147,12 +187,26 @@ class OqtopusEstimatorDevice(OqtopusDeviceBase):
 
     name = "oqtopus.estimator"
 
-    def __init__(self, wires: int | Sequence[Hashable] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        wires: int | Sequence[Hashable] | None = None,
+        *,
+        grouping: str = "observable",
+        **kwargs: Any,
+    ) -> None:
+        if grouping not in _GROUPINGS:
+            raise ValueError(
+                f"grouping must be one of {sorted(_GROUPINGS)}; got {grouping!r}. 'observable': "
+                "one estimation job per distinct observable of a circuit (with the service's "
+                "standard errors); 'qwc': one sampling job per group of qubit-wise commuting "
+                "measurements, expectation values computed locally (fewer jobs, no stds)."
+            )
         super().__init__(wires, **kwargs)
+        self.grouping = grouping
         self._backend: OqtopusEstimationBackend | None = None
         self._sampling_backend: OqtopusSamplingBackend | None = None
         self._counts_pipeline = CompilePipeline()
-        add_counts_transforms(self._counts_pipeline, self.name)
+        add_counts_transforms(self._counts_pipeline, self.name, self._shuffle_rng)
         self.last_stds: tuple[Any, ...] = ()
 
     def preprocess_transforms(
@@ -163,11 +217,11 @@ class OqtopusEstimatorDevice(OqtopusDeviceBase):
         No ``split_non_commuting``: the service groups the terms of each operator itself. The
         measurements that go to sampling jobs are turned into counts in `execute`.
         """
-        pipeline = self._validation_transforms(validate_sampler_measurements)
+        pipeline = self._validation_transforms(validate_sampler_measurements, execution_config)
         pipeline.add_transform(broadcast_expand)
         pipeline.add_transform(
             decompose,
-            stopping_condition=_convert.is_supported_gate,
+            stopping_condition=_gate_or_postselection,
             skip_initial_state_prep=False,
             name=self.name,
         )
@@ -188,7 +242,10 @@ class OqtopusEstimatorDevice(OqtopusDeviceBase):
         return self._sampling_backend
 
     def _plan(self, tape: QuantumScript) -> _Plan:
-        estimated = [i for i, mp in enumerate(tape.measurements) if estimable(mp)]
+        # A postselecting tape keeps only some shots: an estimation job cannot, so it is sampled.
+        postselecting = any(isinstance(op, qml.Projector) for op in tape.operations)
+        estimating = self.grouping == "observable" and not postselecting
+        estimated = [i for i, mp in enumerate(tape.measurements) if estimating and estimable(mp)]
         sampled = [i for i in range(len(tape.measurements)) if i not in estimated]
         requests = _requests(tape, estimated, self._wire_map(tape))
         if not sampled:
@@ -202,14 +259,17 @@ class OqtopusEstimatorDevice(OqtopusDeviceBase):
     ) -> tuple[Any, ...]:
         """Run preprocessed tapes: estimation and sampling jobs, all submitted before any wait."""
         plans = [self._plan(tape) for tape in circuits]
-        flat = [r for plan in plans for row in plan.requests for r in row if not r.identity_only]
+        flat, job_of = _distinct_requests(plans)
         sampling_tapes = [t for plan in plans for t in plan.sampling_tapes]
         batch = self._sampling_batch(sampling_tapes)
-        sampling_calls = batch.calls()
-        jobs = self._submit_all([self._submission(r) for r in flat] + sampling_calls)
+        seeds = self._start_execution(len(flat) + len(batch.bins))
+        estimation_calls = [
+            self._submission(r, seeds.simulator_info(self.job_options["simulator_info"], i))
+            for i, r in enumerate(flat)
+        ]
+        jobs = self._submit_all(estimation_calls + batch.calls(seeds, first=len(flat)))
         estimation_jobs, sampling_jobs = jobs[: len(flat)], jobs[len(flat) :]
-        # Keyed by identity: two equal requests (same circuit and observable) are two jobs.
-        answers = {id(request): job for request, job in zip(flat, estimation_jobs, strict=True)}
+        answers = {key: estimation_jobs[index] for key, index in job_of.items()}
         outcomes = batch.outcomes(sampling_jobs)
         counts, sampling_info = counts_by_tape(sampling_tapes, batch.programs, outcomes)
         results: list[Any] = []
@@ -224,6 +284,7 @@ class OqtopusEstimatorDevice(OqtopusDeviceBase):
             results.append(_shape(tape, values))
             stds.append(_shape(tape, errors))
             ids = [answers[id(r)].job_id for row in plan.requests for r in row if id(r) in answers]
+            ids = list(dict.fromkeys(ids))  # an observable measured twice is one job
             ids += [job_id for entry in info for job_id in entry["job_ids"]]
             per_tape.append(
                 {"executions": len(ids), "shots": tape.shots.total_shots, "job_ids": ids}
@@ -273,13 +334,12 @@ class OqtopusEstimatorDevice(OqtopusDeviceBase):
         result = job.result()
         return _value_and_std(request, float(result.exp_value), float(result.stds))
 
-    def _submission(self, request: _Request) -> Callable[[], Any]:
+    def _submission(
+        self, request: _Request, simulator_info: dict[str, Any] | None
+    ) -> Callable[[], Any]:
         """A zero-argument call that submits the estimation job of ``request``."""
         backend = self.backend  # created here, not lazily inside the worker threads
+        options = {**self.job_options, "simulator_info": simulator_info, "check_folding": False}
         return lambda: backend.estimate_qasm(
-            request.qasm,
-            request.terms,
-            device_id=self.device_id,
-            shots=request.shots,
-            **self.job_options,
+            request.qasm, request.terms, device_id=self.device_id, shots=request.shots, **options
         )

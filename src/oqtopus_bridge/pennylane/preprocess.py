@@ -165,14 +165,15 @@ def validate_sampler_measurements(
     That is expval, var, probs, sample and counts of wires or observables, and custom
     ``SampleMeasurement`` subclasses (through their ``process_counts``). State measurements
     (``state``, ``density_matrix``, entropies, ...) raise PennyLane's "not accepted with finite
-    shots" error; so do measurements of mid-circuit measurement values.
+    shots" error. Measurements of mid-circuit measurement values reach this check deferred (their
+    wires are the deferred measurements' wires) and are accepted.
     """
     for mp in tape.measurements:
-        if not isinstance(mp, SampleMeasurement) or mp.mv is not None:
+        if not isinstance(mp, SampleMeasurement):
             raise DeviceError(
                 f"Measurement {describe(mp)} not accepted with finite shots on {name}: OQTOPUS "
                 "sampling returns counts, from which the device computes expval, var, probs, "
-                "sample and counts of wires or observables (not state, density_matrix, "
-                "entropies or mid-circuit measurement values)."
+                "sample and counts of wires, observables and deferred mid-circuit measurement "
+                "values (not state, density_matrix or entropies)."
             )
     return (tape,), _unchanged

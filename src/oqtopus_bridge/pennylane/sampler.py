@@ -6,9 +6,10 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from pennylane.devices import ExecutionConfig
 from pennylane.devices.modifiers import single_tape_support
-from pennylane.devices.preprocess import decompose, measurements_from_counts
+from pennylane.devices.preprocess import decompose
 from pennylane.tape import QuantumScript
 from pennylane.transforms import broadcast_expand, split_non_commuting
 from pennylane.transforms.core import CompilePipeline
@@ -21,10 +22,13 @@ from oqtopus_bridge.pennylane.diagonalize import (
     needs_rotation_after_split,
     needs_rotation_before_split,
 )
+from oqtopus_bridge.pennylane.observables import flatten_pauli_sums
 from oqtopus_bridge.pennylane.preprocess import (
     single_wire_sample_shape,
     validate_sampler_measurements,
 )
+from oqtopus_bridge.pennylane.samples import counts_to_results
+from oqtopus_bridge.pennylane.seeds import ExecutionSeeds
 
 __all__ = ["OqtopusSamplerDevice", "SamplingBatch", "add_counts_transforms", "counts_by_tape"]
 
@@ -79,18 +83,23 @@ def pack_programs(programs: Sequence[_Program], capacity: int) -> list[list[int]
     return bins
 
 
-def add_counts_transforms(pipeline: CompilePipeline, name: str) -> None:
+def add_counts_transforms(
+    pipeline: CompilePipeline, name: str, shuffle: Callable[[], np.random.Generator]
+) -> None:
     """Append the transforms that turn measurements into one ``qml.counts`` on stdgates.inc.
 
     Observables PennyLane's ``measurements_from_counts`` would leave unrotated (Hermitian,
     Projector, and ``var``/``sample``/``counts`` of sums) are rotated first, before and after
-    ``split_non_commuting`` (see `oqtopus_bridge.pennylane.diagonalize`).
+    ``split_non_commuting`` (see `oqtopus_bridge.pennylane.diagonalize`). Before all that, nested
+    Pauli sums are flattened (see `oqtopus_bridge.pennylane.observables`). ``shuffle`` orders the
+    samples rebuilt from counts (see `oqtopus_bridge.pennylane.samples`).
     """
+    pipeline.add_transform(flatten_pauli_sums)
     pipeline.add_transform(diagonalize_general_observables, predicate=needs_rotation_before_split)
     pipeline.add_transform(split_non_commuting)
     pipeline.add_transform(diagonalize_general_observables, predicate=needs_rotation_after_split)
     pipeline.add_transform(single_wire_sample_shape)
-    pipeline.add_transform(measurements_from_counts)
+    pipeline.add_transform(counts_to_results, shuffle=shuffle, name=name)
     pipeline.add_transform(
         decompose,
         stopping_condition=_convert.is_supported_gate,
@@ -140,13 +149,31 @@ class SamplingBatch:
         self._backend = backend
         self._options = options
 
-    def calls(self) -> list[Callable[[], Any]]:
-        """Zero-argument calls that submit one job per bin."""
-        return [self._submission([self.programs[i] for i in group]) for group in self.bins]
+    def calls(self, seeds: ExecutionSeeds, first: int = 0) -> list[Callable[[], Any]]:
+        """Zero-argument calls that submit one job per bin.
 
-    def _submission(self, group: Sequence[_Program]) -> Callable[[], Any]:
+        Args:
+            seeds: The execution's seeds; bin ``i`` gets the seed of job ``first + i``.
+            first: Index of this batch's first job among the execution's jobs.
+        """
+        return [
+            self._submission(
+                [self.programs[i] for i in group],
+                seeds.simulator_info(self._options.get("simulator_info"), first + index),
+            )
+            for index, group in enumerate(self.bins)
+        ]
+
+    def _submission(
+        self, group: Sequence[_Program], simulator_info: dict[str, Any] | None
+    ) -> Callable[[], Any]:
         backend = self._backend
-        options = {**self._options, "shots": group[0].shots}
+        options = {
+            **self._options,
+            "shots": group[0].shots,
+            "simulator_info": simulator_info,
+            "check_folding": False,  # checked before decomposition (pennylane.folded)
+        }
         if len(group) == 1:
             return lambda: backend.sample_qasm(group[0].qasm, **options)
         qasms = [p.qasm for p in group]
@@ -174,8 +201,8 @@ class OqtopusSamplerDevice(OqtopusDeviceBase):
 
     Supports ``expval``, ``var``, ``probs``, ``sample`` and ``counts`` of any observable PennyLane
     can diagonalize (Hamiltonians and sums included), custom wire labels, parameter broadcasting,
-    shot vectors and parameter-shift gradients. Every job of one ``execute`` call is submitted
-    before any is awaited.
+    shot vectors, parameter-shift gradients and deferred mid-circuit measurements (with
+    postselection). Every job of one ``execute`` call is submitted before any is awaited.
 
     Args:
         wires: See `OqtopusDeviceBase`.
@@ -183,8 +210,8 @@ class OqtopusSamplerDevice(OqtopusDeviceBase):
             that run side by side on disjoint qubits of the device (fewer jobs, possible
             crosstalk on hardware). Circuits are packed only with circuits of the same shots.
         **kwargs: ``device_id`` (required), ``config``, ``url``, ``api_token``, ``proxy``,
-            ``transpiler_info``, ``mitigation_info``, ``simulator_info``, ``timeout``,
-            ``max_workers``; see `OqtopusDeviceBase`.
+            ``transpiler_info``, ``mitigation_info``, ``simulator_info``, ``seed``,
+            ``timeout``, ``max_workers``; see `OqtopusDeviceBase`.
 
     Examples:
         ```python
@@ -220,9 +247,9 @@ class OqtopusSamplerDevice(OqtopusDeviceBase):
         non-commuting measurements are split before they are diagonalized
         (shared/reference/adapters.md section 6.3).
         """
-        pipeline = self._validation_transforms(validate_sampler_measurements)
+        pipeline = self._validation_transforms(validate_sampler_measurements, execution_config)
         pipeline.add_transform(broadcast_expand)
-        add_counts_transforms(pipeline, self.name)
+        add_counts_transforms(pipeline, self.name, self._shuffle_rng)
         return pipeline
 
     @property
@@ -237,7 +264,8 @@ class OqtopusSamplerDevice(OqtopusDeviceBase):
     ) -> tuple[Any, ...]:
         """Run preprocessed tapes: one counts dict per tape (a tuple of them for a shot vector)."""
         batch = self.sampling_batch(circuits)
-        outcomes = batch.outcomes(self._submit_all(batch.calls()))
+        seeds = self._start_execution(len(batch.bins))
+        outcomes = batch.outcomes(self._submit_all(batch.calls(seeds)))
         results, per_tape = counts_by_tape(circuits, batch.programs, outcomes)
         self._track(per_tape, results)
         return tuple(results)

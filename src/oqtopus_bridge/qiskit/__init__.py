@@ -18,6 +18,7 @@ Requires the ``qiskit`` extra (from a clone of the repository: ``pip install ".[
 
 from __future__ import annotations
 
+from oqtopus_bridge import KEEP_GATES, RUN_AS_WRITTEN, FoldingWarning
 from oqtopus_bridge.qiskit.backend import OqtopusBackend
 from oqtopus_bridge.qiskit.estimator import OqtopusEstimatorV2
 from oqtopus_bridge.qiskit.exceptions import (
@@ -27,22 +28,30 @@ from oqtopus_bridge.qiskit.exceptions import (
     OqtopusJobError,
     OqtopusJobNotFoundError,
     OqtopusJobTimeoutError,
+    OqtopusOptionError,
 )
 from oqtopus_bridge.qiskit.job import OqtopusJob, OqtopusPrimitiveJob
+from oqtopus_bridge.qiskit.options import OqtopusEstimatorOptions, OqtopusSamplerOptions
 from oqtopus_bridge.qiskit.provider import OqtopusProvider
 from oqtopus_bridge.qiskit.sampler import OqtopusSamplerV2
 
 __all__ = [
+    "KEEP_GATES",
+    "RUN_AS_WRITTEN",
+    "FoldingWarning",
     "OqtopusBackend",
     "OqtopusBackendNotFoundError",
     "OqtopusCircuitError",
+    "OqtopusEstimatorOptions",
     "OqtopusEstimatorV2",
     "OqtopusInputError",
     "OqtopusJob",
     "OqtopusJobError",
     "OqtopusJobNotFoundError",
     "OqtopusJobTimeoutError",
+    "OqtopusOptionError",
     "OqtopusPrimitiveJob",
     "OqtopusProvider",
+    "OqtopusSamplerOptions",
     "OqtopusSamplerV2",
 ]

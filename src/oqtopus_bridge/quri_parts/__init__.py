@@ -13,11 +13,18 @@ Examples:
 
 from __future__ import annotations
 
+from oqtopus_bridge import KEEP_GATES, RUN_AS_WRITTEN, FoldingWarning
 from oqtopus_bridge.quri_parts.backend import OqtopusQuriBackend
+from oqtopus_bridge.quri_parts.composite import OqtopusCompositeSamplingJob
 from oqtopus_bridge.quri_parts.estimator import (
     OqtopusEstimate,
     create_oqtopus_concurrent_estimator,
     create_oqtopus_estimator,
+)
+from oqtopus_bridge.quri_parts.parametric import (
+    create_oqtopus_concurrent_parametric_estimator,
+    create_oqtopus_multi_manual_sampler,
+    create_oqtopus_parametric_estimator,
 )
 from oqtopus_bridge.quri_parts.sampler import (
     create_oqtopus_concurrent_sampler,
@@ -25,10 +32,17 @@ from oqtopus_bridge.quri_parts.sampler import (
 )
 
 __all__ = [
+    "KEEP_GATES",
+    "RUN_AS_WRITTEN",
+    "FoldingWarning",
+    "OqtopusCompositeSamplingJob",
     "OqtopusEstimate",
     "OqtopusQuriBackend",
     "create_oqtopus_concurrent_estimator",
+    "create_oqtopus_concurrent_parametric_estimator",
     "create_oqtopus_concurrent_sampler",
     "create_oqtopus_estimator",
+    "create_oqtopus_multi_manual_sampler",
+    "create_oqtopus_parametric_estimator",
     "create_oqtopus_sampler",
 ]

@@ -13,6 +13,8 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
+from quri_parts.circuit import ImmutableQuantumCircuit
 from quri_parts.core.estimator import ConcurrentQuantumEstimator, Estimatable, QuantumEstimator
 from quri_parts.core.operator import Operator, PauliLabel
 from quri_parts.core.state import CircuitQuantumState
@@ -46,6 +48,38 @@ def _split(operator: Estimatable) -> tuple[Operator, Operator]:
     return real, imag
 
 
+def circuit_of(state: Any) -> ImmutableQuantumCircuit:
+    """The circuit that prepares ``state`` from |0...0>, the only kind of state OQTOPUS can run.
+
+    A state vector (``QuantumStateVector``, or any state carrying a ``vector`` other than
+    |0...0>) cannot be sent: its circuit acts on that vector, and estimating the circuit alone
+    would silently answer for |0...0> instead (issue 22, item 3).
+
+    Raises:
+        ValueError: For a state without a circuit or with a non-trivial initial vector.
+    """
+    kind = type(state).__name__
+    circuit = getattr(state, "circuit", None)
+    if circuit is None or not hasattr(circuit, "gates"):
+        raise ValueError(
+            f"a {kind} has no circuit to send to OQTOPUS; give a circuit state, e.g. "
+            "quri_parts.core.state.quantum_state(n_qubits, circuit=circuit)"
+        )
+    vector = getattr(state, "vector", None)
+    if vector is not None and not _is_zero_state(vector):
+        raise ValueError(
+            f"a {kind} starts from a state vector, which OQTOPUS cannot receive (it runs "
+            "circuits from |0...0>); give a circuit state that prepares the vector, e.g. "
+            "quri_parts.core.state.quantum_state(n_qubits, circuit=preparation_circuit)"
+        )
+    return circuit  # type: ignore[no-any-return]
+
+
+def _is_zero_state(vector: Any) -> bool:
+    values = np.asarray(vector, dtype=complex).ravel()
+    return values.size > 0 and bool(np.isclose(values[0], 1.0)) and not np.any(values[1:])
+
+
 class _Runner:
     """Submits the real and imaginary part jobs of a pair and combines their results."""
 
@@ -61,7 +95,8 @@ class _Runner:
     def _job(self, op: Operator, state: CircuitQuantumState) -> OqtopusEstimationJob | None:
         if not op:
             return None
-        return self.backend.estimate(state.circuit, op, self.device_id, self.shots, **self.options)
+        circuit = circuit_of(state)
+        return self.backend.estimate(circuit, op, self.device_id, self.shots, **self.options)
 
     @staticmethod
     def combine(parts: _Parts, timeout: float | None, wait: float) -> OqtopusEstimate:
@@ -76,7 +111,7 @@ class _Runner:
 def _runner(
     device_id: str, shots: int, config: OqtopusConfig | None, job_options: dict[str, Any]
 ) -> _Runner:
-    check_shots(shots)
+    shots = check_shots(shots)
     options = check_job_options(job_options)
     return _Runner(OqtopusEstimationBackend(config), device_id, shots, options)
 

@@ -10,7 +10,7 @@ from quri_parts.core.sampling import ConcurrentSampler, MeasurementCounts, Sampl
 
 from oqtopus_bridge.config import OqtopusConfig
 from oqtopus_bridge.jobs import wait_all
-from oqtopus_bridge.quri_parts.backend import OqtopusQuriBackend
+from oqtopus_bridge.quri_parts.backend import OqtopusQuriBackend, oqtopus_jobs
 
 __all__ = ["create_oqtopus_concurrent_sampler", "create_oqtopus_sampler"]
 
@@ -32,7 +32,9 @@ def create_oqtopus_sampler(
         timeout: Seconds to wait for each job; None waits forever.
         wait: Largest time in seconds between status queries.
         **job_options: ``name``, ``description``, ``transpiler_info``, ``simulator_info``,
-            ``mitigation_info``.
+            ``mitigation_info``, and the backend options of `OqtopusQuriBackend`
+            (``circuit_transpiler``, ``qubit_mapping``, ``enable_shots_roundup``, ``min_shots``,
+            ``max_shots``).
 
     Returns:
         The sampler; counts are ``Counter[int, int]`` with key bit ``i`` = classical bit ``i``.
@@ -62,7 +64,8 @@ def create_oqtopus_concurrent_sampler(
         max_workers: Threads used to submit (see ``oqtopus_bridge.concurrency.run_concurrently``).
         timeout: Seconds to wait for the whole batch; None waits forever.
         wait: Largest time in seconds between status queries.
-        **job_options: Options sent with every job.
+        **job_options: Options sent with every job, and the backend options of
+            `OqtopusQuriBackend`.
 
     Returns:
         A callable mapping ``[(circuit, shots), ...]`` to a list of counts in the same order.
@@ -70,11 +73,12 @@ def create_oqtopus_concurrent_sampler(
     backend = OqtopusQuriBackend(device_id, config, **job_options)
 
     def sampler(pairs: Iterable[tuple[ImmutableQuantumCircuit, int]]) -> list[MeasurementCounts]:
-        jobs = backend.sample_all(list(pairs), max_workers)
+        submitted = backend.sample_all(list(pairs), max_workers)
+        jobs = oqtopus_jobs(submitted)
         poll = jobs[0].poll_policy.with_cap(wait) if jobs else None
         for job in jobs:
             job.poll_policy = poll or job.poll_policy
         wait_all(jobs, timeout)
-        return [job.result(timeout, wait).counts for job in jobs]
+        return [job.result(timeout, wait).counts for job in submitted]
 
     return sampler

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import pytest
 
@@ -84,6 +85,8 @@ def test_submit_then_every_jobs_action(run_cli, cli_user, bell_file):
 
     shown = run_cli("jobs", "show", job_id, *cli_user)
     assert shown.code == 0 and "cli-bell" in shown.out and "qulacs" in shown.out
+    # execution_time reads as a duration ("4.98 ms"), not a raw float (issue 24)
+    assert re.search(r"^execution_time:\s+[\d.]+ (ms|s)$", shown.out, re.MULTILINE), shown.out
     shown_json = json.loads(run_cli("jobs", "show", job_id, "--json", *cli_user).out)
     assert shown_json["job_id"] == job_id and shown_json["shots"] == SHOTS
 

@@ -148,3 +148,48 @@ def test_other_measurements_run_as_sampling_jobs_in_the_same_batch(
     assert abs(actual[3] - exact[3]) <= K * 2.9 / (2 * np.sqrt(shots))
     assert set(np.round(list(actual[4]), 6)) <= {-1.0, 1.0}
     assert sum(actual[4].values()) == shots
+
+
+def _three_and_a_repeat():
+    _state(0.7)
+    return (
+        *[qml.expval(qml.Z(w)) for w in WIRES],
+        qml.expval(qml.Z("a")),
+        qml.var(qml.Z("b")),
+    )
+
+
+@pytest.mark.parametrize(
+    ("grouping", "kinds"),
+    [("observable", ["estimation"] * 3), ("qwc", ["sampling"])],
+)
+def test_measurements_of_one_circuit_share_jobs(
+    grouping, kinds, make_device, fresh_user, submitted_jobs
+):
+    # Issue 22 item 11: [expval(Z(i)) for i in range(3)] was 3 jobs; the same observable twice, 2.
+    config = fresh_user(f"pennylane-estimator-grouping-{grouping}")
+    options = {} if grouping == "observable" else {"grouping": grouping}  # the default first
+    dev = make_device("estimator", wires=WIRES, oqtopus_config=config, **options)
+    shots = 4000
+    with qml.Tracker(dev) as tracker:
+        actual = qml.set_shots(qml.QNode(_three_and_a_repeat, dev), shots)()
+    exact = _exact(_three_and_a_repeat)
+    jobs = submitted_jobs(config)
+    assert sorted(job["job_type"] for job in jobs) == kinds
+    assert sorted(tracker.history["job_ids"][-1]) == sorted(job["job_id"] for job in jobs)
+    assert actual[0] == actual[3]  # one job answers both
+    for value, expected in zip(actual[:4], exact[:4], strict=True):
+        assert abs(value - expected) <= K / np.sqrt(shots)
+    # Var of a +-1 observable is 1 - m^2: its error is at most 2 K sigma_m + (K sigma_m)^2.
+    sigma_m = 1 / np.sqrt(shots)
+    assert abs(actual[4] - exact[4]) <= 2 * K * sigma_m + (K * sigma_m) ** 2
+    stds = dev.last_stds[0]
+    if grouping == "qwc":
+        assert stds == (None,) * 5
+    else:
+        assert all(s > 0 for s in stds) and stds[0] == stds[3]
+
+
+def test_an_unknown_grouping_is_refused(oqtopus_config):
+    with pytest.raises(ValueError, match="grouping must be one of"):
+        qml.device("oqtopus.estimator", wires=1, device_id="qulacs", grouping="all")

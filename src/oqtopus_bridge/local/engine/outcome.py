@@ -11,6 +11,10 @@ import dataclasses
 from typing import Any
 
 
+class Cancelled(Exception):
+    """The job left the expected status (cancelled by its owner) while the engine worked on it."""
+
+
 @dataclasses.dataclass
 class Outcome:
     """The products of one successful circuit job.

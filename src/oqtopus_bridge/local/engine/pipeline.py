@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from typing import Any
 
 from qiskit import QuantumCircuit
 
+from ..archive import ArchiveError, read_json_entry
 from ..devices import Device
 from ..errors import JobFailure
 from ..repository import JobRecord
-from ..storage import ObjectStore, read_single_entry
+from ..storage import ObjectStore
 from .circuits import dumps, final_mapping, parse_program, transpile_for_device
 from .combine import combine, divide
 from .estimate import estimate, parse_operator
@@ -24,20 +24,18 @@ MarkRunning = Callable[[], None]
 
 
 def load_input(store: ObjectStore, job_id: str) -> dict[str, Any]:
-    """Read and validate ``{job_id}/input.zip``: one entry, UTF-8 JSON object."""
+    """Read and validate ``{job_id}/input.zip``: one entry, UTF-8 JSON object.
+
+    Inflates at most the store's ``max_entry_bytes``; every way the zip or its JSON can be broken
+    fails the job with a message naming the problem (issue 21), never the worker.
+    """
     key = f"{job_id}/input.zip"
     if not store.exists(key):
         raise JobFailure(f"job information input for {job_id} job not found")
     try:
-        _, data = read_single_entry(store.get(key))
-    except ValueError as exc:
-        raise JobFailure(f"invalid input.zip: {exc}") from exc
-    try:
-        payload = json.loads(data.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise JobFailure("invalid input.zip: input.json is not UTF-8 text") from exc
-    except ValueError as exc:
-        raise JobFailure(f"invalid input.zip: input.json is not JSON ({exc})") from exc
+        payload = read_json_entry(store.get(key), "input.zip", store.max_entry_bytes)
+    except ArchiveError as exc:
+        raise JobFailure(f"invalid input.zip: {exc}") from None
     if not isinstance(payload, dict):
         raise JobFailure("invalid input.zip: input.json must hold a JSON object")
     return payload

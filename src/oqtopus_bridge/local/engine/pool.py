@@ -25,15 +25,12 @@ from ..repository import JobRecord, Repository, utc_now
 from ..settings import ServerSettings
 from ..storage import ObjectStore
 from .circuits import DEFAULT_TRANSPILER_INFO
-from .outcome import Outcome
+from .outcome import Cancelled, Outcome
+from .sse import run_sse_job
 from .worker import WorkerConfig
 from .workers import WorkerDied, WorkerProcess
 
 log = logging.getLogger("oqtopus_bridge.local")
-
-
-class Cancelled(Exception):
-    """The job left the expected status (cancelled by its owner) while the engine worked on it."""
 
 
 class _Slot:
@@ -276,8 +273,6 @@ class Engine:
             self.transition(record.job_id, "running", ("ready",))
 
         if record.job_type == "sse":
-            from .sse import run_sse_job
-
             return run_sse_job(self, record, mark_running)
         if not record.transpiler_info:
             # The real engine writes its default back so the user sees what was applied.

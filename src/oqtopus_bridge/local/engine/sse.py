@@ -1,13 +1,17 @@
-"""SSE jobs: run the uploaded Python program in a limited subprocess that talks back to this server.
+"""SSE jobs: run the uploaded Python program in a sandbox from which it can reach only this server.
 
-The program gets a scrubbed environment (``PATH``, ``HOME`` = its temporary directory,
-``OQTOPUS_URL`` and a job-scoped ``OQTOPUS_API_TOKEN``), a wall-clock limit and an address-space
-limit. Where Linux allows unprivileged mount namespaces (probed once with ``unshare``), it also
-runs in a private mount namespace in which the server's data directory is an empty tmpfs, so it
-cannot read the database, the signing key or other users' objects; elsewhere a warning says it is
-not isolated. It runs under ``settings.sse_python`` (default: the server's interpreter); when that
-interpreter cannot import ``quri_parts_oqtopus``, the ``sse_runtime`` shim is put on its
-``PYTHONPATH`` so programs written for the real service run unchanged.
+The program gets a scrubbed environment (``PATH``, ``HOME`` = its private directory,
+``OQTOPUS_URL`` and a job-scoped ``OQTOPUS_API_TOKEN`` that reaches only its own inner jobs), a
+wall-clock limit, an address-space limit and a process-count limit, and runs confined
+(`.sandbox`, issue 21): it sees the system's and its interpreter's directories read-only, its
+home, and nothing else of the host (not the data directory, other servers' or ``/root``); its
+mounts cannot be undone from inside, its only network is a relay to this server's API, and every
+process it starts dies with it. Where the kernel offers no such confinement, the job is refused
+with a message saying what is missing. Its stdout and stderr go to files the server opened and
+reads back through its own descriptors. It runs under ``settings.sse_python`` (default: the
+server's interpreter); when that interpreter cannot import ``quri_parts_oqtopus``, the
+``sse_runtime`` shim is put on its ``PYTHONPATH`` so programs written for the real service run
+unchanged.
 
 As upstream runs it (``oqtopus-team/test-suite:scenario-tests/sse-job``): jobs the program submits
 with its token are its inner jobs; the last one's result (and transpile result) becomes the SSE
@@ -22,88 +26,57 @@ from __future__ import annotations
 
 import functools
 import json
-import logging
 import os
 import secrets
-import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, Any, Protocol
 
 from ..errors import JobFailure
-from ..repository import JobRecord
+from ..repository import JobRecord, Repository
+from ..settings import ServerSettings
+from ..storage import ObjectStore
 from .circuits import DEFAULT_TRANSPILER_INFO
-from .outcome import Outcome
+from .outcome import Cancelled, Outcome
 from .pipeline import load_input
-
-if TYPE_CHECKING:
-    from .pool import Engine
-
-logger = logging.getLogger(__name__)
+from .sandbox import Sandbox, SandboxUnavailable, unavailable
 
 LOG_ENTRY = "sse_runtime.log"
 OUTPUT_ITEM = "program_output.log"
 RUNTIME_DIR = Path(__file__).resolve().parents[2] / "sse_runtime"
-
-# Runs "$@" after mounting an empty tmpfs over "$0" inside the new mount namespace; the shell's own
-# variables are dropped so the program's environment stays exactly the scrubbed one.
-_HIDE_AND_EXEC = (
-    'mount -t tmpfs -o size=1m,mode=0700 tmpfs "$0" && unset PWD OLDPWD SHLVL && exec "$@"'
-)
+#: With ``test_hooks``, an SSE job of this name is refused as if the kernel had no sandbox.
+NO_SANDBOX_HOOK = "test-hook:no-sandbox"
+MAX_OUTPUT = 16 * 1024 * 1024  # bytes of stdout (and of stderr) kept; the rest is cut
 _FINAL = ("succeeded", "failed", "cancelled")
 
 
-def _limit_memory(limit: int) -> Callable[[], None]:
-    def apply() -> None:
-        try:
-            import resource
+class SseHost(Protocol):
+    """What the SSE runner needs of the engine (so that it never imports the pool)."""
 
-            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-        except (ImportError, ValueError, OSError):
-            pass  # not enforceable on this platform; the time limit still applies
+    @property
+    def settings(self) -> ServerSettings:
+        """The server's settings."""
 
-    return apply
+    @property
+    def repo(self) -> Repository:
+        """The database."""
 
+    @property
+    def store(self) -> ObjectStore:
+        """Object storage."""
 
-def _namespace_prefix(hidden: Path) -> list[str]:
-    unshare = shutil.which("unshare") or "unshare"
-    return [unshare, "--mount", "--map-root-user", "--", "sh", "-c", _HIDE_AND_EXEC, str(hidden)]
-
-
-@functools.lru_cache(maxsize=8)
-def isolation_available(hidden: Path) -> bool:
-    """Whether SSE programs can run with ``hidden`` (the data directory) masked; probed once.
-
-    Needs util-linux ``unshare`` and unprivileged user and mount namespaces (or root).
-    """
-    if sys.platform != "linux" or shutil.which("unshare") is None:
-        reason = "the unshare tool is not available"
-    else:
-        try:
-            probe = subprocess.run(
-                [*_namespace_prefix(hidden), "true"], capture_output=True, timeout=10, check=False
-            )
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            reason = f"unshare failed: {exc}"
-        else:
-            if probe.returncode == 0:
-                return True
-            reason = f"unshare failed: {probe.stderr.decode(errors='replace').strip()[:200]}"
-    logger.warning(
-        "SSE programs are NOT isolated from the server's files (%s): a program can read %s. "
-        "Run the server where unprivileged mount namespaces are allowed to isolate them.",
-        reason,
-        hidden,
-    )
-    return False
+    @property
+    def stopping(self) -> threading.Event:
+        """Set when the server shuts down."""
 
 
-def interpreter(engine: Engine) -> str:
+def interpreter(engine: SseHost) -> str:
     """Return the Python that runs SSE programs (``settings.sse_python`` or the server's)."""
     return engine.settings.sse_python or sys.executable
 
@@ -127,16 +100,10 @@ def has_official_client(python: str, pythonpath: str | None) -> bool:
     return probe.returncode == 0
 
 
-def _command(engine: Engine, program: Path) -> list[str]:
-    command = [interpreter(engine), str(program)]
-    hidden = engine.settings.data_dir.resolve()
-    return [*_namespace_prefix(hidden), *command] if isolation_available(hidden) else command
-
-
-def _environment(engine: Engine, home: str, token: str) -> dict[str, str]:
+def _environment(engine: SseHost, home: Path, token: str) -> dict[str, str]:
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": home,
+        "HOME": str(home),
         "OQTOPUS_URL": engine.settings.public_url,
         "OQTOPUS_API_TOKEN": token,
     }
@@ -149,6 +116,24 @@ def _environment(engine: Engine, home: str, token: str) -> dict[str, str]:
     return env
 
 
+def refusal(engine: SseHost, record: JobRecord) -> str | None:
+    """The failure message of an SSE job this machine cannot confine, or ``None`` (probed once)."""
+    if engine.settings.test_hooks and record.name == NO_SANDBOX_HOOK:
+        return refused("forced by the test hook")
+    reason = unavailable(interpreter(engine))
+    return None if reason is None else refused(reason)
+
+
+def refused(reason: str) -> str:
+    """The message of an SSE job refused because the sandbox is unavailable for ``reason``."""
+    return (
+        "SSE programs are refused on this server: the sandbox that confines them is not "
+        f"available ({reason}). It needs Linux with unprivileged user namespaces "
+        "(user.max_user_namespaces > 0) and a process-count limit (a writable pids cgroup, or a "
+        "server that does not run as root); see the SSE page of the local server's documentation"
+    )
+
+
 def _kill(process: subprocess.Popen[bytes]) -> None:
     try:
         os.killpg(process.pid, signal.SIGKILL)
@@ -157,7 +142,7 @@ def _kill(process: subprocess.Popen[bytes]) -> None:
     process.wait()
 
 
-def _supervise(engine: Engine, job_id: str, process: subprocess.Popen[bytes]) -> str | None:
+def _supervise(engine: SseHost, job_id: str, process: subprocess.Popen[bytes]) -> str | None:
     """Wait for the program; return why it was stopped (timeout/cancel/shutdown) or ``None``."""
     deadline = time.monotonic() + engine.settings.sse_timeout_s
     while process.poll() is None:
@@ -181,46 +166,56 @@ def _tail(text: str, lines: int = 15) -> str:
     return "\n".join(text.strip().splitlines()[-lines:])[-2000:]
 
 
+def _read(handle: IO[bytes]) -> str:
+    """Read back an output file through the server's own descriptor (never by its path)."""
+    size = handle.seek(0, os.SEEK_END)
+    handle.seek(max(0, size - MAX_OUTPUT))
+    cut = f"[first {size - MAX_OUTPUT} bytes cut]\n" if size > MAX_OUTPUT else ""
+    return cut + handle.read().decode("utf-8", errors="replace")
+
+
 def _run_program(
-    engine: Engine, record: JobRecord, source: str, token: str, mark_running: Callable[[], None]
+    engine: SseHost, record: JobRecord, source: str, token: str, mark_running: Callable[[], None]
 ) -> tuple[int, str, str, float]:
-    with tempfile.TemporaryDirectory(prefix="oqtopus-sse-") as home:
-        program = Path(home) / "userprogram.py"
+    settings = engine.settings
+    hidden = [settings.data_dir]
+    with (
+        Sandbox(settings.public_url, hidden, settings.sse_max_processes) as box,
+        tempfile.TemporaryFile() as out,
+        tempfile.TemporaryFile() as err,
+    ):
+        program = box.home / "userprogram.py"
         program.write_text(source, encoding="utf-8")
-        out_path, err_path = Path(home) / ".stdout", Path(home) / ".stderr"
-        env = _environment(engine, home, token)
+        env = _environment(engine, box.home, token)
         mark_running()
         start = time.perf_counter()
-        with out_path.open("wb") as out, err_path.open("wb") as err:
-            process = subprocess.Popen(
-                _command(engine, program),
-                cwd=home,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=err,
-                start_new_session=True,
-                preexec_fn=_limit_memory(engine.settings.sse_memory_bytes),
-            )
-            stopped = _supervise(engine, record.job_id, process)
+        argv = [interpreter(engine), str(program)]
+        process = box.start(argv, env, settings.sse_memory_bytes, out, err)
+        stopped = _supervise(engine, record.job_id, process)
         elapsed = max(time.perf_counter() - start, 1e-6)
-        stdout = out_path.read_text("utf-8", errors="replace")
-        stderr = err_path.read_text("utf-8", errors="replace")
+        stdout, stderr = _read(out), _read(err)
+        problem, at_limit = box.setup_error(), box.reached_process_limit(stdout + stderr)
     engine.store.put(f"{record.job_id}/{OUTPUT_ITEM}", (stdout + stderr).encode())
+    if problem is not None:
+        raise JobFailure(
+            f"the SSE sandbox could not be set up, so the program did not run: {problem}"
+        )
     if stopped == "timeout":
         engine.repo.update_job(record.job_id, execution_time=elapsed)
         raise JobFailure(
-            f"user program execution error: time limit of {engine.settings.sse_timeout_s:g} s "
-            "exceeded"
+            f"user program execution error: time limit of {settings.sse_timeout_s:g} s exceeded"
         )
     if stopped is not None:
-        from .pool import Cancelled
-
         raise Cancelled(record.job_id)
+    if at_limit and process.returncode != 0:
+        stderr += (
+            f"\n[the program reached its limit of {settings.sse_max_processes} processes and "
+            "threads (sse_max_processes): starting more failed]"
+        )
     return process.returncode, stdout, stderr, elapsed
 
 
-def _wait_inner(engine: Engine, job_id: str, timeout: float) -> JobRecord | None:
+def _wait_inner(engine: SseHost, job_id: str, timeout: float) -> JobRecord | None:
     deadline = time.monotonic() + timeout
     while True:
         last = _last_inner(engine, job_id)
@@ -231,12 +226,12 @@ def _wait_inner(engine: Engine, job_id: str, timeout: float) -> JobRecord | None
         time.sleep(0.1)
 
 
-def _last_inner(engine: Engine, job_id: str) -> JobRecord | None:
+def _last_inner(engine: SseHost, job_id: str) -> JobRecord | None:
     submitted = [job for job in engine.repo.children(job_id) if job.status != "registered"]
     return submitted[-1] if submitted else None
 
 
-def _report_transpiler(engine: Engine, record: JobRecord, last: JobRecord | None) -> None:
+def _report_transpiler(engine: SseHost, record: JobRecord, last: JobRecord | None) -> None:
     """Show on the SSE job what its inner jobs used (upstream), else the engine default."""
     if last is not None and last.transpiler_info:
         info: dict[str, Any] = last.transpiler_info
@@ -245,11 +240,14 @@ def _report_transpiler(engine: Engine, record: JobRecord, last: JobRecord | None
     engine.repo.update_job(record.job_id, transpiler_info=info)
 
 
-def run_sse_job(engine: Engine, record: JobRecord, mark_running: Callable[[], None]) -> Outcome:
+def run_sse_job(engine: SseHost, record: JobRecord, mark_running: Callable[[], None]) -> Outcome:
     """Execute an SSE job; return its outcome (the last inner job's result)."""
     source = load_input(engine.store, record.job_id).get("sse_program")
     if not isinstance(source, str) or not source.strip():
         raise JobFailure("an sse job needs a non-empty 'sse_program' in input.json")
+    message = refusal(engine, record)
+    if message is not None:
+        raise JobFailure(message)
     token = secrets.token_urlsafe(32)
     engine.repo.add_token(record.owner, token, scope_job_id=record.job_id)
     try:
@@ -257,6 +255,8 @@ def run_sse_job(engine: Engine, record: JobRecord, mark_running: Callable[[], No
         last = _last_inner(engine, record.job_id) if code else None
         if code == 0:
             last = _wait_inner(engine, record.job_id, engine.settings.sse_timeout_s)
+    except SandboxUnavailable as exc:
+        raise JobFailure(refused(str(exc))) from exc
     finally:
         engine.repo.revoke_scoped_tokens(record.job_id)
     _report_transpiler(engine, record, last)
@@ -280,7 +280,7 @@ def _failure(job_id: str, code: int, stderr: str, last: JobRecord | None) -> str
     return f"inner job {last.job_id} {last.status}{reason} ({where})"
 
 
-def _inner_result(engine: Engine, last: JobRecord | None) -> dict[str, Any]:
+def _inner_result(engine: SseHost, last: JobRecord | None) -> dict[str, Any]:
     empty: dict[str, Any] = {"sampling": None, "estimation": None}
     if last is None:
         return empty

@@ -146,7 +146,9 @@ def get_current_user(context: Context, who: Caller) -> dict[str, Any]:
 
 @router.patch("/users/me")
 async def update_current_user(request: Request, context: Context, who: Caller) -> dict[str, Any]:
-    """Change the caller's shown name and/or organization."""
+    """Change the caller's shown name and/or organization (not with an SSE program's token)."""
+    if who.scope_job_id is not None:
+        raise Forbidden("an SSE program's token reaches only the jobs it created, not the profile")
     name, organization = _profile_changes(await request.body())
     # The database lock may be held by a worker: never wait for it on the event loop.
     await run_in_threadpool(context.repo.update_profile, who.user_id, name, organization)

@@ -82,13 +82,14 @@ def _is_json(content_type: str) -> bool:
 
 
 async def _submit(context: ServerContext, request: Request, params: tuple[str, ...]) -> Response:
-    # FastAPI's order: parse the JSON (malformed: 422), then the token (401), then validate (422).
+    # BodyLimits checked the token before the body and capped it (issue 21); then FastAPI's order:
+    # parse the JSON (malformed: 422), then the token (401), then validate (422).
     body = await request.body()
     if not body or not _is_json(request.headers.get("content-type", "")):
         raise _Decline
     try:
-        payload = json.loads(body)
-    except ValueError:
+        payload = json.loads(body)  # BodyLimits refused deep nesting and NaN already (issue 21)
+    except (ValueError, RecursionError):
         raise _Decline from None
     who = identify(context, _caller_token(request.scope))
     try:

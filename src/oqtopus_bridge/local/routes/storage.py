@@ -6,12 +6,13 @@ import json
 
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
 
 from ..context import ServerContext
-from ..errors import BadRequest, Forbidden, NotFound, TooLarge
+from ..errors import Forbidden, NotFound, TooLarge
 from ..storage import DOWNLOAD_PREFIX, UPLOAD_PATH, make_zip
 from .deps import Context
+from .limits import FORM_OVERHEAD
+from .upload import read_form
 
 router = APIRouter()
 
@@ -24,37 +25,31 @@ INLINE_BYTES = 256 * 1024
 async def accept_upload(request: Request, context: ServerContext) -> Response:
     """Store the ``file`` of an S3-style presigned POST form; answer 204 like S3.
 
+    The form's signature, expiry and job are checked when its file part begins, before the file
+    is read, and the file's size while it streams (`upload.read_form`, issue 21).
+
     Raises:
         ServerError: Missing or forged form fields, an upload over the limit, or a job that is
             gone or already submitted.
     """
     limit = context.settings.max_upload_bytes
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit + 64 * 1024:
+    if declared.isdigit() and int(declared) > limit + FORM_OVERHEAD:
         raise TooLarge(f"upload exceeds the {limit // (1024 * 1024)} MiB limit")
-    form = await request.form(max_files=1, max_fields=32)
-    try:
-        fields = {k: v for k, v in form.items() if isinstance(v, str)}
-        upload_file = form.get("file")
-        missing = [name for name in ("key", "policy", "signature") if name not in fields]
-        if missing:
-            raise BadRequest(f"missing form field(s) {missing}: forward every presigned field")
-        if not isinstance(upload_file, UploadFile):
-            raise BadRequest("missing form part 'file' (it must come last, as for S3)")
+
+    def authorize(fields: dict[str, str]) -> int:
         key = fields["key"]
         granted = context.store.verify_upload(key, fields["policy"], fields["signature"])
-        data = await upload_file.read(min(granted, limit) + 1)
-        if len(data) > min(granted, limit):
-            raise TooLarge(f"upload exceeds the {limit // (1024 * 1024)} MiB limit")
         job = context.repo.job_status(key.split("/", 1)[0])
         if job is None or job[1] != "registered":
             raise Forbidden("the job of this upload form is gone or already submitted")
-        if len(data) <= INLINE_BYTES:
-            context.store.put(key, data)
-        else:
-            await run_in_threadpool(context.store.put, key, data)
-    finally:
-        await form.close()
+        return min(granted, limit)
+
+    fields, data = await read_form(request, authorize)
+    if len(data) <= INLINE_BYTES:
+        context.store.put(fields["key"], data)
+    else:
+        await run_in_threadpool(context.store.put, fields["key"], data)
     return Response(status_code=204)
 
 

@@ -68,7 +68,7 @@ class UiAuth:
 
     def __init__(self, data_dir: Path, clock: Callable[[], float] = time.time) -> None:
         self._codes = data_dir / CODES_DIR
-        self._codes.mkdir(parents=True, exist_ok=True)
+        self._codes.mkdir(mode=0o700, parents=True, exist_ok=True)
         self._key = _load_key(data_dir / KEY_FILE)
         self._clock = clock
 

@@ -9,13 +9,19 @@ from typing import Any
 
 from oqtopus_bridge.svg import histogram_bars, histogram_svg, topology_svg
 
+from .. import safejson
+from ..archive import MIB, ArchiveError
 from ..context import ServerContext
-from ..devices import Device
+from ..devices import CATALOG_NAME, Device
 from ..repository import JobQuery, JobRecord
 from ..service import CANCELLABLE, TERMINAL
-from ..views import json_entry
 
 PAGE_SIZE = 50
+#: Highest page of the jobs list: beyond it the page's offset would not fit SQLite's integers.
+MAX_PAGE = 10**9
+#: Largest object content the job page inflates in the API process (issue 21); a bigger one is
+#: named in a notice instead (the API still serves it whole).
+SHOW_BYTES = 8 * MIB
 STATUSES = ("registered", "submitted", "ready", "running", "succeeded", "failed", "cancelled")
 WINDOWS = {"today": None, "7d": 7, "30d": 30}
 BIT_ORDER = "Keys are bitstrings over all classical bits, classical bit 0 rightmost."
@@ -53,7 +59,7 @@ def job_query(
         start_time=start,
         end_time=parse_local_time(until),
         q=q.strip() or None,
-        page=max(page, 1),
+        page=min(max(page, 1), MAX_PAGE),
         size=PAGE_SIZE,
         descending=True,
     )
@@ -64,9 +70,33 @@ def job_actions(record: JobRecord) -> dict[str, bool]:
     return {"cancel": record.status in CANCELLABLE, "delete": record.status in TERMINAL}
 
 
-def _text(context: ServerContext, job_id: str, item: str) -> str | None:
-    data = context.store.read_entry(job_id, item)
+def _entry(context: ServerContext, job_id: str, item: str, problems: list[str]) -> bytes | None:
+    """The content of ``{item}.zip``, or ``None`` (missing, or broken: ``problems`` says why)."""
+    cap = min(SHOW_BYTES, context.store.max_entry_bytes)
+    try:
+        return context.store.read_entry(job_id, item, cap)
+    except ArchiveError as exc:
+        problems.append(f"{item}.zip is not shown: {exc}.")
+        return None
+
+
+def _text(context: ServerContext, job_id: str, item: str, problems: list[str]) -> str | None:
+    data = _entry(context, job_id, item, problems)
     return None if data is None else data.decode("utf-8", errors="replace")
+
+
+def _json(context: ServerContext, job_id: str, item: str, problems: list[str]) -> Any:
+    """The JSON of ``{item}.zip``; its text when it is not JSON; ``None`` when unreadable."""
+    data = _entry(context, job_id, item, problems)
+    if data is None:
+        return None
+    try:
+        return safejson.loads(data, f"{item}.json")
+    except safejson.JsonRefused as exc:
+        if safejson.needs_check(data):  # too deep or NaN: its text would not help either
+            problems.append(f"{item}.zip is not shown: {exc}.")
+            return None
+        return data.decode("utf-8", errors="replace")
 
 
 def pretty(value: Any) -> str:
@@ -117,16 +147,23 @@ def _estimation(result: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 
 def job_detail(context: ServerContext, record: JobRecord) -> dict[str, Any]:
-    """Everything the job page shows for ``record``."""
+    """Everything the job page shows for ``record``.
+
+    An object that cannot be read (not a zip, a zip bomb, broken JSON) is left out and named in
+    ``problems``, so the page still shows the rest (issue 21).
+    """
     job_id = record.job_id
-    given = json_entry(context.store, job_id, "input")
+    problems: list[str] = []
+    given = _json(context, job_id, "input", problems)
     given = given if isinstance(given, Mapping) else {}
-    programs = [str(p) for p in given.get("program") or []]
-    result = json_entry(context.store, job_id, "result")
+    program_list = given.get("program")
+    programs = [str(p) for p in program_list] if isinstance(program_list, list) else []
+    result = _json(context, job_id, "result", problems)
     result = result if isinstance(result, Mapping) else {}
-    transpiled = json_entry(context.store, job_id, "transpile_result")
+    transpiled = _json(context, job_id, "transpile_result", problems)
     transpiled = transpiled if isinstance(transpiled, Mapping) else None
     return {
+        "problems": problems,
         "record": record,
         "actions": job_actions(record),
         "mitigated": bool(record.mitigation_info),
@@ -136,14 +173,14 @@ def job_detail(context: ServerContext, record: JobRecord) -> dict[str, Any]:
         "programs": programs,
         "operator": given.get("operator"),
         "sse_program": given.get("sse_program"),
-        "combined_program": _text(context, job_id, "combined_program"),
+        "combined_program": _text(context, job_id, "combined_program", problems),
         "transpiled_program": transpiled.get("transpiled_program") if transpiled else None,
         "transpile_stats": pretty(transpiled.get("stats")) if transpiled else None,
         "transpile_layout": pretty(transpiled.get("virtual_physical_mapping"))
         if transpiled
         else None,
         "result_json": pretty(result) if result else None,
-        "sse_log": _text(context, job_id, "sse_log"),
+        "sse_log": _text(context, job_id, "sse_log", problems),
         "info": {
             "transpiler_info": record.transpiler_info,
             "simulator_info": record.simulator_info,
@@ -161,12 +198,32 @@ def device_row(context: ServerContext, device: Device) -> dict[str, Any]:
 
 
 def device_detail(context: ServerContext, device: Device, metric: str) -> dict[str, Any]:
-    """Everything the device page shows; the topology is drawn for QPUs."""
+    """Everything the device page shows; the topology is drawn for QPUs.
+
+    A ``device_info`` the drawing cannot read (a qubit id that is not an integer, say: the catalog
+    is a file anyone may edit) leaves the topology out and says why in ``notice`` (issue 21).
+    """
     metric = metric if metric in ("readout", "1q") else "readout"
-    draw = device.device_type.upper() == "QPU"
+    topology, notice = None, ""
+    if device.device_type.upper() == "QPU":
+        try:
+            topology = topology_svg(device.device_info, metric)
+        except (
+            TypeError,
+            ValueError,
+            KeyError,
+            IndexError,
+            AttributeError,
+            ArithmeticError,
+        ) as exc:
+            notice = (
+                f"The topology of {device.device_id} cannot be drawn ({type(exc).__name__}: "
+                f"{exc}): fix its device_info in {CATALOG_NAME} (qubit ids are integers)."
+            )
     return {
         **device_row(context, device),
         "metric": metric,
-        "topology": topology_svg(device.device_info, metric) if draw else None,
+        "topology": topology,
+        "notice": notice,
         "device_info": pretty(device.device_info),
     }

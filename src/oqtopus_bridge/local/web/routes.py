@@ -217,13 +217,16 @@ def jobs_page(
     window: str = "",
     since: str = "",
     until: str = "",
-    page_number: int = 1,
+    page_number: str = "1",
     notice: str = "",
 ) -> Response:
     """The jobs list, newest first, with the text, status and time filters in the URL."""
     session = _session(request)
     now = dt.datetime.now(dt.timezone.utc)
-    query = content.job_query(q, status, window, since, until, page_number, now)
+    # Text, not int: a hand-edited URL (``page_number=abc``) shows page 1, not a JSON 422.
+    digits = page_number.strip()
+    number = int(digits[:12]) if digits.isascii() and digits.isdigit() else 1
+    query = content.job_query(q, status, window, since, until, number, now)
     records = _ctx(request).service.list_jobs(session.who, query)
     rows = [{"record": r, "actions": content.job_actions(r)} for r in records]
     filters = {"q": q, "status": status, "window": window, "since": since, "until": until}
@@ -250,6 +253,7 @@ def job_page(request: Request, job_id: str, notice: str = "") -> Response:
     except ServerError as exc:
         return _error(request, session, exc)
     detail = content.job_detail(_ctx(request), record)
+    notice = " ".join([notice, *detail.pop("problems")]).strip()
     return page(request, "job.html", session=session, notice=notice, **detail)
 
 
@@ -301,7 +305,12 @@ class Forbidden(Exception):
 
 async def forbidden(request: Request, exc: Exception) -> Response:
     """Exception handler of `Forbidden`."""
-    return page(request, "error.html", 403, session=None, status=403, message=str(exc))
+    return error_page(request, 403, str(exc))
+
+
+def error_page(request: Request, status: int, message: str) -> Response:
+    """An error page without a session (the app's last-resort handler uses it for 500s)."""
+    return page(request, "error.html", status, session=None, status=status, message=message)
 
 
 def _same_origin(request: Request) -> bool:

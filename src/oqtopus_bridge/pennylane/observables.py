@@ -1,0 +1,85 @@
+"""Rewrite nested Pauli observables as flat sums of Pauli words before they are split and rotated.
+
+``split_non_commuting`` splits a measured sum into its top-level terms only. A term that is itself
+a sum of non-commuting words (``qml.Hamiltonian([2, -0.5], [h1, h2])`` with ``h1 = Z(0) + X(0)``,
+or a scaled sum inside a ``LinearCombination``) stays one term, and PennyLane's diagonalization
+then fails with ``This function only supports pauli words.`` or ``The list of Pauli words are not
+qubit-wise commuting`` (PennyLane 0.45; issue 22, item 7). Every such observable has a Pauli
+representation (``obs.pauli_rep``), a flat linear combination of Pauli words, which both transforms
+handle: `flatten_pauli_sums` measures that instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pennylane as qml
+from pennylane.measurements import ExpectationMP, MeasurementProcess
+from pennylane.operation import Operator
+from pennylane.ops import LinearCombination, Prod, SProd, Sum
+from pennylane.tape import QuantumScript, QuantumScriptBatch
+from pennylane.transforms import transform
+from pennylane.typing import PostprocessingFn
+
+__all__ = ["flat_pauli_sum", "flatten_pauli_sums"]
+
+_COMPOSITE = (Sum, SProd, Prod, LinearCombination)
+
+
+def flat_pauli_sum(obs: Operator) -> Operator | None:
+    """Return ``obs`` as a ``LinearCombination`` of Pauli words, or None to keep it as it is.
+
+    Kept as they are: observables that are not composite (a single Pauli, ``qml.Hermitian``),
+    observables without a Pauli representation, and those with complex coefficients (a product
+    such as ``X(0) @ Y(0)``, whose expectation value is imaginary; PennyLane measures those
+    already).
+
+    Args:
+        obs: A measured observable.
+
+    Returns:
+        ``sum_k c_k P_k`` with real ``c_k`` and distinct Pauli words ``P_k`` (the identity included
+        as ``qml.Identity``), or None.
+    """
+    if not isinstance(obs, _COMPOSITE):
+        return None
+    sentence = obs.pauli_rep
+    if sentence is None:
+        return None
+    sentence = qml.pauli.PauliSentence(sentence)  # a copy: simplify() works in place
+    sentence.simplify()
+    coeffs = [complex(qml.math.unwrap(c)) for c in sentence.values()]
+    if any(abs(c.imag) > 1e-12 for c in coeffs):
+        return None
+    if not sentence:
+        return LinearCombination([0.0], [qml.Identity(obs.wires)])
+    words = [
+        word.operation(wire_order=obs.wires) if len(word) else qml.Identity(obs.wires)
+        for word in sentence
+    ]
+    return LinearCombination([c.real for c in coeffs], words)
+
+
+def _flattened(mp: MeasurementProcess) -> MeasurementProcess:
+    if not isinstance(mp, ExpectationMP) or mp.obs is None or mp.mv is not None:
+        return mp
+    flat = flat_pauli_sum(mp.obs)
+    return mp if flat is None else ExpectationMP(obs=flat)
+
+
+def _first(results: Sequence[object]) -> object:
+    return results[0]
+
+
+@transform
+def flatten_pauli_sums(tape: QuantumScript) -> tuple[QuantumScriptBatch, PostprocessingFn]:
+    """Measure the expectation value of every composite Pauli observable as a flat Pauli sum.
+
+    Only ``expval`` is rewritten: it is linear, so the flat sum has the same value, and the
+    ``var``/``sample``/``counts``/``probs`` of sums are rotated as whole observables by
+    `oqtopus_bridge.pennylane.diagonalize` instead.
+    """
+    measurements = [_flattened(mp) for mp in tape.measurements]
+    if all(new is old for new, old in zip(measurements, tape.measurements, strict=True)):
+        return (tape,), _first
+    return (tape.copy(measurements=measurements),), _first
