@@ -136,7 +136,9 @@ def test_debug_shows_the_traceback(run_cli):
 
 
 def test_config_check_counts_the_servers_devices(run_cli, local_server):
-    outcome = run_cli("config", "--check", "--url", local_server.url, "--token", local_server.token)
+    outcome = run_cli(
+        "config", "--check", "--url", local_server.url, f"--token={local_server.token}"
+    )
     assert outcome.code == 0, outcome.err
     assert "devices:" in outcome.out
 

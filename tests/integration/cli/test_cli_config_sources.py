@@ -62,7 +62,9 @@ def test_token_flag_alone_with_nothing_else_says_what_to_pass(run_cli):
 
 
 def test_save_from_flags_writes_mode_600_and_is_used_next(run_cli, local_server):
-    outcome = run_cli("config", "--save", "--url", local_server.url, "--token", local_server.token)
+    outcome = run_cli(
+        "config", "--save", "--url", local_server.url, f"--token={local_server.token}"
+    )
     assert outcome.code == 0, outcome.err
     home_file = _home() / ".oqtopus"
     assert stat.S_IMODE(home_file.stat().st_mode) == 0o600

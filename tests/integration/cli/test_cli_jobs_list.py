@@ -15,7 +15,11 @@ from oqtopus_bridge.cli.timespec import parse_time
 @pytest.fixture
 def lister(local_server, request):
     """Connection options of a user of its own, so that only the test's jobs are listed."""
-    return ["--url", local_server.url, "--token", local_server.add_user(f"cli-{request.node.name}")]
+    return [
+        "--url",
+        local_server.url,
+        "--token=" + local_server.add_user(f"cli-{request.node.name}"),
+    ]
 
 
 def _seed(run_cli, user, bell_file):

@@ -39,7 +39,7 @@ def test_a_missing_config_file_names_flags_not_a_python_object(
 def test_an_unknown_device_reads_without_doubled_punctuation(
     run_cli: Any, local_server: Any, bell_file: str
 ) -> None:
-    user = ["--url", local_server.url, "--token", local_server.token]
+    user = ["--url", local_server.url, f"--token={local_server.token}"]
     shown = run_cli("devices", "qulac", *user)  # the server says "device_id=qulac is not found."
     assert shown.code == ExitCode.API
     assert "is not found: no device 'qulac'" in shown.err, shown.err
@@ -55,7 +55,7 @@ def test_a_failed_job_reads_without_doubled_punctuation(
 ) -> None:
     program = tmp_path / "bad.qasm"
     program.write_text("OPENQASM 3; qubit[1] q; nonsense q[0];")
-    user = ["--url", local_server.url, "--token", local_server.token]
+    user = ["--url", local_server.url, f"--token={local_server.token}"]
     submit = ["submit", str(program), "--device", "qulacs", "--shots", "10", "--wait"]
     outcome = run_cli(*submit, *user)
     assert outcome.code == ExitCode.JOB_FAILED, outcome.err

@@ -55,13 +55,15 @@ def test_config_check_json_has_the_verdict(run_cli):
 
 
 def test_config_check_ok_says_so(run_cli, local_server):
-    outcome = run_cli("config", "--check", "--url", local_server.url, "--token", local_server.token)
+    outcome = run_cli(
+        "config", "--check", "--url", local_server.url, f"--token={local_server.token}"
+    )
     assert outcome.code == 0
     assert "check:     ok" in outcome.out and "devices:" in outcome.out
 
 
 def test_wrong_base_path_in_cli_points_at_the_url(run_cli, local_server):
-    outcome = run_cli("devices", "--url", local_server.url + "/v1", "--token", local_server.token)
+    outcome = run_cli("devices", "--url", local_server.url + "/v1", f"--token={local_server.token}")
     assert outcome.code == ExitCode.API
     assert "base URL is probably wrong" in outcome.err and "'/v1'" in outcome.err
     assert "from command line" in outcome.err
@@ -74,7 +76,7 @@ def test_url_without_scheme_in_cli_says_add_http(run_cli):
 
 
 def test_unknown_device_lists_the_valid_ids_and_leaves_no_job(run_cli, local_server, bell_file):
-    user = ["--url", local_server.url, "--token", local_server.add_user("cli-typo")]
+    user = ["--url", local_server.url, "--token=" + local_server.add_user("cli-typo")]
     outcome = run_cli("submit", bell_file, "--device", "nosuch", "--shots", "10", *user)
     assert outcome.code == ExitCode.API
     assert "'nosuch'" in outcome.err and "qulacs, anemone, kawasaki" in outcome.err
@@ -91,7 +93,7 @@ def test_ctrl_c_while_waiting_says_the_job_keeps_running_and_how_to_cancel(
         raise KeyboardInterrupt
 
     monkeypatch.setattr(OqtopusSamplingJob, "result", interrupted)
-    user = ["--url", local_server.url, "--token", local_server.token]
+    user = ["--url", local_server.url, f"--token={local_server.token}"]
     outcome = run_cli("submit", bell_file, "--device", "qulacs", "--shots", "10", "--wait", *user)
     assert outcome.code == ExitCode.INTERRUPTED
     job_id = re.search(r"submitted job (\S+)", outcome.err).group(1)

@@ -36,7 +36,7 @@ def _with_closed_stdout(*argv: str) -> subprocess.CompletedProcess[str]:
 @pytest.mark.parametrize("command", [["jobs", "list"], ["devices"], ["--help"]])
 def test_a_closed_stdout_ends_the_command_quietly(command: list[str], local_server: Any) -> None:
     token = local_server.add_user("pipe-user")
-    connection = ["--url", local_server.url, "--token", token]
+    connection = ["--url", local_server.url, f"--token={token}"]
     argv = command if command == ["--help"] else [*command, *connection]
     if command == ["jobs", "list"]:
         from oqtopus_bridge import OqtopusConfig, OqtopusSamplingBackend
