@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import requests
 from local_testkit import BELL, Api
 
@@ -131,3 +132,13 @@ def test_serve_log_level_is_checked(tmp_path: Path) -> None:
     from oqtopus_bridge.local.logs import LOG_LEVELS
 
     assert _LOG_LEVELS == LOG_LEVELS
+
+
+def test_generated_tokens_never_start_with_a_dash(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--token -abc`` is read as an option by argparse: one token_urlsafe token in 64 was."""
+    from oqtopus_bridge.local import server
+
+    monkeypatch.setattr(server.secrets, "token_urlsafe", lambda n: "-" + "a" * 31)
+    assert server.new_token() == "t" + "a" * 31
+    monkeypatch.undo()
+    assert not server.new_token().startswith("-")

@@ -51,6 +51,16 @@ class SimpleConfig:
     proxy: str | None = None
 
 
+def new_token() -> str:
+    """Return a new API token that never starts with ``-``.
+
+    One ``token_urlsafe`` token in 64 starts with ``-``, and ``oqtopus-bridge --token -x...`` then
+    reads it as an option ("argument --token: expected one argument").
+    """
+    token = secrets.token_urlsafe(24)
+    return token if not token.startswith("-") else "t" + token[1:]
+
+
 def _default_token(context: ServerContext, token: str | None) -> tuple[str, bool]:
     """Return the default user's token (kept in the data dir) and whether it is new."""
     user_id = context.repo.ensure_user(DEFAULT_USER)
@@ -60,7 +70,7 @@ def _default_token(context: ServerContext, token: str | None) -> tuple[str, bool
         if path.exists():
             token = path.read_text().strip()
         else:
-            token, created = secrets.token_urlsafe(24), True
+            token, created = new_token(), True
     write_private(path, (token + "\n").encode())
     private_file(path)  # an older data directory's 0644 token
     context.repo.add_token(user_id, token)
@@ -261,7 +271,7 @@ class LocalServer:
         """Create user ``name`` (or reuse it) and return a new API token of that user."""
         if self._context is None:
             raise RuntimeError("start the server before adding users")
-        token = secrets.token_urlsafe(24)
+        token = new_token()
         self._context.repo.add_token(self._context.repo.ensure_user(name), token)
         return token
 
