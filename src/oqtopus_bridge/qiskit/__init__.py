@@ -29,6 +29,11 @@ from oqtopus_bridge.qiskit.exceptions import (
     OqtopusJobTimeoutError,
 )
 from oqtopus_bridge.qiskit.job import OqtopusJob, OqtopusPrimitiveJob
+from oqtopus_bridge.qiskit.options import (
+    OqtopusEstimatorOptions,
+    OqtopusOptionError,
+    OqtopusSamplerOptions,
+)
 from oqtopus_bridge.qiskit.provider import OqtopusProvider
 from oqtopus_bridge.qiskit.sampler import OqtopusSamplerV2
 
@@ -36,13 +41,16 @@ __all__ = [
     "OqtopusBackend",
     "OqtopusBackendNotFoundError",
     "OqtopusCircuitError",
+    "OqtopusEstimatorOptions",
     "OqtopusEstimatorV2",
     "OqtopusInputError",
     "OqtopusJob",
     "OqtopusJobError",
     "OqtopusJobNotFoundError",
     "OqtopusJobTimeoutError",
+    "OqtopusOptionError",
     "OqtopusPrimitiveJob",
     "OqtopusProvider",
+    "OqtopusSamplerOptions",
     "OqtopusSamplerV2",
 ]

@@ -7,7 +7,6 @@ and returns a single `OqtopusJob` at once.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -30,13 +29,23 @@ from oqtopus_bridge.qiskit._options import (
     TOLERATED,
     check_foreign_options,
     is_shot_count,
+    job_seeds,
+    resolve_seed,
+    seeded_simulator_info,
     validate_options,
 )
 from oqtopus_bridge.qiskit.exceptions import OqtopusCircuitError, OqtopusInputError
 from oqtopus_bridge.qiskit.job import Experiment, OqtopusJob, warn_dropped_metadata
 from oqtopus_bridge.qiskit.target import build_target
 
-__all__ = ["MAX_SHOTS", "NO_TRANSPILER", "OqtopusBackend", "is_shot_count", "pack_by_qubits"]
+__all__ = [
+    "MAX_SHOTS",
+    "NO_TRANSPILER",
+    "OqtopusBackend",
+    "choose_backend",
+    "is_shot_count",
+    "pack_by_qubits",
+]
 
 NO_TRANSPILER: dict[str, Any] = {"transpiler_lib": None}
 """``transpiler_info`` that tells OQTOPUS to run a program as is (it is already native)."""
@@ -59,6 +68,9 @@ class OqtopusBackend(BackendV2):
       decide (``{"transpiler_lib": None}`` for native transpiled circuits).
     - ``mitigation_info`` (dict | None): e.g. ``{"ro_error_mitigation": "pseudo_inverse"}``.
     - ``simulator_info`` (dict | None): Passed through to simulator devices.
+    - ``seed_simulator`` (int | None): Seed of the device's simulator, sent as
+      ``simulator_info["seed_simulation"]``; a call that sends several jobs seeds each with its
+      own seed derived from this one (`job_seeds`). Simulators honour it; a real QPU ignores it.
     - ``job_name`` (str | None): Job name on the service (default: the circuit's name).
     - ``job_description`` (str | None): Job description on the service.
     - ``multiprogramming`` (bool): Pack a list of circuits into ``multi_manual`` jobs, side by
@@ -93,6 +105,7 @@ class OqtopusBackend(BackendV2):
             transpiler_info=None,
             mitigation_info=None,
             simulator_info=None,
+            seed_simulator=None,
             job_name=None,
             job_description=None,
             multiprogramming=False,
@@ -274,6 +287,9 @@ class OqtopusBackend(BackendV2):
             job_type: ``"multi_manual"`` to pack each entry's programs into one job.
         """
         sampler = self.provider.sampling_backend
+        seeds = job_seeds(
+            resolve_seed(opts.get("seed_simulator"), opts["simulator_info"]), len(programs)
+        )
 
         def submit(index: int) -> Any:
             name = opts["job_name"] or (names[index] if names is not None else None)
@@ -285,7 +301,7 @@ class OqtopusBackend(BackendV2):
                 name=name,
                 description=opts["job_description"],
                 transpiler_info=transpiler_infos[index],
-                simulator_info=opts["simulator_info"],
+                simulator_info=seeded_simulator_info(opts["simulator_info"], seeds[index]),
                 mitigation_info=opts["mitigation_info"],
                 job_type=job_type,
             )
@@ -296,8 +312,8 @@ class OqtopusBackend(BackendV2):
     def run_options(self, overrides: Mapping[str, Any]) -> dict[str, Any]:
         """Return `options` overridden by ``overrides``, validated.
 
-        ``seed_simulator=None`` and ``meas_level=2`` (what Qiskit's generic primitives and other
-        providers pass) are accepted; a seed is ignored with a warning.
+        ``meas_level=2`` (what Qiskit's generic primitives and other providers pass) is accepted;
+        ``seed_simulator`` is an option like the others.
 
         Raises:
             OqtopusInputError: For an unknown option or a bad value; for options OQTOPUS cannot
@@ -311,12 +327,6 @@ class OqtopusBackend(BackendV2):
             raise OqtopusInputError(
                 f"unknown run option(s) {unknown} for backend {self.name}; "
                 f"valid options are {sorted(known)}"
-            )
-        if overrides.get("seed_simulator") is not None:
-            warnings.warn(
-                "seed_simulator is ignored: OQTOPUS devices are not seeded",
-                UserWarning,
-                stacklevel=3,
             )
         chosen = {k: v for k, v in overrides.items() if k in known}
         validate_options(chosen)
@@ -339,6 +349,28 @@ class OqtopusBackend(BackendV2):
         native = set(self._device.basis_gates) | set(self._device.supported_instructions)
         native |= {"barrier", "measure"}
         return set(circuit.count_ops()) <= native
+
+
+def choose_backend(owner: str, mode: Any, backend: Any) -> OqtopusBackend:
+    """The backend a primitive runs on, given as ``mode`` (IBM's name) or ``backend``.
+
+    Raises:
+        OqtopusInputError: If neither or both are given, or it is not an `OqtopusBackend`.
+    """
+    if mode is not None and backend is not None and mode is not backend:
+        raise OqtopusInputError(f"{owner} got both mode= and backend=; pass one of them")
+    chosen = mode if mode is not None else backend
+    if chosen is None:
+        raise OqtopusInputError(
+            f"{owner} needs a backend: {owner}(mode=provider.get_backend('qulacs'))"
+        )
+    if not isinstance(chosen, OqtopusBackend):
+        raise OqtopusInputError(
+            f"{owner} runs on an OqtopusBackend, got {type(chosen).__name__}; sessions and "
+            "batches of other services do not apply (OQTOPUS has none): pass "
+            "OqtopusProvider().get_backend(name)"
+        )
+    return chosen
 
 
 def _circuit_list(run_input: Any) -> list[QuantumCircuit]:

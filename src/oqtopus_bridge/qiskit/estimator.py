@@ -19,13 +19,13 @@ from qiskit.primitives.containers.estimator_pub import EstimatorPub, EstimatorPu
 from oqtopus_bridge.concurrency import run_concurrently
 from oqtopus_bridge.qiskit._batch import JobBatch
 from oqtopus_bridge.qiskit._convert import circuit_to_program, observable_to_operator
-from oqtopus_bridge.qiskit.backend import MAX_SHOTS, OqtopusBackend
+from oqtopus_bridge.qiskit._options import job_seeds, resolve_seed, seeded_simulator_info
+from oqtopus_bridge.qiskit.backend import MAX_SHOTS, OqtopusBackend, choose_backend
 from oqtopus_bridge.qiskit.exceptions import OqtopusInputError
 from oqtopus_bridge.qiskit.job import OqtopusPrimitiveJob
+from oqtopus_bridge.qiskit.options import OqtopusEstimatorOptions, coerce_options
 
 __all__ = ["OqtopusEstimatorV2", "precision_to_shots"]
-
-_OPTIONS = frozenset({"default_precision", "run_options"})
 
 
 def precision_to_shots(precision: float) -> int:
@@ -54,27 +54,36 @@ class OqtopusEstimatorV2(BaseEstimatorV2):
     V2 estimator: ``observable.apply_layout(isa_circuit.layout)``. Projector terms of a
     ``SparseObservable`` (``0 1 + - r l``) are expanded into Pauli terms.
 
+    Examples:
+        ```python
+        estimator = OqtopusEstimatorV2(mode=provider.get_backend("qulacs"))
+        estimator.options.default_precision = 0.01
+        estimator.options.seed_simulator = 5
+        estimator.run([(circuit, observables, values)]).result()[0].data.evs
+        ```
+
     Args:
-        backend: The backend whose device runs the circuits.
-        options: ``default_precision`` (float, default 0.015625, i.e. 4096 shots) and
-            ``run_options`` (backend options for every job, e.g. ``{"mitigation_info": ...}``).
+        mode: The backend whose device runs the circuits (``backend`` is the same).
+        backend: The backend, as a keyword.
+        options: A dict or `OqtopusEstimatorOptions`: ``default_precision`` (default
+            0.015625, i.e. 4096 shots), ``default_shots``, ``seed_simulator``, ``job_type``,
+            ``abelian_grouping`` and ``run_options`` (backend options for every job, e.g.
+            ``{"mitigation_info": ...}``).
 
     Raises:
-        OqtopusInputError: For unknown options or bad values.
+        OqtopusInputError: For a missing backend, unknown options or bad values.
     """
 
-    def __init__(self, backend: OqtopusBackend, *, options: Mapping[str, Any] | None = None):
-        options = dict(options or {})
-        unknown = sorted(set(options) - _OPTIONS)
-        if unknown:
-            raise OqtopusInputError(
-                f"unknown OqtopusEstimatorV2 option(s) {unknown}; "
-                "use default_precision and run_options"
-            )
-        self._backend = backend
-        self._default_precision = float(options.get("default_precision", 0.015625))
-        precision_to_shots(self._default_precision)
-        self._run_options = backend.run_options(dict(options.get("run_options") or {}))
+    def __init__(
+        self,
+        mode: OqtopusBackend | None = None,
+        *,
+        backend: OqtopusBackend | None = None,
+        options: OqtopusEstimatorOptions | Mapping[str, Any] | None = None,
+    ):
+        self._backend = choose_backend("OqtopusEstimatorV2", mode, backend)
+        self._options = coerce_options(OqtopusEstimatorOptions, options)
+        self._backend.run_options(dict(self._options.run_options or {}))  # checks them now
 
     @property
     def backend(self) -> OqtopusBackend:
@@ -82,14 +91,23 @@ class OqtopusEstimatorV2(BaseEstimatorV2):
         return self._backend
 
     @property
+    def options(self) -> OqtopusEstimatorOptions:
+        """The options, changed by attribute (``estimator.options.default_precision = 0.01``)."""
+        return self._options  # type: ignore[no-any-return]
+
+    @property
     def default_precision(self) -> float:
         """Precision for PUBs that set none when ``run`` is called without ``precision``."""
-        return self._default_precision
+        return float(self._options.default_precision)
 
     def run(
         self, pubs: Iterable[EstimatorPubLike], *, precision: float | None = None
     ) -> OqtopusPrimitiveJob:
-        """Submit one estimation job per unique PUB element and return one job handle at once.
+        """Submit the PUBs' jobs and return one job handle at once.
+
+        With ``job_type="estimation"`` (the default) each unique (bound circuit, observable)
+        element is one OQTOPUS estimation job; with ``"sampling"`` each bound circuit is one
+        sampling job per measurement basis, shared by the PUB's observables.
 
         Args:
             pubs: ``(circuit, observables[, parameter_values[, precision]])`` tuples; observables
@@ -99,25 +117,40 @@ class OqtopusEstimatorV2(BaseEstimatorV2):
 
         Returns:
             A job whose ``result()`` is a ``PrimitiveResult`` of ``PubResult`` with ``evs`` and
-            ``stds`` (the service's values) of each PUB's broadcast shape.
+            ``stds`` of each PUB's broadcast shape.
 
         Raises:
             OqtopusCircuitError: A circuit has control flow, classical variables or is too wide.
             OqtopusInputError: Precision beyond the shot limit, or a complex observable.
         """
-        precision = self._default_precision if precision is None else precision
+        opts = self._options
+        if opts.job_type != "estimation":
+            raise OqtopusInputError("job_type='sampling' is not available yet")
+        if precision is None and opts.default_shots is None:
+            precision = opts.default_precision
         coerced = [EstimatorPub.coerce(pub, precision) for pub in pubs]
+        run_options = self._backend.run_options(dict(opts.run_options or {}))
+        if opts.seed_simulator is not None:
+            run_options["seed_simulator"] = opts.seed_simulator
         plan = _Plan()
         for pub in coerced:
             self._backend.check_operations(pub.circuit)
-            shots = precision_to_shots(pub.precision)
-            plan.add(pub, shots, list(self._elements(pub, shots)))
-        estimation = self._backend.provider.estimation_backend
-        opts = self._run_options
+            shots = (
+                int(opts.default_shots)
+                if pub.precision is None
+                else precision_to_shots(pub.precision)
+            )
+            plan.add(pub, shots, list(self._elements(pub, shots, run_options)))
+        children = self._submit(plan.unique, run_options)
+        return OqtopusPrimitiveJob(JobBatch(children), plan.translate, kind="estimator")
 
-        def submit(
-            program: str, terms: tuple[tuple[str, float], ...], shots: int, info: Any
-        ) -> Any:
+    def _submit(self, jobs: list[tuple[Any, ...]], opts: Mapping[str, Any]) -> list[Any]:
+        """Submit one estimation job per entry, concurrently, each with its own seed."""
+        estimation = self._backend.provider.estimation_backend
+        seeds = job_seeds(resolve_seed(opts["seed_simulator"], opts["simulator_info"]), len(jobs))
+
+        def submit(index: int) -> Any:
+            program, terms, shots, info = jobs[index]
             return estimation.estimate_qasm(
                 program,
                 list(terms),
@@ -126,15 +159,16 @@ class OqtopusEstimatorV2(BaseEstimatorV2):
                 name=opts["job_name"],
                 description=opts["job_description"],
                 transpiler_info=info,
-                simulator_info=opts["simulator_info"],
+                simulator_info=seeded_simulator_info(opts["simulator_info"], seeds[index]),
                 mitigation_info=opts["mitigation_info"],
             )
 
-        calls = [lambda job=job: submit(*job) for job in plan.unique]
-        children = run_concurrently(calls, max_workers=opts["max_concurrency"])
-        return OqtopusPrimitiveJob(JobBatch(children), plan.translate, kind="estimator")
+        calls = [lambda i=i: submit(i) for i in range(len(jobs))]
+        return run_concurrently(calls, max_workers=opts["max_concurrency"])
 
-    def _elements(self, pub: EstimatorPub, shots: int) -> Iterable[tuple[Any, ...]]:
+    def _elements(
+        self, pub: EstimatorPub, shots: int, run_options: Mapping[str, Any]
+    ) -> Iterable[tuple[Any, ...]]:
         """``(program, terms, shots, transpiler_info)`` per element of the PUB, in C order."""
         circuit = pub.circuit.remove_final_measurements(inplace=False)
         values = pub.parameter_values
@@ -151,7 +185,7 @@ class OqtopusEstimatorV2(BaseEstimatorV2):
             if loc not in programs:
                 bound = values.bind(circuit, loc)
                 bound.name = pub.circuit.name  # binding renames copies; keep equal programs equal
-                info = self._backend.transpiler_info_for(bound, self._run_options)
+                info = self._backend.transpiler_info_for(bound, run_options)
                 programs[loc] = (circuit_to_program(bound, self._backend.num_qubits), info)
             program, info = programs[loc]
             terms = tuple(observable_to_operator(obs[element]))
@@ -182,7 +216,9 @@ class _Plan:
             evs = np.array([_number(results[c].exp_value) for c in children]).reshape(pub.shape)
             stds = np.array([_number(results[c].stds) for c in children]).reshape(pub.shape)
             metadata = {
-                "target_precision": pub.precision,
+                "target_precision": pub.precision
+                if pub.precision is not None
+                else 1 / math.sqrt(shots),
                 "shots": shots,
                 "circuit_metadata": pub.circuit.metadata,
             }

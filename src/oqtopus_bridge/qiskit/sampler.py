@@ -18,9 +18,9 @@ from qiskit.primitives.containers.sampler_pub import SamplerPub, SamplerPubLike
 from oqtopus_bridge.qiskit._batch import JobBatch
 from oqtopus_bridge.qiskit._convert import CircuitLayout, circuit_to_program
 from oqtopus_bridge.qiskit._results import sampler_databin
-from oqtopus_bridge.qiskit.backend import MAX_SHOTS, OqtopusBackend, is_shot_count
-from oqtopus_bridge.qiskit.exceptions import OqtopusInputError
+from oqtopus_bridge.qiskit.backend import OqtopusBackend, choose_backend
 from oqtopus_bridge.qiskit.job import OqtopusPrimitiveJob
+from oqtopus_bridge.qiskit.options import OqtopusSamplerOptions, coerce_options
 
 __all__ = ["OqtopusSamplerV2"]
 
@@ -30,37 +30,37 @@ class OqtopusSamplerV2(BaseSamplerV2):
 
     Examples:
         ```python
-        sampler = OqtopusSamplerV2(provider.get_backend("qulacs"))
-        result = sampler.run([(circuit, values)], shots=1000).result()
+        sampler = OqtopusSamplerV2(mode=provider.get_backend("qulacs"))
+        sampler.options.default_shots = 1000
+        sampler.options.seed_simulator = 5      # reproducible on simulators
+        result = sampler.run([(circuit, values)]).result()
         result[0].data.meas.get_counts()
         ```
 
     Args:
-        backend: The backend whose device runs the circuits.
-        options: ``default_shots`` (int, default 1024) and ``run_options`` (a dict of backend
-            options for every job, e.g. ``{"transpiler_info": ..., "job_name": ...}``).
+        mode: The backend whose device runs the circuits (qiskit-ibm-runtime's name; ``backend``
+            is the same).
+        backend: The backend, as a keyword (the name of earlier versions and of Qiskit's
+            ``BackendSamplerV2``).
+        options: A dict or `OqtopusSamplerOptions`: ``default_shots`` (default 1024),
+            ``seed_simulator`` and ``run_options`` (backend options for every job, e.g.
+            ``{"transpiler_info": ..., "job_name": ...}``). Later changes go through
+            ``sampler.options``.
 
     Raises:
-        OqtopusInputError: For unknown options or bad values.
+        OqtopusInputError: For a missing backend, unknown options or bad values.
     """
 
-    def __init__(self, backend: OqtopusBackend, *, options: Mapping[str, Any] | None = None):
-        options = dict(options or {})
-        unknown = sorted(set(options) - {"default_shots", "run_options"})
-        if unknown:
-            raise OqtopusInputError(
-                f"unknown OqtopusSamplerV2 option(s) {unknown}; use default_shots and run_options"
-            )
-        self._backend = backend
-        default_shots = options.get("default_shots", 1024)
-        if not is_shot_count(default_shots):
-            raise OqtopusInputError(
-                f"default_shots must be an integer in 1..{MAX_SHOTS:,}, got {default_shots!r}"
-            )
-        self._default_shots = int(default_shots)
-        self._run_options = backend.run_options(
-            {**dict(options.get("run_options") or {}), "shots": self._default_shots}
-        )
+    def __init__(
+        self,
+        mode: OqtopusBackend | None = None,
+        *,
+        backend: OqtopusBackend | None = None,
+        options: OqtopusSamplerOptions | Mapping[str, Any] | None = None,
+    ):
+        self._backend = choose_backend("OqtopusSamplerV2", mode, backend)
+        self._options = coerce_options(OqtopusSamplerOptions, options)
+        self._backend.run_options(dict(self._options.run_options or {}))  # checks them now
 
     @property
     def backend(self) -> OqtopusBackend:
@@ -68,9 +68,14 @@ class OqtopusSamplerV2(BaseSamplerV2):
         return self._backend
 
     @property
+    def options(self) -> OqtopusSamplerOptions:
+        """The options, changed by attribute (``sampler.options.default_shots = 2000``)."""
+        return self._options  # type: ignore[no-any-return]
+
+    @property
     def default_shots(self) -> int:
         """Shots for PUBs that set none when ``run`` is called without ``shots``."""
-        return self._default_shots
+        return int(self._options.default_shots)
 
     def run(
         self, pubs: Iterable[SamplerPubLike], *, shots: int | None = None
@@ -93,7 +98,13 @@ class OqtopusSamplerV2(BaseSamplerV2):
         A PUB whose circuit has no classical bits is not submitted: its result holds the
         circuit's (empty) registers, as ``StatevectorSampler`` returns it (issue 14).
         """
-        shots = self._default_shots if shots is None else shots
+        opts = self._options
+        shots = opts.default_shots if shots is None else shots
+        run_options = self._backend.run_options(
+            {**dict(opts.run_options or {}), "shots": opts.default_shots}
+        )
+        if opts.seed_simulator is not None:
+            run_options["seed_simulator"] = opts.seed_simulator
         coerced = [SamplerPub.coerce(pub, shots) for pub in pubs]
         _warn_unmeasured(coerced)
         plan = _Plan()
@@ -104,20 +115,22 @@ class OqtopusSamplerV2(BaseSamplerV2):
                 plan.add(pub, [])
                 continue
             bound = np.asarray(pub.parameter_values.bind_all(pub.circuit), dtype=object)
-            plan.add(pub, [self._entry(c, pub) for c in bound.ravel()])
+            plan.add(pub, [self._entry(c, pub, run_options) for c in bound.ravel()])
         children = self._backend.submit_programs(
             [[program] for program, _, _ in plan.unique],
-            self._run_options,
+            run_options,
             [info for _, _, info in plan.unique],
             shots=[s for _, s, _ in plan.unique],
             names=[plan.names[i] for i in range(len(plan.unique))],
         )
         return OqtopusPrimitiveJob(JobBatch(children), plan.translate, kind="sampler")
 
-    def _entry(self, circuit: Any, pub: SamplerPub) -> tuple[str, int, Any]:
+    def _entry(
+        self, circuit: Any, pub: SamplerPub, run_options: Mapping[str, Any]
+    ) -> tuple[str, int, Any]:
         circuit.name = pub.circuit.name  # binding renames copies; equal programs must stay equal
         program = circuit_to_program(circuit, self._backend.num_qubits)
-        info = self._backend.transpiler_info_for(circuit, self._run_options)
+        info = self._backend.transpiler_info_for(circuit, run_options)
         return program, int(pub.shots), info
 
 

@@ -198,9 +198,3 @@ def test_bad_circuits_are_rejected_with_advice(qulacs: OqtopusBackend) -> None:
         qulacs.run(dynamic)
     with pytest.raises(OqtopusInputError, match="QuantumCircuit"):
         qulacs.run(["OPENQASM 3.0;"])
-
-
-def test_seed_simulator_none_is_tolerated_and_a_seed_warns(qulacs: OqtopusBackend) -> None:
-    assert qulacs.run(_classical(), shots=SHOTS, seed_simulator=None).result().success
-    with pytest.warns(UserWarning, match="seed_simulator is ignored"):
-        qulacs.run(_classical(), shots=SHOTS, seed_simulator=5).result()

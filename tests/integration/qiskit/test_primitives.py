@@ -86,7 +86,7 @@ def test_sampler_rejects_bad_shots_and_options(qulacs: OqtopusBackend) -> None:
         OqtopusSamplerV2(qulacs).run([(circuit, _angles((), 0), 0)])
     with pytest.raises(OqtopusInputError, match="shots must be"):
         OqtopusSamplerV2(qulacs).run([(circuit, _angles((), 0))], shots=10_000_001)
-    with pytest.raises(OqtopusInputError, match="unknown OqtopusSamplerV2 option"):
+    with pytest.raises(OqtopusInputError, match="OqtopusSamplerV2 has no option .shots."):
         OqtopusSamplerV2(qulacs, options={"shots": 5})
     with pytest.raises(ValueError, match="parameter"):
         OqtopusSamplerV2(qulacs).run([circuit])  # unbound parameters, Qiskit's coercion message
