@@ -11,13 +11,14 @@ Qiskit version (never copied into this repository)::
 
 This script downloads the sdist (``pip download --no-deps --no-binary :all:``), extracts its
 ``test/`` package helpers and the four files into a temporary directory, starts one
-:class:`~oqtopus_bridge.local.LocalServer`, and runs pytest on them once per device (``qulacs``,
+:class:`~oqtopus_bridge.local.LocalServer`, and runs pytest on them for each device (``qulacs``,
 ideal; ``anemone``, noisy), with the plugin `primitives_shim` swapping the primitive under test::
 
     python tests/conformance/qiskit/run_primitives_suite.py
     python tests/conformance/qiskit/run_primitives_suite.py --device qulacs -- -k seed -x
 
-A test is skipped only where it is about something OQTOPUS cannot have; every skip and its reason
+Both devices run at the same time (one pytest each, ``-n 2`` workers each by default). A test
+is skipped only where it is about something OQTOPUS cannot have; every skip and its reason
 is in `SKIPS` (and in ``docs/qiskit.md``). The exit status is 0 only if no test fails or errors.
 Needs ``ddt`` (the ``test`` extra) besides the ``qiskit`` and ``server`` extras.
 """
@@ -187,12 +188,14 @@ def file_counts(junit: Path) -> dict[str, Counter[str]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Fetch the tests, start a LocalServer, run them per device, return the worst exit status."""
+    """Fetch the tests, start a LocalServer, run the devices at once, return the worst status."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", choices=DEVICES, action="append", help="default: both")
     parser.add_argument("--file", choices=FILES, action="append", help="default: all four")
     parser.add_argument("--sdist", type=Path, help="a downloaded qiskit-X.tar.gz to use")
-    parser.add_argument("-n", "--workers", type=int, default=2, help="pytest-xdist workers [2]")
+    parser.add_argument(
+        "-n", "--workers", type=int, default=2, help="pytest-xdist workers per device [2]"
+    )
     parser.add_argument("--log-dir", type=Path, help="keep each device's output [a temp dir]")
     parser.add_argument("pytest_args", nargs="*", help="further pytest arguments (after --)")
     args = parser.parse_args(argv)
@@ -204,27 +207,37 @@ def main(argv: list[str] | None = None) -> int:
     root = sdist_tests(work, qiskit.__version__, args.sdist)
     log_dir = args.log_dir or work / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
-    status, started = 0, time.monotonic()
+    started = time.monotonic()
     with LocalServer(data_dir=work / "server") as server:
-        for device in args.device or DEVICES:
+        runs = {}
+        for device in args.device or DEVICES:  # one pytest per device, all at the same time
             env = _environment(server.url, server.token, device)
-            junit = log_dir / f"{device}.xml"
-            files = args.file or list(FILES)
-            cmd = suite_command(root, files, args.workers, junit, args.pytest_args)
+            junit, log = log_dir / f"{device}.xml", log_dir / f"{device}.log"
+            cmd = suite_command(
+                root, args.file or list(FILES), args.workers, junit, args.pytest_args
+            )
             print("+", " ".join(cmd), flush=True)
-            log = log_dir / f"{device}.log"
             with log.open("wb") as out:
-                code = subprocess.run(cmd, env=env, cwd=root, stdout=out, stderr=subprocess.STDOUT)
-            lines = log.read_text(errors="replace").splitlines()
-            shown = lines if code.returncode else [line for line in lines if "SKIP" in line]
-            print(f"--- {device}: exit {code.returncode}, output in {log}", *shown, sep="\n")
-            for name, counts in sorted(file_counts(junit).items()):
-                summary = ", ".join(f"{counts[k]} {k}" for k in ("passed", "failed", "skipped"))
-                print(f"{device:8} {name:32} {summary}")
-            print(lines[-1] if lines else "(no output)", flush=True)
-            status = max(status, code.returncode)
+                proc = subprocess.Popen(
+                    cmd, env=env, cwd=root, stdout=out, stderr=subprocess.STDOUT
+                )
+            runs[device] = (proc, log, junit)
+        status = max(_report(device, *run) for device, run in runs.items())
     print(f"Qiskit {qiskit.__version__} primitives suite: {time.monotonic() - started:.0f} s")
     return status
+
+
+def _report(device: str, proc: subprocess.Popen[bytes], log: Path, junit: Path) -> int:
+    """Wait for one device's run; print its failures (or skips) and its counts per file."""
+    code = proc.wait()
+    lines = log.read_text(errors="replace").splitlines()
+    shown = lines if code else [line for line in lines if line.startswith("SKIPPED")]
+    print(f"--- {device}: exit {code}, output in {log}", *shown, sep="\n")
+    for name, counts in sorted(file_counts(junit).items()):
+        summary = ", ".join(f"{counts[k]} {k}" for k in ("passed", "failed", "skipped"))
+        print(f"{device:8} {name:32} {summary}")
+    print(lines[-1] if lines else "(no output)", flush=True)
+    return code
 
 
 def _environment(url: str, token: str, device: str) -> dict[str, str]:
