@@ -131,6 +131,11 @@ class OqtopusApi:
         self._protocol: str | None = None if config.protocol == "auto" else config.protocol
         self._lock = threading.Lock()
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Sessions and locks do not pickle: a copy (copy.deepcopy, pickle) opens its own from the
+        # configuration, token included, as qiskit-ibm-runtime's service does (issue 24).
+        return (type(self), (self.config,))
+
     @property
     def protocol(self) -> str | None:
         """``"storage"`` or ``"legacy"`` once known; None before auto-detection has run."""

@@ -52,6 +52,16 @@ class OqtopusDevice:
         self._device_info: dict[str, Any] | None = None
         self._lock = threading.Lock()
 
+    def __getstate__(self) -> dict[str, Any]:
+        # A lock does not pickle; a copy gets its own (its API reconnects; issue 24).
+        state = self.__dict__.copy()
+        del state["_lock"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
     @property
     def device_id(self) -> str:
         """The device id of the device."""

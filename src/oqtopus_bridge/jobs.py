@@ -61,6 +61,16 @@ class OqtopusJobBase:
         self._complete = "job_info" in self._job.to_dict()  # record came from a full GET
         self._lock = threading.RLock()
 
+    def __getstate__(self) -> dict[str, Any]:
+        # A lock does not pickle; a copy of the job gets its own (its API reconnects; issue 24).
+        state = self.__dict__.copy()
+        del state["_lock"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.RLock()
+
     # ----------------------------------------------------------------- properties
     @property
     def job_id(self) -> str:

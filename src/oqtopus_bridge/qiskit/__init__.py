@@ -27,13 +27,10 @@ from oqtopus_bridge.qiskit.exceptions import (
     OqtopusJobError,
     OqtopusJobNotFoundError,
     OqtopusJobTimeoutError,
+    OqtopusOptionError,
 )
 from oqtopus_bridge.qiskit.job import OqtopusJob, OqtopusPrimitiveJob
-from oqtopus_bridge.qiskit.options import (
-    OqtopusEstimatorOptions,
-    OqtopusOptionError,
-    OqtopusSamplerOptions,
-)
+from oqtopus_bridge.qiskit.options import OqtopusEstimatorOptions, OqtopusSamplerOptions
 from oqtopus_bridge.qiskit.provider import OqtopusProvider
 from oqtopus_bridge.qiskit.sampler import OqtopusSamplerV2
 

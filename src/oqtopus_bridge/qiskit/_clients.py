@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Protocol
 from oqtopus_bridge import OqtopusEstimationBackend, OqtopusSamplingBackend
 
 if TYPE_CHECKING:
-    from oqtopus_bridge.qiskit.job import OqtopusJob
+    from oqtopus_bridge.qiskit.job import OqtopusJob, OqtopusPrimitiveJob
 
 __all__ = ["ServiceClients"]
 
@@ -29,6 +29,6 @@ class ServiceClients(Protocol):
         """The core estimation client."""
         ...
 
-    def retrieve_job(self, job_id: str) -> OqtopusJob:
-        """Rebuild a ``backend.run`` job from its id."""
+    def retrieve_job(self, job_id: str) -> OqtopusJob | OqtopusPrimitiveJob:
+        """Rebuild a ``backend.run`` job, or a primitive's run, from its id."""
         ...

@@ -85,6 +85,10 @@ class CircuitLayout:
 
     def to_comment(self) -> str:
         """Return the one-line comment that records this layout in a program."""
+        return LAYOUT_TAG + json.dumps(self.to_payload(), separators=(",", ":"), ensure_ascii=True)
+
+    def to_payload(self) -> dict[str, Any]:
+        """The layout as JSON data (the inverse of `from_comment`)."""
         payload = {
             "v": 1,
             "name": self.name,
@@ -95,7 +99,7 @@ class CircuitLayout:
         }
         if self.dropped:
             payload["dropped"] = list(self.dropped)
-        return LAYOUT_TAG + json.dumps(payload, separators=(",", ":"), ensure_ascii=True)
+        return payload
 
     @classmethod
     def from_comment(cls, payload: Mapping[str, Any]) -> CircuitLayout:

@@ -42,7 +42,6 @@ __all__ = [
     "MAX_SHOTS",
     "NO_TRANSPILER",
     "OqtopusBackend",
-    "choose_backend",
     "is_shot_count",
     "pack_by_qubits",
 ]
@@ -161,7 +160,7 @@ class OqtopusBackend(BackendV2):
         self._device.refresh()
         return str(self._device.status)
 
-    def retrieve_job(self, job_id: str) -> OqtopusJob:
+    def retrieve_job(self, job_id: str) -> Any:
         """Retrieve a job of this backend by its (composite) id; see ``OqtopusProvider``."""
         return self.provider.retrieve_job(job_id)
 
@@ -349,28 +348,6 @@ class OqtopusBackend(BackendV2):
         native = set(self._device.basis_gates) | set(self._device.supported_instructions)
         native |= {"barrier", "measure"}
         return set(circuit.count_ops()) <= native
-
-
-def choose_backend(owner: str, mode: Any, backend: Any) -> OqtopusBackend:
-    """The backend a primitive runs on, given as ``mode`` (IBM's name) or ``backend``.
-
-    Raises:
-        OqtopusInputError: If neither or both are given, or it is not an `OqtopusBackend`.
-    """
-    if mode is not None and backend is not None and mode is not backend:
-        raise OqtopusInputError(f"{owner} got both mode= and backend=; pass one of them")
-    chosen = mode if mode is not None else backend
-    if chosen is None:
-        raise OqtopusInputError(
-            f"{owner} needs a backend: {owner}(mode=provider.get_backend('qulacs'))"
-        )
-    if not isinstance(chosen, OqtopusBackend):
-        raise OqtopusInputError(
-            f"{owner} runs on an OqtopusBackend, got {type(chosen).__name__}; sessions and "
-            "batches of other services do not apply (OQTOPUS has none): pass "
-            "OqtopusProvider().get_backend(name)"
-        )
-    return chosen
 
 
 def _circuit_list(run_input: Any) -> list[QuantumCircuit]:

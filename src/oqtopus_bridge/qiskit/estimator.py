@@ -20,10 +20,12 @@ from oqtopus_bridge.concurrency import run_concurrently
 from oqtopus_bridge.qiskit._batch import JobBatch
 from oqtopus_bridge.qiskit._convert import circuit_to_program, observable_to_operator
 from oqtopus_bridge.qiskit._options import job_seeds, resolve_seed, seeded_simulator_info
-from oqtopus_bridge.qiskit.backend import MAX_SHOTS, OqtopusBackend, choose_backend
+from oqtopus_bridge.qiskit._record import pub_records, pubs_from_record, tag_program
+from oqtopus_bridge.qiskit._sampled import SampledPlan
+from oqtopus_bridge.qiskit.backend import MAX_SHOTS, OqtopusBackend
 from oqtopus_bridge.qiskit.exceptions import OqtopusInputError
 from oqtopus_bridge.qiskit.job import OqtopusPrimitiveJob
-from oqtopus_bridge.qiskit.options import OqtopusEstimatorOptions, coerce_options
+from oqtopus_bridge.qiskit.options import OqtopusEstimatorOptions, choose_backend, coerce_options
 
 __all__ = ["OqtopusEstimatorV2", "precision_to_shots"]
 
@@ -124,24 +126,46 @@ class OqtopusEstimatorV2(BaseEstimatorV2):
             OqtopusInputError: Precision beyond the shot limit, or a complex observable.
         """
         opts = self._options
-        if opts.job_type != "estimation":
-            raise OqtopusInputError("job_type='sampling' is not available yet")
         if precision is None and opts.default_shots is None:
             precision = opts.default_precision
         coerced = [EstimatorPub.coerce(pub, precision) for pub in pubs]
         run_options = self._backend.run_options(dict(opts.run_options or {}))
         if opts.seed_simulator is not None:
             run_options["seed_simulator"] = opts.seed_simulator
-        plan = _Plan()
+        shots = [
+            int(opts.default_shots) if pub.precision is None else precision_to_shots(pub.precision)
+            for pub in coerced
+        ]
         for pub in coerced:
             self._backend.check_operations(pub.circuit)
-            shots = (
-                int(opts.default_shots)
-                if pub.precision is None
-                else precision_to_shots(pub.precision)
-            )
-            plan.add(pub, shots, list(self._elements(pub, shots, run_options)))
-        children = self._submit(plan.unique, run_options)
+        if opts.job_type == "sampling":
+            return self._run_sampled(coerced, shots, run_options)
+        plan = _Plan()
+        for pub, pub_shots in zip(coerced, shots, strict=True):
+            plan.add(pub, pub_shots, list(self._elements(pub, pub_shots, run_options)))
+        jobs = list(plan.unique)
+        if jobs:
+            jobs[0] = (tag_program(jobs[0][0], plan.record()), *jobs[0][1:])
+        children = self._submit(jobs, run_options)
+        return OqtopusPrimitiveJob(JobBatch(children), plan.translate, kind="estimator")
+
+    def _run_sampled(
+        self, pubs: list[EstimatorPub], shots: list[int], run_options: dict[str, Any]
+    ) -> OqtopusPrimitiveJob:
+        """``job_type="sampling"``: sampling jobs per measurement basis, values computed here."""
+        plan = SampledPlan(self._backend, run_options, bool(self._options.abelian_grouping))
+        for pub, pub_shots in zip(pubs, shots, strict=True):
+            plan.add(pub, pub_shots)
+        programs = [program for program, _, _ in plan.unique]
+        if programs:
+            programs[0] = tag_program(programs[0], plan.record())
+        children = self._backend.submit_programs(
+            [[program] for program in programs],
+            run_options,
+            [info for _, _, info in plan.unique],
+            shots=[s for _, s, _ in plan.unique],
+            names=plan.names,
+        )
         return OqtopusPrimitiveJob(JobBatch(children), plan.translate, kind="estimator")
 
     def _submit(self, jobs: list[tuple[Any, ...]], opts: Mapping[str, Any]) -> list[Any]:
@@ -193,12 +217,18 @@ class OqtopusEstimatorV2(BaseEstimatorV2):
 
 
 class _Plan:
-    """Unique estimation jobs, and which of them each PUB element reads."""
+    """Unique estimation jobs, and which of them each PUB element reads.
+
+    Each PUB is kept as plain data (shape, target precision, shots, metadata, jobs read), which
+    is also what `record` stores with the first job, so a retrieved job translates the same way.
+    """
+
+    KIND = "estimator"
 
     def __init__(self) -> None:
         self.unique: list[tuple[Any, ...]] = []
         self._index: dict[tuple[Any, ...], int] = {}
-        self._pubs: list[tuple[EstimatorPub, int, list[int]]] = []
+        self._pubs: list[tuple[tuple[int, ...], float, int, Any, list[int]]] = []
 
     def add(self, pub: EstimatorPub, shots: int, elements: list[tuple[Any, ...]]) -> None:
         children = []
@@ -208,21 +238,31 @@ class _Plan:
                 self._index[key] = len(self.unique)
                 self.unique.append((program, terms, job_shots, info))
             children.append(self._index[key])
-        self._pubs.append((pub, shots, children))
+        precision = pub.precision if pub.precision is not None else 1 / math.sqrt(shots)
+        self._pubs.append((pub.shape, precision, shots, pub.circuit.metadata, children))
+
+    def record(self) -> dict[str, Any]:
+        """The plan as JSON data, for ``retrieve_job`` (see ``_record``)."""
+        return {"kind": self.KIND, "jobs": len(self.unique), "pubs": pub_records(self._pubs)}
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> _Plan:
+        """Rebuild a plan from `record`."""
+        plan = cls()
+        plan._pubs = [(*head, [int(j) for j in jobs]) for *head, jobs in pubs_from_record(record)]
+        return plan
 
     def translate(self, results: list[Any]) -> PrimitiveResult[PubResult]:
         pub_results = []
-        for pub, shots, children in self._pubs:
-            evs = np.array([_number(results[c].exp_value) for c in children]).reshape(pub.shape)
-            stds = np.array([_number(results[c].stds) for c in children]).reshape(pub.shape)
+        for shape, precision, shots, circuit_metadata, children in self._pubs:
+            evs = np.array([_number(results[c].exp_value) for c in children]).reshape(shape)
+            stds = np.array([_number(results[c].stds) for c in children]).reshape(shape)
             metadata = {
-                "target_precision": pub.precision
-                if pub.precision is not None
-                else 1 / math.sqrt(shots),
+                "target_precision": precision,
                 "shots": shots,
-                "circuit_metadata": pub.circuit.metadata,
+                "circuit_metadata": circuit_metadata,
             }
-            pub_results.append(PubResult(DataBin(evs=evs, stds=stds, shape=pub.shape), metadata))
+            pub_results.append(PubResult(DataBin(evs=evs, stds=stds, shape=shape), metadata))
         return PrimitiveResult(pub_results, metadata={"version": 2})
 
 

@@ -10,7 +10,9 @@ Qiskit code catches Qiskit's types (``JobError``, ``JobTimeoutError``, ``Circuit
     OqtopusBackendNotFoundError errors.BackendError   + qiskit.providers.QiskitBackendNotFoundError
     OqtopusCircuitError        errors.ConversionError + qiskit.circuit.CircuitError (a ValueError)
     OqtopusInputError          errors.BackendError    + qiskit.exceptions.QiskitError + ValueError
-                               (bad options, shots, precision or observables)
+    │                          (bad options, shots, precision or observables)
+    └── OqtopusOptionError                              + AttributeError
+                               (a primitive option that does not exist)
 
 All of them pickle, and their ``str()`` is the plain message (Qiskit's base class would quote it).
 """
@@ -34,6 +36,7 @@ __all__ = [
     "OqtopusJobError",
     "OqtopusJobNotFoundError",
     "OqtopusJobTimeoutError",
+    "OqtopusOptionError",
 ]
 
 
@@ -89,3 +92,10 @@ class OqtopusInputError(_PlainMessage, errors.BackendError, QiskitError, ValueEr
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+class OqtopusOptionError(OqtopusInputError, AttributeError):
+    """A primitive option that does not exist (``sampler.options.shots = ...``).
+
+    An ``AttributeError`` as for any missing attribute, and a ``ValueError`` as every bad option.
+    """

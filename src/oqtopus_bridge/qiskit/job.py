@@ -30,6 +30,7 @@ __all__ = [
     "OqtopusJob",
     "OqtopusPrimitiveJob",
     "experiments_from_programs",
+    "ran_program",
     "warn_dropped_metadata",
 ]
 
@@ -116,6 +117,17 @@ class OqtopusJob(JobV1):
         self._result: Result | None = None
         self._lock = threading.Lock()
 
+    def __getstate__(self) -> dict[str, Any]:
+        # Locks do not pickle. The OQTOPUS jobs keep their ids and last-seen records; they
+        # reconnect to the service through their configuration when next asked (issue 24).
+        state = self.__dict__.copy()
+        del state["_lock"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
     def submit(self) -> None:
         """Not needed: ``backend.run`` has already submitted the job.
 
@@ -155,12 +167,14 @@ class OqtopusJob(JobV1):
         )
 
     def transpiled_programs(self) -> list[str | None]:
-        """Return the program the service ran for each OQTOPUS job (``None`` if not transpiled)."""
-        programs = []
-        for child in self._batch.children:
-            transpiled = child.job_info.get("transpile_result") or {}
-            programs.append(transpiled.get("transpiled_program"))
-        return programs
+        """Return the program each OQTOPUS job ran, in submission order.
+
+        That is the service's transpiled program when the service transpiled it, and the program
+        sent when it ran as is (``transpiler_info={"transpiler_lib": None}``, e.g. a circuit
+        transpiled for the backend). ``None`` while the service has not said yet (a job that
+        has not been transpiled), or when it reports no transpiled program.
+        """
+        return [ran_program(child) for child in self._batch.children]
 
     def result(self, timeout: float | None = None) -> Result:
         """Wait for the OQTOPUS jobs and return their counts as a Qiskit ``Result``.
@@ -208,6 +222,18 @@ class OqtopusJob(JobV1):
             success=True,
             results=experiments,
         )
+
+
+def ran_program(child: Any) -> str | None:
+    """The program an OQTOPUS job ran: the service's transpiled one, or the one sent as is."""
+    transpiled = (child.job_info.get("transpile_result") or {}).get("transpiled_program")
+    if transpiled:
+        return str(transpiled)
+    info = child.transpiler_info or {}
+    if "transpiler_lib" in info and info["transpiler_lib"] is None:
+        programs = child.job_info.get("program") or []
+        return "\n\n".join(programs) if programs else None
+    return None
 
 
 def _divided_counts(experiments: Sequence[Experiment], results: Sequence[Any]) -> list[Any]:
@@ -265,6 +291,15 @@ class OqtopusPrimitiveJob(BasePrimitiveJob[PrimitiveResult, JobStatus]):
         self._batch = batch
         self._translate = translate
         self._result: PrimitiveResult | None = None
+        self._lock = threading.Lock()
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        del state["_lock"]  # see OqtopusJob.__getstate__
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
         self._lock = threading.Lock()
 
     def result(self, timeout: float | None = None) -> PrimitiveResult:

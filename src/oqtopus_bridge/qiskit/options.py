@@ -15,15 +15,17 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any, ClassVar
 
 from oqtopus_bridge.qiskit._options import MAX_SHOTS, is_shot_count, validate_seed
-from oqtopus_bridge.qiskit.exceptions import OqtopusInputError
+from oqtopus_bridge.qiskit.backend import OqtopusBackend
+from oqtopus_bridge.qiskit.exceptions import OqtopusInputError, OqtopusOptionError
 
-__all__ = ["OqtopusEstimatorOptions", "OqtopusOptionError", "OqtopusSamplerOptions"]
+__all__ = [
+    "OqtopusEstimatorOptions",
+    "OqtopusSamplerOptions",
+    "choose_backend",
+    "coerce_options",
+]
 
 ESTIMATOR_JOB_TYPES = ("estimation", "sampling")
-
-
-class OqtopusOptionError(OqtopusInputError, AttributeError):
-    """A primitive option that does not exist (an ``AttributeError`` and a ``ValueError``)."""
 
 
 def _shots(value: Any) -> int:
@@ -77,6 +79,15 @@ def _flag(name: str) -> Callable[[Any], bool]:
     return check
 
 
+# qiskit-ibm-runtime's nested option groups, and what to use here instead.
+_HINTS = {
+    "simulator": " (qiskit-ibm-runtime's options.simulator.seed_simulator is seed_simulator here)",
+    "execution": " (pass backend options such as mitigation_info in run_options)",
+    "resilience": " (readout mitigation: run_options={'mitigation_info': {...}})",
+    "shots": " (shots per run: default_shots, or run(..., shots=N))",
+}
+
+
 class _PrimitiveOptions:
     """Named fields with defaults and a checker each; unknown names raise `OqtopusOptionError`."""
 
@@ -90,10 +101,20 @@ class _PrimitiveOptions:
 
     def __setattr__(self, name: str, value: Any) -> None:
         if name not in self._FIELDS:
-            raise OqtopusOptionError(
-                f"{self._OWNER} has no option {name!r}; its options are {', '.join(self._FIELDS)}"
-            )
+            raise self._unknown(name)
         object.__setattr__(self, name, self._FIELDS[name][1](value))
+
+    def __getattr__(self, name: str) -> Any:
+        # Called only for names that are not options; copy/pickle probe dunder names.
+        if name.startswith("__"):
+            raise AttributeError(name)
+        raise self._unknown(name)
+
+    def _unknown(self, name: str) -> OqtopusOptionError:
+        hint = _HINTS.get(name, "")
+        return OqtopusOptionError(
+            f"{self._OWNER} has no option {name!r}; its options are {', '.join(self._FIELDS)}{hint}"
+        )
 
     def __delattr__(self, name: str) -> None:
         raise OqtopusOptionError(f"options cannot be deleted; set {name} to its default instead")
@@ -208,3 +229,25 @@ def coerce_options(
     raise OqtopusInputError(
         f"options must be a dict or {cls.__name__}, got {type(options).__name__}"
     )
+
+
+def choose_backend(owner: str, mode: Any, backend: Any) -> OqtopusBackend:
+    """The backend a primitive runs on, given as ``mode`` (IBM's name) or ``backend``.
+
+    Raises:
+        OqtopusInputError: If neither or both are given, or it is not an `OqtopusBackend`.
+    """
+    if mode is not None and backend is not None and mode is not backend:
+        raise OqtopusInputError(f"{owner} got both mode= and backend=; pass one of them")
+    chosen = mode if mode is not None else backend
+    if chosen is None:
+        raise OqtopusInputError(
+            f"{owner} needs a backend: {owner}(mode=provider.get_backend('qulacs'))"
+        )
+    if not isinstance(chosen, OqtopusBackend):
+        raise OqtopusInputError(
+            f"{owner} runs on an OqtopusBackend, got {type(chosen).__name__}; sessions and "
+            "batches of other services do not apply (OQTOPUS has none): pass "
+            "OqtopusProvider().get_backend(name)"
+        )
+    return chosen

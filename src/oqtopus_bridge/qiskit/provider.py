@@ -24,6 +24,8 @@ from oqtopus_bridge import (
 from oqtopus_bridge.concurrency import run_concurrently
 from oqtopus_bridge.errors import NotFoundError
 from oqtopus_bridge.qiskit._batch import ID_SEPARATOR, LOCAL_PREFIX, JobBatch
+from oqtopus_bridge.qiskit._record import read_record
+from oqtopus_bridge.qiskit._retrieval import PRIMITIVE_KINDS, primitive_job
 from oqtopus_bridge.qiskit.backend import OqtopusBackend
 from oqtopus_bridge.qiskit.exceptions import (
     OqtopusBackendNotFoundError,
@@ -31,11 +33,20 @@ from oqtopus_bridge.qiskit.exceptions import (
     OqtopusJobError,
     OqtopusJobNotFoundError,
 )
-from oqtopus_bridge.qiskit.job import OqtopusJob, experiments_from_programs, warn_dropped_metadata
+from oqtopus_bridge.qiskit.job import (
+    OqtopusJob,
+    OqtopusPrimitiveJob,
+    experiments_from_programs,
+    warn_dropped_metadata,
+)
 
 __all__ = ["OqtopusProvider"]
 
 _SAMPLING_TYPES = ("sampling", "multi_manual")
+
+
+def _is_simulator(device: Any) -> bool:
+    return str(getattr(device, "device_type", "") or "").lower() == "simulator"
 
 
 class OqtopusProvider:
@@ -77,6 +88,21 @@ class OqtopusProvider:
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()
 
+    def __getstate__(self) -> dict[str, Any]:
+        # Clients hold sessions and locks: a copy keeps the configuration (token included, as
+        # qiskit-ibm-runtime pickles its service) and opens its own clients on first use.
+        # A provider that has resolved its configuration from the environment or ~/.oqtopus keeps
+        # what it resolved, so a copy talks to the same service (issue 24).
+        config = self._config
+        if config is None and self._clients:
+            config = next(iter(self._clients.values())).config
+        return {"config": config}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self._config = state["config"]
+        self._clients = {}
+        self._lock = threading.Lock()
+
     def _client(self, kind: str, factory: Callable[[Any], Any]) -> Any:
         with self._lock:
             if kind not in self._clients:
@@ -109,6 +135,8 @@ class OqtopusProvider:
         device_type: str | None = None,
         status: str | None = None,
         min_num_qubits: int | None = None,
+        simulator: bool | None = None,
+        operational: bool | None = None,
     ) -> list[OqtopusBackend]:
         """Return the service's devices as backends, optionally filtered.
 
@@ -118,6 +146,9 @@ class OqtopusProvider:
             device_type: ``"QPU"`` or ``"simulator"`` (case-insensitive).
             status: ``"available"`` or ``"unavailable"``.
             min_num_qubits: Only devices with at least this many qubits.
+            simulator: ``True``: only simulators; ``False``: only real devices (QPUs), as
+                qiskit-ibm-runtime's ``backends(simulator=...)``.
+            operational: ``True``: only available devices; ``False``: only unavailable ones.
 
         Returns:
             Matching backends, in the service's order.
@@ -129,6 +160,8 @@ class OqtopusProvider:
             if (name is None or d.device_id == name)
             and (device_type is None or str(d.device_type).lower() == device_type.lower())
             and (status is None or d.status == status)
+            and (simulator is None or _is_simulator(d) == simulator)
+            and (operational is None or (d.status == "available") == operational)
         ]
         if min_num_qubits is not None:
             found = [b for b in found if b.num_qubits >= min_num_qubits]
@@ -156,33 +189,79 @@ class OqtopusProvider:
             f"{problem} OQTOPUS backend {what}; available devices: {', '.join(available)}.{hint}"
         )
 
-    def least_busy(self, **kwargs: Any) -> OqtopusBackend:
-        """Return the available backend with the fewest pending jobs (filters as `backends`).
+    def least_busy(
+        self,
+        min_num_qubits: int | None = None,
+        filters: Callable[[OqtopusBackend], bool] | None = None,
+        *,
+        simulator: bool | None = None,
+        operational: bool = True,
+        **kwargs: Any,
+    ) -> OqtopusBackend:
+        """Return the real device with the fewest pending jobs (qiskit-ibm-runtime's shape).
 
-        Raises:
-            OqtopusBackendNotFoundError: If no available device matches.
-        """
-        kwargs.setdefault("status", "available")
-        found = self.backends(**kwargs)
-        if not found:
-            raise OqtopusBackendNotFoundError("No available OQTOPUS backend matches the filters.")
-        return min(found, key=lambda b: int(getattr(b.device, "n_pending_jobs", 0) or 0))
-
-    def retrieve_job(self, job_id: str) -> OqtopusJob:
-        """Rebuild a ``backend.run`` job from its id, in this or any later session.
+        Real devices (QPUs) come first: a simulator is chosen only when no QPU matches, unless
+        ``simulator`` says otherwise. Among the candidates the one with the fewest pending jobs
+        (``n_pending_jobs``) wins; ties go to the service's order.
 
         Args:
-            job_id: An OQTOPUS sampling job id, or a composite id (``"id1;id2;..."``) as returned
-                by ``OqtopusJob.job_id()``.
+            min_num_qubits: Only devices with at least this many qubits.
+            filters: A callable that keeps a backend when it returns True.
+            simulator: ``None`` (default): prefer QPUs, else simulators; ``False``: QPUs only;
+                ``True``: simulators only.
+            operational: Only available devices (default ``True``).
+            **kwargs: Further filters as in `backends` (``device_type``, ``name``...).
+
+        Raises:
+            OqtopusBackendNotFoundError: If no device matches; the message lists the devices.
+        """
+        found = self.backends(
+            filters=filters,
+            min_num_qubits=min_num_qubits,
+            simulator=simulator,
+            operational=operational or None,
+            **kwargs,
+        )
+        if simulator is None and any(not _is_simulator(b.device) for b in found):
+            found = [b for b in found if not _is_simulator(b.device)]
+        if not found:
+            devices = [
+                f"{d.device_id} ({d.device_type}, {d.status})" for d in self._devices.get_devices()
+            ]
+            raise OqtopusBackendNotFoundError(
+                "No OQTOPUS backend matches the filters"
+                + (" among available devices" if operational else "")
+                + f"; devices: {', '.join(devices)}. Relax the filters (e.g. simulator=None)."
+            )
+        return min(found, key=lambda b: int(getattr(b.device, "n_pending_jobs", 0) or 0))
+
+    def retrieve_job(self, job_id: str) -> OqtopusJob | OqtopusPrimitiveJob:
+        """Rebuild a job from its id, in this or any later session.
+
+        Args:
+            job_id: An OQTOPUS job id, or a composite id (``"id1;id2;..."``) as returned by
+                ``job.job_id()`` of a ``backend.run`` job or of a primitive's job.
 
         Returns:
-            The job; its ``result()`` equals the original's (register layouts are read from the
-            programs stored on the service). Memory is not restored: it is off for retrieved jobs.
+            For the whole id of an ``OqtopusSamplerV2``/``OqtopusEstimatorV2`` run, an
+            ``OqtopusPrimitiveJob`` whose ``result()`` is the same ``PrimitiveResult`` (its first
+            job's program records the run; circuit metadata is what JSON could hold). Otherwise
+            an ``OqtopusJob`` whose ``result()`` equals the original's (register layouts are read
+            from the programs stored on the service); memory is off for retrieved jobs.
 
         Raises:
             OqtopusJobNotFoundError: If the service has no such job (or it is not yours).
-            OqtopusJobError: If a job is not a sampling job.
+            OqtopusJobError: If a job is neither a sampling job nor part of a primitive's run.
         """
+        children = self._retrieve_all(job_id)
+        record = read_record(children[0].job_info.get("program") or [])
+        # Only the whole run has a PrimitiveResult; a part of it reads as sampling jobs.
+        whole = record is not None and record.get("jobs") == len(children)
+        if whole and record is not None and record.get("kind") in PRIMITIVE_KINDS:
+            return primitive_job(children, record)
+        return self._sampling_job(children)
+
+    def _retrieve_all(self, job_id: str) -> list[Any]:
         ids = [part.strip() for part in job_id.split(ID_SEPARATOR) if part.strip()]
         if not ids:
             raise OqtopusInputError(f"{job_id!r} is not a job id")
@@ -192,9 +271,18 @@ class OqtopusProvider:
                 "bits), so there is nothing to retrieve; keep its result() instead",
                 job_id,
             )
-        children = run_concurrently([lambda i=i: self._retrieve_one(i) for i in ids])
+        return run_concurrently([lambda i=i: self._retrieve_one(i) for i in ids])
+
+    def _sampling_job(self, children: list[Any]) -> OqtopusJob:
         experiments = []
         for index, child in enumerate(children):
+            if child.job_type not in _SAMPLING_TYPES:
+                raise OqtopusJobError(
+                    f"job {child.job_id} is a {child.job_type} job; retrieve_job rebuilds "
+                    "backend.run (sampling) jobs and whole primitive runs (the full id of "
+                    "job.job_id()): use OqtopusEstimationBackend().retrieve_job for others",
+                    child.job_id,
+                )
             programs = child.job_info.get("program") or []
             multi = child.job_type == "multi_manual"
             experiments += experiments_from_programs(index, programs or [""], multi)
@@ -204,20 +292,13 @@ class OqtopusProvider:
 
     def _retrieve_one(self, job_id: str) -> Any:
         try:
-            job = self._jobs.retrieve_job(job_id)
+            return self._jobs.retrieve_job(job_id)
         except NotFoundError as exc:
             raise OqtopusJobNotFoundError(
                 f"no OQTOPUS job {job_id!r} for this token; check the id (composite ids join "
                 "job ids with ';') and the account you are connected with",
                 job_id,
             ) from exc
-        if job.job_type not in _SAMPLING_TYPES:
-            raise OqtopusJobError(
-                f"job {job_id} is a {job.job_type} job; retrieve_job rebuilds backend.run "
-                "(sampling) jobs only: use OqtopusEstimationBackend().retrieve_job for others",
-                job_id,
-            )
-        return job
 
     def jobs(
         self,
@@ -271,7 +352,8 @@ class OqtopusProvider:
         )
         sampling = (str(r["job_id"]) for r in records if r.get("job_type") in _SAMPLING_TYPES)
         stop = None if limit is None else skip + limit
-        return [self.retrieve_job(job_id) for job_id in itertools.islice(sampling, skip, stop)]
+        ids = itertools.islice(sampling, skip, stop)
+        return [self._sampling_job(self._retrieve_all(job_id)) for job_id in ids]
 
     def __repr__(self) -> str:
         url = getattr(self._config, "url", None)

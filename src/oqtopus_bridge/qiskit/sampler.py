@@ -17,10 +17,11 @@ from qiskit.primitives.containers.sampler_pub import SamplerPub, SamplerPubLike
 
 from oqtopus_bridge.qiskit._batch import JobBatch
 from oqtopus_bridge.qiskit._convert import CircuitLayout, circuit_to_program
+from oqtopus_bridge.qiskit._record import tag_program
 from oqtopus_bridge.qiskit._results import sampler_databin
-from oqtopus_bridge.qiskit.backend import OqtopusBackend, choose_backend
+from oqtopus_bridge.qiskit.backend import OqtopusBackend
 from oqtopus_bridge.qiskit.job import OqtopusPrimitiveJob
-from oqtopus_bridge.qiskit.options import OqtopusSamplerOptions, coerce_options
+from oqtopus_bridge.qiskit.options import OqtopusSamplerOptions, choose_backend, coerce_options
 
 __all__ = ["OqtopusSamplerV2"]
 
@@ -116,8 +117,11 @@ class OqtopusSamplerV2(BaseSamplerV2):
                 continue
             bound = np.asarray(pub.parameter_values.bind_all(pub.circuit), dtype=object)
             plan.add(pub, [self._entry(c, pub, run_options) for c in bound.ravel()])
+        programs = [program for program, _, _ in plan.unique]
+        if programs:
+            programs[0] = tag_program(programs[0], plan.record())
         children = self._backend.submit_programs(
-            [[program] for program, _, _ in plan.unique],
+            [[program] for program in programs],
             run_options,
             [info for _, _, info in plan.unique],
             shots=[s for _, s, _ in plan.unique],
@@ -135,13 +139,19 @@ class OqtopusSamplerV2(BaseSamplerV2):
 
 
 class _Plan:
-    """Unique jobs to submit, and which of them each PUB element reads."""
+    """Unique jobs to submit, and which of them each PUB element reads.
+
+    Each PUB is kept as plain data (layout, shape, shots, metadata, jobs read), which is also
+    what `record` stores with the first job, so a retrieved job translates the same way.
+    """
+
+    KIND = "sampler"
 
     def __init__(self) -> None:
         self.unique: list[tuple[str, int, Any]] = []
         self.names: dict[int, str] = {}
         self._index: dict[tuple[str, int, str], int] = {}
-        self._pubs: list[tuple[SamplerPub, list[int]]] = []
+        self._pubs: list[tuple[CircuitLayout, tuple[int, ...], int, Any, list[int]]] = []
 
     def add(self, pub: SamplerPub, entries: list[tuple[str, int, Any]]) -> None:
         children = []
@@ -152,18 +162,37 @@ class _Plan:
                 self.names[len(self.unique)] = pub.circuit.name
                 self.unique.append((program, shots, info))
             children.append(self._index[key])
-        self._pubs.append((pub, children))
+        layout = CircuitLayout.from_circuit(pub.circuit)
+        self._pubs.append((layout, pub.shape, int(pub.shots), pub.circuit.metadata, children))
+
+    def record(self) -> dict[str, Any]:
+        """The plan as JSON data, for ``retrieve_job`` (see ``_record``)."""
+        pubs = [
+            {"layout": layout.to_payload(), "shape": list(shape), "shots": shots, "jobs": jobs}
+            for layout, shape, shots, _, jobs in self._pubs
+        ]
+        return {"kind": self.KIND, "jobs": len(self.unique), "pubs": pubs}
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> _Plan:
+        """Rebuild a plan from `record`; circuit metadata is what the layout stored."""
+        plan = cls()
+        for pub in record["pubs"]:
+            layout = CircuitLayout.from_comment(pub["layout"])
+            shape = tuple(int(n) for n in pub["shape"])
+            jobs = [int(j) for j in pub["jobs"]]
+            plan._pubs.append((layout, shape, int(pub["shots"]), layout.metadata, jobs))
+        return plan
 
     def translate(self, results: list[Any]) -> PrimitiveResult[SamplerPubResult]:
         pub_results = []
-        for pub, children in self._pubs:
-            layout = CircuitLayout.from_circuit(pub.circuit)
+        for layout, shape, shots, circuit_metadata, children in self._pubs:
             if children:
                 counts = [results[child].raw_counts for child in children]
-                data = sampler_databin(counts, layout, pub.shape)
+                data = sampler_databin(counts, layout, shape)
             else:
-                data = _unmeasured_databin(layout, pub.shape, int(pub.shots))
-            metadata = {"shots": pub.shots, "circuit_metadata": pub.circuit.metadata}
+                data = _unmeasured_databin(layout, shape, shots)
+            metadata = {"shots": shots, "circuit_metadata": circuit_metadata}
             pub_results.append(SamplerPubResult(data, metadata=metadata))
         return PrimitiveResult(pub_results, metadata={"version": 2})
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from qiskit import QuantumCircuit, transpile
+from qiskit import QuantumCircuit, qasm3, transpile
 from qiskit.circuit import Parameter
 from qiskit.providers import JobError, JobStatus, QiskitBackendNotFoundError
+from qiskit.quantum_info import Statevector
 from qiskit_aer import AerSimulator
 from qiskit_layouts import REGISTER_LAYOUTS
 
@@ -82,7 +83,11 @@ def test_native_isa_circuit_runs_as_is_and_others_are_transpiled(anemone: Oqtopu
     for outcome in counts:
         assert max(outcome, key=outcome.get) == "11"  # noisy device, but mostly right
     native, transpiled = job.transpiled_programs()
-    assert native is None and transpiled is not None
+    assert transpiled is not None
+    # The ISA circuit ran as sent (issue 24: this was None): the program is the circuit itself.
+    assert native == job._batch.children[0].job_info["program"][0]
+    ran = qasm3.loads(native).remove_final_measurements(inplace=False)
+    assert Statevector(ran).equiv(Statevector(isa.remove_final_measurements(inplace=False)))
 
 
 def test_simulator_isa_circuit_on_physical_qubits_is_exact(qulacs: OqtopusBackend) -> None:

@@ -175,7 +175,7 @@ def test_native_primitives_with_a_seed_repeat(qulacs: OqtopusBackend) -> None:
     assert sampled(5) != sampled(6)
     circuit, observables = _rotated()
     pub = (circuit, [[o] for o in observables], [[0.3], [1.1]])
-    for job_type in ("estimation",):
+    for job_type in ("estimation", "sampling"):
         estimator = OqtopusEstimatorV2(mode=qulacs, options={"default_precision": 0.05})
         estimator.options.update(seed_simulator=5, job_type=job_type)
         first = estimator.run([pub]).result()[0].data

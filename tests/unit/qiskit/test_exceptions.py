@@ -18,6 +18,7 @@ from oqtopus_bridge.qiskit import (
     OqtopusJobError,
     OqtopusJobNotFoundError,
     OqtopusJobTimeoutError,
+    OqtopusOptionError,
 )
 
 CASES = [
@@ -27,6 +28,7 @@ CASES = [
     (OqtopusBackendNotFoundError("none"), (QiskitBackendNotFoundError,)),
     (OqtopusCircuitError("bad circuit"), (CircuitError, ConversionError, ValueError)),
     (OqtopusInputError("bad input"), (QiskitError, ValueError)),
+    (OqtopusOptionError("no option"), (OqtopusInputError, AttributeError, ValueError)),
 ]
 
 
