@@ -82,6 +82,15 @@ def test_estimator(qulacs: OqtopusBackend, kind: str) -> None:
     assert np.all(np.abs(result.data.evs - exact) <= K * result.data.stds + 1e-6)
 
 
+@pytest.mark.parametrize("kind", ["appended_subcircuit", "library_block", "unitary_gate"])
+def test_estimator_on_sampling_jobs(qulacs: OqtopusBackend, kind: str) -> None:
+    circuit = COMPOSITES[kind]()
+    options = {"default_precision": 0.02, "job_type": "sampling"}
+    result = OqtopusEstimatorV2(qulacs, options=options).run([(circuit, OBSERVABLES)]).result()[0]
+    exact = StatevectorEstimator().run([(circuit, OBSERVABLES)]).result()[0].data.evs
+    assert np.all(np.abs(result.data.evs - exact) <= K * result.data.stds + 1e-6)
+
+
 def test_estimator_binds_a_parametric_library_block(qulacs: OqtopusBackend) -> None:
     circuit = parametric_real_amplitudes()
     observable = SparsePauliOp(["XX", "ZY", "IZ"], coeffs=[1.0, 0.5, -0.8])
