@@ -64,8 +64,13 @@ class TrafficCounter:
                 "bytes_out": self.bytes_out,
                 "routes": dict(self.routes),
                 "sequence": list(self.sequence),
-                "ready_workers": None if self.engine is None else self.engine.ready_workers(),
+                "ready_workers": self._ready_workers(),
             }
+
+    def _ready_workers(self) -> int | None:
+        # None before the server runs, or on a server older than the count (A/B runs).
+        count = getattr(self.engine, "ready_workers", None)
+        return None if count is None else int(count())
 
     def _add(self, *, requests: int = 0, bytes_in: int = 0, bytes_out: int = 0) -> None:
         with self._lock:

@@ -434,6 +434,35 @@ def deadline_errors(context: str, deadline: Deadline | None) -> Iterator[None]:
         raise deadline_error(context, deadline)
 
 
+class _NoAuth(requests.auth.AuthBase):
+    """Leaves a request as it is: what a host without a ``~/.netrc`` entry gets."""
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        return request
+
+
+_NO_AUTH = _NoAuth()
+
+
+def _merge(request: Any, session: Any) -> Any:
+    """``requests.sessions.merge_setting`` for the plain values the transport passes.
+
+    The same result; requests' own checks each value against runtime protocols, which cost more
+    than the merge. Anything but plain dicts and scalars goes to requests' function.
+    """
+    if session is None:
+        return request
+    if request is None:
+        return session
+    if type(request) is dict and type(session) is dict:
+        merged = {**session, **request}
+        return {key: value for key, value in merged.items() if value is not None}
+    if isinstance(request, (bool, str)) and isinstance(session, (bool, str)):
+        return request
+    merge: Callable[[Any, Any], Any] = requests.sessions.merge_setting  # untyped in requests
+    return merge(request, session)
+
+
 class _TokenSession(requests.Session):
     """A session that drops the API token on cross-host redirects and reads the environment once.
 
@@ -448,6 +477,22 @@ class _TokenSession(requests.Session):
     def __init__(self) -> None:
         super().__init__()
         self._environment: dict[tuple[str, str, str | None], tuple[dict[str, str], Any]] = {}
+        self._netrc: dict[tuple[str, str], Any] = {}
+
+    def prepare_request(self, request: requests.Request) -> requests.PreparedRequest:
+        """``requests.Session.prepare_request`` with ``~/.netrc`` read once per host, not per call.
+
+        ``requests`` stats ``~/.netrc`` and ``~/_netrc`` on every request; the answer for a host
+        is kept here, and a host without an entry gets a do-nothing auth so requests skips its
+        own look-up (the prepared request is the same).
+        """
+        if self.trust_env and not request.auth and not self.auth and request.url:
+            parts = urlsplit(str(request.url))
+            key = (parts.scheme, parts.netloc)
+            if key not in self._netrc:
+                self._netrc[key] = requests.utils.get_netrc_auth(str(request.url)) or _NO_AUTH
+            request.auth = self._netrc[key]
+        return super().prepare_request(request)
 
     def environment_for(self, url: str, no_proxy: str | None = None) -> tuple[dict[str, str], Any]:
         """The environment's proxies for ``url`` and its CA bundle, read once per host."""
@@ -473,12 +518,11 @@ class _TokenSession(requests.Session):
                 proxies.setdefault(scheme, proxy)
         if (verify is True or verify is None) and bundle:
             verify = bundle
-        merge: Callable[[Any, Any], Any] = requests.sessions.merge_setting  # untyped in requests
         return {
-            "proxies": merge(proxies, self.proxies),
-            "stream": merge(stream, self.stream),
-            "verify": merge(verify, self.verify),
-            "cert": merge(cert, self.cert),
+            "proxies": _merge(proxies, self.proxies),
+            "stream": _merge(stream, self.stream),
+            "verify": _merge(verify, self.verify),
+            "cert": _merge(cert, self.cert),
         }
 
     def rebuild_auth(self, prepared_request: requests.PreparedRequest, response: Any) -> None:

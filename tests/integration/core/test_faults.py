@@ -273,6 +273,23 @@ def test_environment_proxy_is_read_once_when_the_client_is_created(
     assert seen == ["http://oqtopus.invalid/jobs/j1"] * 2
 
 
+def test_a_netrc_entry_is_honoured_as_requests_honours_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    """~/.netrc is read once per host (not per request) but still applied to every request."""
+    netrc = tmp_path / ".netrc"
+    netrc.write_text("machine 127.0.0.1 login user password secret\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    stub, _ = _run({})
+    with stub:
+        backend = OqtopusSamplingBackend(_config(stub.url))
+        backend.retrieve_job("j1")
+        backend.retrieve_job("j1")
+    sent = [r.headers.get("Authorization", "") for r in stub.requests]
+    assert len(sent) == 2 and all(value.startswith("Basic ") for value in sent)
+
+
 def test_token_is_not_forwarded_across_hosts_on_redirect() -> None:
     with StubServer(lambda r: Reply(body={**JOB, "job_info": {}})) as other:
         target = other.url.replace("127.0.0.1", "localhost") + "/jobs/j1"
