@@ -72,4 +72,4 @@ def test_smoke_run_produces_every_row_and_the_json(tmp_path: Path) -> None:
             assert 4 <= row["requests_per_job"] < 50, row  # the traffic counter saw the jobs
             if row["seconds"] is not None:
                 client, api, workers = row["cpu_ms"]  # the CPU split per process (issue 23)
-                assert api is not None and workers is not None and api > 0, row
+                assert client is not None and api is not None and workers is not None, row
