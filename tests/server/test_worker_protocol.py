@@ -117,7 +117,8 @@ def test_a_program_sent_again_reuses_its_preparation() -> None:
 
     first = prepared_module.prepared("sampling", [BELL], device, info, prepare)
     again = prepared_module.prepared("sampling", [BELL], device, info, prepare)
-    assert again is first and len(calls) == 1
+    assert len(calls) == 1 and again.circuit is first.circuit
+    assert again.transpiled == first.transpiled and again.transpiled is not first.transpiled
     edited = dataclasses.replace(device, description="edited")  # a new object: prepared anew
     prepared_module.prepared("sampling", [BELL], edited, info, prepare)
     other = {"transpiler_lib": "qiskit", "transpiler_options": {"optimization_level": 0}}

@@ -5,7 +5,9 @@ parsing and transpiling it was 40% of a worker's CPU for a small job. The cache 
 job type, the program texts, the device and the transpiler settings, and holds what
 `~oqtopus_bridge.local.engine.pipeline.run_circuit_job` computes from them before simulating. A
 device matches by identity: a worker keeps each device object it was sent (see `.worker`), and an
-edited device arrives as a new object. Aer and the exporters only read the cached circuits.
+edited device arrives as a new object. Each job gets its own copy of the transpiled circuit (14 us
+against 2.4 ms to prepare a Bell pair), so a simulation step that changed it cannot reach the next
+job.
 """
 
 from __future__ import annotations
@@ -66,10 +68,10 @@ def prepared(
         hit = _cache.get(key)
         if hit is not None and hit[0] is device:
             _cache.move_to_end(key)
-            return hit[1]
+            return hit[1]._replace(transpiled=hit[1].transpiled.copy())
     result = prepare()
     with _lock:
         _cache[key] = (device, result)
         while len(_cache) > MAX_PREPARED:
             _cache.popitem(last=False)
-    return result
+    return result._replace(transpiled=result.transpiled.copy())
