@@ -124,3 +124,26 @@ def test_a_program_sent_again_reuses_its_preparation() -> None:
     other = {"transpiler_lib": "qiskit", "transpiler_options": {"optimization_level": 0}}
     prepared_module.prepared("sampling", [BELL], device, other, prepare)
     assert len(calls) == 3
+
+
+def test_a_job_sent_while_the_worker_warms_up_runs_and_its_device_is_not_sent(
+    store: ObjectStore,
+) -> None:
+    devices = _devices()
+    config = WorkerConfig(
+        store=store, threads=1, memory_bytes=512 * MIB, devices=tuple(devices.values())
+    )
+    process = WorkerProcess(config)
+    sent: list[Any] = []
+    send = process._outbox.send
+    process._outbox.send = lambda message: (sent.append(message), send(message))[1]  # type: ignore[method-assign]
+    try:
+        process.wait_ready()  # it now warms every device, one at a time, between jobs
+        kawasaki = devices["kawasaki"]
+        outcome = process.run(_job(store, "job-w", kawasaki), kawasaki, lambda: None)
+    finally:
+        process.close()
+    assert outcome.written[-1] == "result"
+    assert sum(_result(store, "job-w")["sampling"]["counts"].values()) == 100
+    jobs = [message for message in sent if isinstance(message, tuple)]
+    assert jobs[0][2] is None  # the worker got the catalog's devices at start
