@@ -6,7 +6,17 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from benchmarks.harness import Row, Run, Target, failed_note, per_job, run_reference, set_ratios
+from benchmarks.harness import (
+    Row,
+    Run,
+    Target,
+    cpu_split,
+    failed_note,
+    per_job,
+    run_reference,
+    set_ratios,
+    timed,
+)
 from benchmarks.workloads import random_circuit, to_pennylane_tape, to_qasm, to_qiskit, to_quri
 
 BENCH = "2 batch"
@@ -37,6 +47,7 @@ def _measure(run: Run, client: str, call: Callable[[], Sequence[int]], jobs: int
             f"{1000 * api_cpu / jobs:.1f} ms/circuit (API) + {1000 * worker_cpu / jobs:.1f} "
             "ms/circuit (engine workers)"
         ),
+        cpu_ms=cpu_split(traffic, jobs),
         extra={
             "routes": traffic["routes"],
             "server_cpu_s_per_circuit": api_cpu / jobs,
@@ -138,6 +149,7 @@ def _reference_row(run: Run, programs: list[str]) -> Row:
         requests_per_job=requests,
         bytes_per_job=size,
         note=f"{len(programs)} circuits one after another, wait={poll_floor()} s",
+        cpu_ms=cpu_split(traffic, len(programs), out.get("cpu")),
         extra={"routes": traffic["routes"]},
     )
 
@@ -152,12 +164,15 @@ def _aer_row(run: Run, circuits: list[Any]) -> Row:
         result = simulator.run(batch, shots=shots).result()
         return [sum(result.get_counts(i).values()) for i in range(len(batch))]
 
+    def whole() -> None:
+        assert sample(circuits) == [shots] * len(circuits)
+
     sample(circuits[:1])
-    start = time.perf_counter()
-    assert sample(circuits) == [shots] * len(circuits)
-    seconds = time.perf_counter() - start
+    cpu: list[float] = []
+    (seconds,) = timed(whole, 1, cpu)
     note = f"{len(circuits)} circuits in one AerSimulator.run call"
-    return Row(BENCH, "Aer in-process", seconds, note=note)
+    cpu_ms = (1000 * cpu[0] / len(circuits), None, None)
+    return Row(BENCH, "Aer in-process", seconds, note=note, cpu_ms=cpu_ms)
 
 
 def run(run: Run) -> tuple[list[Row], list[Target]]:

@@ -8,6 +8,8 @@ from benchmarks.harness import (
     Row,
     Run,
     Target,
+    client_split,
+    cpu_split,
     interleaved,
     median,
     paired_ratio,
@@ -69,6 +71,7 @@ def _packed_row(run: Run, theta: Any, shape: tuple[int, int, int], what: str) ->
         median(times),
         requests_per_job=traffic["requests"] / max(1, traffic["routes"].get(SUBMIT, 1)),
         note=f"{what}; {jobs:.0f} multi_manual jobs per gradient (option, not the default)",
+        cpu_ms=cpu_split(traffic, jobs * run.sizes.gradient_reps),
         extra={"times": times, "submissions": jobs},
     )
 
@@ -90,8 +93,9 @@ def run(run: Run) -> tuple[list[Row], list[Target]]:
     assert len(ours(theta)) == params and len(reference(theta)) == params  # warm-up
     reps = sizes.gradient_reps
     with run.server.counting() as traffic:
+        cpu: list[list[float]] = []
         ours_times, default_times = interleaved(
-            [lambda: ours(theta), lambda: reference(theta)], reps
+            [lambda: ours(theta), lambda: reference(theta)], reps, cpu
         )
     submissions = traffic["routes"].get(SUBMIT, 0) / reps
     wave = largest_wave(traffic["sequence"])
@@ -103,10 +107,16 @@ def run(run: Run) -> tuple[list[Row], list[Target]]:
             median(ours_times),
             requests_per_job=traffic["requests"] / max(1, traffic["routes"].get(SUBMIT, 1)),
             note=f"{what}; {submissions:.0f} jobs per gradient, up to {wave} in flight together",
+            cpu_ms=cpu_split(traffic, submissions * reps, sum(cpu[0])),
             extra={"times": ours_times, "submissions": submissions, "wave": wave},
         ),
         Row(
-            BENCH, "default.qubit", median(default_times), note=what, extra={"times": default_times}
+            BENCH,
+            "default.qubit",
+            median(default_times),
+            note=what,
+            cpu_ms=client_split(cpu[1]),
+            extra={"times": default_times},
         ),
     ]
     rows.insert(1, _packed_row(run, theta, (params, wires, shots), what))

@@ -7,6 +7,7 @@ from benchmarks.harness import (
     Row,
     Run,
     Target,
+    cpu_split,
     interleaved,
     median,
     paired_ratio,
@@ -40,7 +41,8 @@ def run(run: Run) -> tuple[list[Row], list[Target]]:
 
     ours(), aer()  # warm-up
     with run.server.counting() as traffic:
-        ours_times, aer_times = interleaved([ours, aer], sizes.wide_reps)
+        cpu: list[list[float]] = []
+        ours_times, aer_times = interleaved([ours, aer], sizes.wide_reps, cpu)
     requests, size = per_job(traffic, sizes.wide_reps)
     what = f"{sizes.wide_qubits} qubits, depth {sizes.wide_depth}, {shots} shots"
     rows = [
@@ -51,6 +53,7 @@ def run(run: Run) -> tuple[list[Row], list[Target]]:
             requests_per_job=requests,
             bytes_per_job=size,
             note=f"{what}; median of {sizes.wide_reps}; server transpiles (level 1)",
+            cpu_ms=cpu_split(traffic, sizes.wide_reps, sum(cpu[0])),
             extra={"times": ours_times},
         ),
         Row(

@@ -6,6 +6,8 @@ from benchmarks.harness import (
     Row,
     Run,
     Target,
+    client_split,
+    cpu_split,
     failed_note,
     median,
     per_job,
@@ -41,6 +43,7 @@ def _ours(run: Run, program: str) -> Row:
         requests_per_job=requests,
         bytes_per_job=size,
         note=f"median of {reps}; default wait (first poll {poll_floor() * 1000:.0f} ms, growing)",
+        cpu_ms=cpu_split(traffic, reps),
         extra={"times": times, "routes": traffic["routes"]},
     )
 
@@ -79,6 +82,7 @@ def _reference(run: Run, program: str) -> Row:
         requests_per_job=requests,
         bytes_per_job=size,
         note=f"median of {len(out['times'])}; wait={poll_floor()} s (our poll floor)",
+        cpu_ms=cpu_split(traffic, len(out["times"]), out.get("cpu")),
         extra={"times": out["times"], "routes": traffic["routes"]},
     )
 
@@ -94,9 +98,17 @@ def _aer(run: Run) -> Row:
         assert sum(counts.values()) == SHOTS
 
     job()
-    times = timed(job, run.sizes.latency_reps)
+    cpu: list[float] = []
+    times = timed(job, run.sizes.latency_reps, cpu)
     note = f"median of {len(times)}; same circuit, warm simulator"
-    return Row(BENCH, "Aer in-process", median(times), note=note, extra={"times": times})
+    return Row(
+        BENCH,
+        "Aer in-process",
+        median(times),
+        note=note,
+        cpu_ms=client_split(cpu),
+        extra={"times": times},
+    )
 
 
 def run(run: Run) -> tuple[list[Row], list[Target]]:

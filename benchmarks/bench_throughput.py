@@ -65,6 +65,7 @@ def run(run: Run) -> tuple[list[Row], list[Target]]:
             f"(API process) + {1000 * workers / jobs:.1f} ms/job (engine workers), "
             f"client CPU {1000 * client_cpu / jobs:.1f} ms/job"
         ),
+        cpu_ms=(1000 * client_cpu / jobs, 1000 * cpu / jobs, 1000 * workers / jobs),
         extra={
             "jobs": jobs,
             "jobs_per_s": jobs / wall,

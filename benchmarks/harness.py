@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -42,6 +43,7 @@ class Sizes:
     throughput_jobs_per_client: int = 10
     import_reps: int = 9
     noisy_shots: int = 2500
+    first_settle: float = 3.0
 
 
 FULL = Sizes()
@@ -60,6 +62,7 @@ SMOKE = Sizes(
     throughput_jobs_per_client=1,
     import_reps=1,
     noisy_shots=20,
+    first_settle=0.5,
 )
 
 
@@ -77,6 +80,8 @@ class Row:
         requests_per_job: HTTP requests seen by the server per job (None in-process).
         bytes_per_job: HTTP bytes (both directions) per job.
         note: What was measured, or why nothing was.
+        cpu_ms: CPU milliseconds per job of the client, the API process and the engine workers
+            (issue 23); None where a process took no part (in-process rows have only a client).
         extra: Further numbers (all timings, per-route counts, ...).
     """
 
@@ -88,6 +93,7 @@ class Row:
     requests_per_job: float | None = None
     bytes_per_job: float | None = None
     note: str = ""
+    cpu_ms: tuple[float | None, float | None, float | None] | None = None
     extra: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
@@ -113,14 +119,50 @@ def median(values: Sequence[float]) -> float:
     return float(statistics.median(values))
 
 
-def timed(call: Callable[[], Any], reps: int) -> list[float]:
-    """Run ``call`` ``reps`` times and return each wall time in seconds."""
+def timed(call: Callable[[], Any], reps: int, cpu: list[float] | None = None) -> list[float]:
+    """Run ``call`` ``reps`` times and return each wall time in seconds.
+
+    Args:
+        call: What to time.
+        reps: How many times.
+        cpu: If given, each run's CPU seconds in this process (all threads) are appended to it.
+    """
     times = []
     for _ in range(reps):
-        start = time.perf_counter()
+        cpu_start, start = client_cpu_seconds(), time.perf_counter()
         call()
         times.append(time.perf_counter() - start)
+        if cpu is not None:
+            cpu.append(client_cpu_seconds() - cpu_start)
     return times
+
+
+def client_cpu_seconds() -> float:
+    """CPU seconds of the benchmark process and of its finished children (the reference client)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
+def cpu_split(
+    traffic: dict[str, Any], jobs: float, client_s: float | None = None
+) -> tuple[float | None, float | None, float | None]:
+    """CPU ms per job of the client, API process and workers from a `ServerProcess.counting` block.
+
+    Args:
+        traffic: What ``counting`` filled in.
+        jobs: The jobs the block ran.
+        client_s: The client's CPU seconds when the block also ran something else (interleaved
+            baselines); by default the whole process's.
+    """
+    cpu = traffic["cpu"]
+    client = cpu["client"] if client_s is None else client_s
+    jobs = max(jobs, 1)
+    return (1000 * client / jobs, 1000 * cpu["api"] / jobs, 1000 * cpu["workers"] / jobs)
+
+
+def client_split(cpu: Sequence[float]) -> tuple[float | None, float | None, float | None]:
+    """The split of an in-process row: the client's median CPU ms per run, no server."""
+    return (1000 * median(cpu), None, None)
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -179,6 +221,7 @@ class ServerProcess:
         self.url: str = ready["url"]
         self.token: str = ready["token"]
         self.pid: int = ready["pid"]
+        self.workers: int = ready.get("workers", 1)
         self._http = requests.Session()
         self._http.trust_env = False
 
@@ -212,7 +255,13 @@ class ServerProcess:
         """Reset the counters, run the block, then fill the yielded dict with the traffic."""
         traffic: dict[str, Any] = {}
         self.reset()
+        client, api, workers = client_cpu_seconds(), self.cpu_seconds(), self.worker_cpu_seconds()
         yield traffic
+        traffic["cpu"] = {
+            "client": client_cpu_seconds() - client,
+            "api": self.cpu_seconds() - api,
+            "workers": self.worker_cpu_seconds() - workers,
+        }
         traffic.update(self.stats())
 
     def stop(self) -> None:
@@ -348,12 +397,19 @@ def set_ratios(rows: Sequence[Row], baseline: Row) -> None:
             row.baseline = baseline.client
 
 
-def interleaved(calls: Sequence[Callable[[], Any]], reps: int) -> list[list[float]]:
-    """Time each call ``reps`` times, alternating between them, so load spikes hit all alike."""
+def interleaved(
+    calls: Sequence[Callable[[], Any]], reps: int, cpu: list[list[float]] | None = None
+) -> list[list[float]]:
+    """Time each call ``reps`` times, alternating between them, so load spikes hit all alike.
+
+    ``cpu``, if given, receives one list per call of each run's CPU seconds in this process.
+    """
     times: list[list[float]] = [[] for _ in calls]
+    if cpu is not None:
+        cpu[:] = [[] for _ in calls]
     for _ in range(reps):
         for index, call in enumerate(calls):
-            times[index] += timed(call, 1)
+            times[index] += timed(call, 1, None if cpu is None else cpu[index])
     return times
 
 

@@ -71,17 +71,27 @@ def _number(value: float | None, fmt: str) -> str:
 def table(rows: Sequence[Row]) -> str:
     """The rows as a Markdown table."""
     lines = [
-        "| bench | client | time | ratio | vs | req/job | bytes/job | note |",
-        "|---|---|---:|---:|---|---:|---:|---|",
+        "| bench | client | time | ratio | vs | req/job | bytes/job "
+        "| CPU/job client + API + workers | note |",
+        "|---|---|---:|---:|---|---:|---:|---:|---|",
     ]
     for r in rows:
         ratio = "-" if r.ratio is None else f"{r.ratio:.2f}x"
         lines.append(
             f"| {r.bench} | {r.client} | {_seconds(r.seconds)} | {ratio} | {r.baseline or '-'} "
             f"| {_number(r.requests_per_job, '.1f')} | {_number(r.bytes_per_job, ',.0f')} "
-            f"| {r.note} |"
+            f"| {cpu_text(r.cpu_ms)} | {r.note} |"
         )
     return "\n".join(lines)
+
+
+def cpu_text(split: tuple[float | None, float | None, float | None] | None) -> str:
+    """``"9.0 + 4.1 + 5.2 = 18.3 ms"`` (client + API + workers per job), ``-`` for absent parts."""
+    if split is None:
+        return "-"
+    parts = [value for value in split if value is not None]
+    text = " + ".join("-" if value is None else f"{value:.1f}" for value in split)
+    return f"{text} = {sum(parts):.1f} ms" if len(parts) > 1 else f"{text} ms"
 
 
 def target_table(targets: Sequence[Target]) -> str:

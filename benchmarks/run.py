@@ -21,6 +21,7 @@ from pathlib import Path
 
 from benchmarks import (
     bench_batch,
+    bench_first,
     bench_gradient,
     bench_imports,
     bench_large,
@@ -53,6 +54,7 @@ BENCHMARKS: dict[str, tuple[str, Bench]] = {
     "6": ("import time and memory", bench_imports.run),
     "7": ("status requests during a noisy simulation", bench_responsiveness.run),
     "8": ("sampling shortcuts: shots scaling, idle qubits", bench_shots.run),
+    "9": ("first job on a fresh server", bench_first.run),
 }
 
 

@@ -43,6 +43,7 @@ class TrafficCounter:
     def __init__(self, app: Any) -> None:
         self.app = app
         self._lock = threading.Lock()
+        self.engine: Any = None  # set once the server runs: its engine reports ready workers
         self.reset()
 
     def reset(self) -> None:
@@ -63,7 +64,13 @@ class TrafficCounter:
                 "bytes_out": self.bytes_out,
                 "routes": dict(self.routes),
                 "sequence": list(self.sequence),
+                "ready_workers": self._ready_workers(),
             }
+
+    def _ready_workers(self) -> int | None:
+        # None before the server runs, or on a server older than the count (A/B runs).
+        count = getattr(self.engine, "ready_workers", None)
+        return None if count is None else int(count())
 
     def _add(self, *, requests: int = 0, bytes_in: int = 0, bytes_out: int = 0) -> None:
         with self._lock:
@@ -122,12 +129,18 @@ def main(argv: list[str] | None = None) -> None:
 
     original = server_module.create_app
 
+    counters: list[TrafficCounter] = []
+
     def counting_create_app(*a: Any, **kw: Any) -> Any:
-        return TrafficCounter(original(*a, **kw))
+        counters.append(TrafficCounter(original(*a, **kw)))
+        return counters[-1]
 
     server_module.create_app = counting_create_app  # type: ignore[assignment]
     with LocalServer(data_dir=args.data_dir, workers=args.workers) as server:
-        ready = {"url": server.url, "token": server.token, "pid": os.getpid()}
+        for counter in counters:
+            counter.engine = server._context.engine  # type: ignore[union-attr]
+        workers = server._context.settings.worker_count  # type: ignore[union-attr]
+        ready = {"url": server.url, "token": server.token, "pid": os.getpid(), "workers": workers}
         print(json.dumps(ready), flush=True)
         sys.stdin.read()  # serve until the parent closes our stdin
 

@@ -394,7 +394,7 @@ def _job_info_dict(job_info: Any) -> dict[str, Any]:
     if isinstance(job_info, str):
         try:
             job_info = json.loads(job_info)
-        except ValueError:
+        except (ValueError, RecursionError):
             return {}
     return dict(job_info) if isinstance(job_info, Mapping) else {}
 
@@ -404,7 +404,7 @@ def _decode_inline(key: str, value: Any) -> Any:
     if key in ("result", "transpile_result") and isinstance(value, str):
         try:
             return json.loads(value)
-        except ValueError:
+        except (ValueError, RecursionError):
             return value
     return value
 

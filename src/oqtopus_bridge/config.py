@@ -64,7 +64,10 @@ class OqtopusConfig:
         protocol: ``"auto"`` (default: detect the server's protocol on first submission),
             ``"storage"`` (current presigned-upload protocol) or ``"legacy"`` (inline job_info).
         connect_timeout: Seconds to wait for a TCP/TLS connection.
-        read_timeout: Seconds to wait for each response.
+        read_timeout: Seconds to wait for each read of a response (each chunk, not the whole).
+        deadline: Seconds one request may take in all: connecting, sending, every read of the
+            answer and the transport's retries. It ends a request that a server answers too slowly
+            to trip ``read_timeout``, such as one byte every few seconds, with a ``RequestTimeout``.
 
     Raises:
         ValueError: If ``url`` or ``api_token`` is None (a ``ConfigError``), or ``protocol`` or
@@ -80,6 +83,7 @@ class OqtopusConfig:
         protocol: Protocol = "auto",
         connect_timeout: float = 10.0,
         read_timeout: float = 60.0,
+        deadline: float = 300.0,
     ) -> None:
         if url is None:
             raise ConfigError("url should not be None.")
@@ -91,12 +95,18 @@ class OqtopusConfig:
             raise ConfigError(
                 "connect_timeout and read_timeout must be positive numbers of seconds"
             )
+        if not deadline > 0:
+            raise ConfigError(
+                f"deadline must be a positive number of seconds (the most one request may take), "
+                f"not {deadline!r}"
+            )
         self._url = url
         self._api_token = api_token
         self._proxy = proxy or None
         self.protocol: Protocol = protocol
         self.connect_timeout = float(connect_timeout)
         self.read_timeout = float(read_timeout)
+        self.deadline = float(deadline)
 
     @property
     def url(self) -> str:
@@ -141,10 +151,10 @@ class OqtopusConfig:
         """Read configuration information from a file.
 
         The file is INI: one ``[section]`` per server, with ``url``, ``api_token`` and an optional
-        ``proxy`` (and optional ``protocol``, ``connect_timeout``, ``read_timeout``). The official
-        oqtopus-client SDK's spellings are read too: ``base_url`` for ``url``, and ``timeout``
-        (seconds per request: the read timeout, and the connect timeout when it is shorter
-        than 10 s)::
+        ``proxy`` (and optional ``protocol``, ``connect_timeout``, ``read_timeout``,
+        ``deadline``). The official oqtopus-client SDK's spellings are read too: ``base_url``
+        for ``url``, and ``timeout`` (seconds per request: the read timeout, and the connect
+        timeout when it is shorter than 10 s)::
 
             [default]
             url=<base URL>
@@ -179,6 +189,7 @@ class OqtopusConfig:
             protocol=_protocol_value(values.get("protocol", "auto"), file, section),
             connect_timeout=_float_value(values, "connect_timeout", connect_default, file, section),
             read_timeout=_float_value(values, "read_timeout", timeout or 60.0, file, section),
+            deadline=_float_value(values, "deadline", 300.0, file, section),
         )
 
 

@@ -26,7 +26,7 @@ def _as_info_dict(value: Any) -> dict[str, Any]:
     if isinstance(value, str):
         try:
             value = json.loads(value)
-        except ValueError:
+        except (ValueError, RecursionError):
             return {"value": value}
     return dict(value) if isinstance(value, Mapping) else {"value": value}
 

@@ -222,7 +222,7 @@ def _parse_body(body: Any) -> Any:
     if isinstance(body, str):
         try:
             return json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested too deeply
             return body[:2000]
     return body
 

@@ -301,7 +301,7 @@ class OqtopusJobBase:
         if isinstance(info, str):
             try:
                 info = json.loads(info)
-            except ValueError:
+            except (ValueError, RecursionError):
                 return None
         message = info.get("message") if isinstance(info, Mapping) else None
         return str(message) if message else None

@@ -84,7 +84,7 @@ def _dict(value: Any) -> dict[str, Any]:
     if isinstance(value, str) and value.strip():
         try:
             parsed = json.loads(value)
-        except ValueError:
+        except (ValueError, RecursionError):
             return {}
         return dict(parsed) if isinstance(parsed, Mapping) else {}
     return {}
@@ -172,6 +172,6 @@ class DeviceRecord:
         if isinstance(value, str):
             try:
                 value = json.loads(value)
-            except ValueError:
+            except (ValueError, RecursionError):
                 value = [part.strip() for part in value.split(",") if part.strip()]
         return [str(item) for item in value] if isinstance(value, list) else []

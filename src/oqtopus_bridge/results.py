@@ -37,7 +37,7 @@ def _wire_counts(counts: Any) -> tuple[dict[str, int], int | None]:
     if isinstance(counts, str):
         try:
             counts = json.loads(counts)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise ResultError(f"counts is a string but not JSON: {counts[:80]!r}") from exc
     if not isinstance(counts, Mapping):
         raise ResultError(f"counts must be a mapping, got {type(counts).__name__}")
@@ -164,7 +164,7 @@ def _divided(value: Any) -> dict[int, dict[str, int]] | None:
     if isinstance(value, str) and value.strip():
         try:
             value = json.loads(value)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise ResultError("divided_counts is a string but not JSON") from exc
     if not value:
         return None  # the engine writes {} when dividing failed; the peer reports None too

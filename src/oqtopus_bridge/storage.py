@@ -11,6 +11,7 @@ import io
 import json
 import posixpath
 import zipfile
+import zlib
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -19,10 +20,12 @@ import requests
 from urllib3.util.retry import Retry
 
 from oqtopus_bridge.config import OqtopusConfig
+from oqtopus_bridge.deadline import request_deadline
 from oqtopus_bridge.errors import StorageError
 from oqtopus_bridge.transport import (
     TruncatedBodyError,
     build_session,
+    deadline_errors,
     default_retry,
     flag_truncated_body,
     map_requests_errors,
@@ -35,6 +38,19 @@ __all__ = ["Storage", "decode_object", "make_zip", "read_single_entry"]
 #: Largest inflated size of a downloaded object's entry. OQTOPUS engines refuse outputs over 10 MiB;
 #: the margin leaves room for other deployments while a zip bomb stays harmless.
 MAX_ENTRY_BYTES = 64 * 2**20
+
+#: What ``zipfile`` raises for an archive it cannot read: a truncated or corrupt file (BadZipFile,
+#: EOFError, zlib.error), an unknown compression method (NotImplementedError), an encrypted entry
+#: (RuntimeError), a malformed header (ValueError, OSError).
+_ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    EOFError,
+    OSError,
+    zlib.error,
+    NotImplementedError,
+    RuntimeError,
+    ValueError,
+)
 
 # Re-uploading the same object to the same key is idempotent, so the storage session may retry POST.
 _STORAGE_METHODS = frozenset(Retry.DEFAULT_ALLOWED_METHODS | {"POST"})
@@ -60,8 +76,14 @@ def read_single_entry(data: bytes, what: str = "object") -> tuple[str, bytes]:
             if len(entries) != 1:
                 raise StorageError(f"{what}: expected a zip with one file, found {len(entries)}")
             return entries[0].filename, _inflate(archive, entries[0], what)
-    except (zipfile.BadZipFile, EOFError, OSError) as exc:
-        raise StorageError(f"{what}: the downloaded object is not a valid zip ({exc})") from exc
+    except StorageError:
+        raise
+    except _ZIP_ERRORS as exc:
+        raise StorageError(
+            f"{what}: the downloaded object is not a valid zip ({type(exc).__name__}: {exc}); "
+            "the server stored a damaged object: run the job again, or report it to the server's "
+            "operator"
+        ) from exc
 
 
 def _inflate(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, what: str) -> bytes:
@@ -91,6 +113,11 @@ def decode_object(name: str, content: bytes) -> Any:
     text = content.decode("utf-8", errors="replace")
     try:
         value = json.loads(text)
+    except RecursionError as exc:
+        raise StorageError(
+            f"{name}: the JSON document is nested too deeply to decode; the server stored a "
+            "malformed object"
+        ) from exc
     except ValueError:
         return text
     stem = posixpath.splitext(posixpath.basename(name))[0]
@@ -116,6 +143,7 @@ class Storage:
         self.session = build_session(default_retry().new(allowed_methods=_STORAGE_METHODS))
         self.timeout = (config.connect_timeout, max(config.read_timeout, 60.0))
         self.proxies = {"http": config.proxy, "https": config.proxy} if config.proxy else {}
+        self.deadline = config.deadline
         self._base_url = base_url
 
     def _absolute(self, url: str) -> str:
@@ -148,7 +176,8 @@ class Storage:
                     self._absolute(url), data=data, files=files, timeout=self.timeout, **self._kw()
                 )
 
-        response = retry_truncated(once)
+        with request_deadline(self.deadline) as deadline, deadline_errors(context, deadline):
+            response = retry_truncated(once)
         if not 200 <= response.status_code < 300:
             raise StorageError(
                 f"{context} failed: HTTP {response.status_code}: {response.text[:300]}"
@@ -161,7 +190,12 @@ class Storage:
             StorageError: If storage answers with an error status.
         """
         context = f"download of {what}"
-        with map_requests_errors(context), flag_truncated_body(context):
+        with (
+            request_deadline(self.deadline) as deadline,
+            deadline_errors(context, deadline),
+            map_requests_errors(context),
+            flag_truncated_body(context),
+        ):
             response = self.session.get(
                 self._absolute(url), timeout=self.timeout, stream=True, **self._kw()
             )

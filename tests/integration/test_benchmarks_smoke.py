@@ -35,6 +35,12 @@ EXPECTED = {
         "anemone, 5-qubit program",
         "Aer, 5 qubits",
     },
+    "9 first job": {
+        "first job, sent at once",
+        "tenth job, sent at once",
+        "first job, sent after warm-up",
+        "tenth job, sent after warm-up",
+    },
 }
 
 
@@ -71,3 +77,6 @@ def test_smoke_run_produces_every_row_and_the_json(tmp_path: Path) -> None:
     for row in results["rows"]:
         if row["bench"] != "6 import" and row["requests_per_job"] is not None:
             assert 4 <= row["requests_per_job"] < 50, row  # the traffic counter saw the jobs
+            if row["seconds"] is not None:
+                client, api, workers = row["cpu_ms"]  # the CPU split per process (issue 23)
+                assert client is not None and api is not None and workers is not None, row

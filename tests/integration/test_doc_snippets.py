@@ -33,6 +33,8 @@ EXPECTED_NO_RUN = {
     ("configuration.md", "needs an [oqtopus-dev] section in ~/.oqtopus"),
     ("configuration.md", "needs an [oqtopus-dev] section in the official SDK's config.ini"),
     ("local-server.md", "needs an account on OQTOPUS Cloud to copy the device from"),
+    # run by tests/compat/test_pennylane_qiskit.py in its own environment (tox -e pennylane-qiskit)
+    ("pennylane.md", "needs pennylane-qiskit, which pins an older Qiskit (its own environment)"),
     ("porting.md", "code before porting; it needs quri-parts-oqtopus"),
     ("qiskit.md", "a signature, not a program"),
     ("quri-parts.md", "needs user_program.py (see the SSE guide) and a service that runs SSE jobs"),

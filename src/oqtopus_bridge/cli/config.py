@@ -113,6 +113,7 @@ def _with_overrides(base: Connection, url: str | None, token: str | None) -> Con
         protocol=config.protocol,
         connect_timeout=config.connect_timeout,
         read_timeout=config.read_timeout,
+        deadline=config.deadline,
     )
     return Connection(resolved, source)
 

@@ -22,6 +22,7 @@ from qiskit.circuit import ControlFlowOp
 from qiskit.quantum_info import SparseObservable
 
 from oqtopus_bridge import bits
+from oqtopus_bridge.qiskit._flatten import flatten_composites
 from oqtopus_bridge.qiskit.exceptions import OqtopusCircuitError, OqtopusInputError
 
 __all__ = [
@@ -230,6 +231,10 @@ def circuit_to_program(
 ) -> str:
     """Return the OpenQASM 3 program OQTOPUS runs for ``circuit``, with its layout comment.
 
+    Composite instructions (sub-circuits, library blocks, ``initialize``, ``UnitaryGate``, ...)
+    are unrolled into standard gates first (`flatten_composites`); everything else is written as
+    it is.
+
     Args:
         circuit: The circuit to write.
         max_qubits: The device's number of qubits, if known.
@@ -237,11 +242,13 @@ def circuit_to_program(
             user's circuit while it sends the circuit without its idle qubits.
 
     Raises:
-        OqtopusCircuitError: If `check_circuit` rejects the circuit or the exporter fails.
+        OqtopusCircuitError: If `check_circuit` rejects the circuit, an operation cannot be
+            unrolled, or the exporter fails.
     """
     check_circuit(circuit, max_qubits)
+    flat = flatten_composites(circuit)
     try:
-        text = qasm3.dumps(canonicalize(circuit))
+        text = qasm3.dumps(canonicalize(flat))
     except Exception as exc:  # the exporter raises several unrelated types
         raise OqtopusCircuitError(
             f"circuit {circuit.name!r} cannot be written as OpenQASM 3 ({exc}); "

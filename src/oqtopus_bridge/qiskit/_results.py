@@ -13,13 +13,16 @@ from typing import Any
 
 import numpy as np
 from qiskit.primitives import BitArray, DataBin
+from qiskit.result import Result
 from qiskit.result.models import ExperimentResult, ExperimentResultData
 
 from oqtopus_bridge import bits
 from oqtopus_bridge.errors import ResultError
 from oqtopus_bridge.qiskit._convert import CircuitLayout
+from oqtopus_bridge.qiskit.exceptions import OqtopusCircuitError
 
 __all__ = [
+    "OqtopusResult",
     "experiment_result",
     "failed_experiment",
     "full_width_counts",
@@ -94,7 +97,7 @@ def unmeasured_experiment(
     """The result of a circuit without classical bits, as Aer reports it: no counts, no memory.
 
     Such a circuit is not sent to OQTOPUS (the service refuses programs that measure nothing).
-    ``get_counts()`` then raises Qiskit's "No counts for experiment", as it does for Aer.
+    `OqtopusResult.get_counts` then raises, as Aer's does, but saying why and what to do.
     """
     return ExperimentResult(
         shots=shots,
@@ -103,6 +106,42 @@ def unmeasured_experiment(
         header=_header(layout, metadata),
         status="DONE",
     )
+
+
+class OqtopusResult(Result):
+    """Qiskit's ``Result``, whose ``get_counts``/``get_memory`` explain an unmeasured circuit.
+
+    Aer's result of a circuit without classical bits fails with ``No counts for experiment "0"``;
+    this one names the circuit, says it has no measurements and what to do (issue 22). The error
+    is an `OqtopusCircuitError`, so code that catches Qiskit's ``QiskitError`` still does.
+    """
+
+    def get_counts(self, experiment: Any = None) -> Any:
+        """Qiskit's ``Result.get_counts``; raises `OqtopusCircuitError` for unmeasured circuits."""
+        self._require_measured(experiment, "counts")
+        return super().get_counts(experiment)
+
+    def get_memory(self, experiment: Any = None) -> Any:
+        """Qiskit's ``Result.get_memory``; raises `OqtopusCircuitError` for unmeasured circuits."""
+        self._require_measured(experiment, "memory")
+        return super().get_memory(experiment)
+
+    def _require_measured(self, experiment: Any, what: str) -> None:
+        keys = range(len(self.results)) if experiment is None else [experiment]
+        for key in keys:
+            exp = self._get_experiment(key)
+            header = exp.header if isinstance(exp.header, dict) else {}
+            if exp.success and header.get("memory_slots") == 0 and _no_counts(exp):
+                raise OqtopusCircuitError(
+                    f"circuit {header.get('name', key)!r} has no measurements (no classical "
+                    f"bits), so it was not run and has no {what}: add measurements "
+                    "(circuit.measure_all()) before backend.run, or use OqtopusEstimatorV2 for "
+                    "expectation values"
+                )
+
+
+def _no_counts(experiment: ExperimentResult) -> bool:
+    return getattr(experiment.data, "counts", None) is None
 
 
 def failed_experiment(layout: CircuitLayout, shots: int, message: str) -> ExperimentResult:

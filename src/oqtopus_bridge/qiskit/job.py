@@ -18,7 +18,11 @@ from qiskit.result import Result
 from oqtopus_bridge import bits
 from oqtopus_bridge.qiskit._batch import JobBatch
 from oqtopus_bridge.qiskit._convert import CircuitLayout, layout_from_program
-from oqtopus_bridge.qiskit._results import experiment_result, unmeasured_experiment
+from oqtopus_bridge.qiskit._results import (
+    OqtopusResult,
+    experiment_result,
+    unmeasured_experiment,
+)
 from oqtopus_bridge.qiskit.exceptions import OqtopusJobError
 
 __all__ = [
@@ -211,7 +215,7 @@ class OqtopusJob(JobV1):
                 )
             )
         backend = self.backend()
-        return Result(
+        return OqtopusResult(
             backend_name=backend.name if backend is not None else None,
             backend_version=backend.backend_version if backend is not None else None,
             job_id=self.job_id(),

@@ -249,6 +249,47 @@ def test_proxy_is_used_for_api_and_storage() -> None:
     assert "http://oqtopus.invalid/upload" in seen
 
 
+def test_environment_proxy_is_read_once_when_the_client_is_created(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """HTTP_PROXY is honoured as requests honours it, but read at creation, not per request."""
+    stub, _ = _run({})
+    seen: list[str] = []
+    original = stub.handler
+
+    def proxy(request: Request) -> Reply:
+        seen.append(request.path)
+        path = "/" + request.path.split("/", 3)[3]
+        return original(Request(request.method, path, request.headers, request.body))
+
+    stub.handler = proxy
+    with stub:
+        monkeypatch.setenv("HTTP_PROXY", stub.url)
+        monkeypatch.setenv("NO_PROXY", "")
+        backend = OqtopusSamplingBackend(OqtopusConfig("http://oqtopus.invalid", TOKEN))
+        monkeypatch.delenv("HTTP_PROXY")  # later changes do not reach a client already made
+        backend.retrieve_job("j1")
+        backend.retrieve_job("j1")
+    assert seen == ["http://oqtopus.invalid/jobs/j1"] * 2
+
+
+def test_a_netrc_entry_is_honoured_as_requests_honours_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    """~/.netrc is read once per host (not per request) but still applied to every request."""
+    netrc = tmp_path / ".netrc"
+    netrc.write_text("machine 127.0.0.1 login user password secret\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    stub, _ = _run({})
+    with stub:
+        backend = OqtopusSamplingBackend(_config(stub.url))
+        backend.retrieve_job("j1")
+        backend.retrieve_job("j1")
+    sent = [r.headers.get("Authorization", "") for r in stub.requests]
+    assert len(sent) == 2 and all(value.startswith("Basic ") for value in sent)
+
+
 def test_token_is_not_forwarded_across_hosts_on_redirect() -> None:
     with StubServer(lambda r: Reply(body={**JOB, "job_info": {}})) as other:
         target = other.url.replace("127.0.0.1", "localhost") + "/jobs/j1"

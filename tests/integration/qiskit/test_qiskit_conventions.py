@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pytest
 from qiskit import ClassicalRegister, QuantumCircuit, QuantumRegister, transpile
+from qiskit.exceptions import QiskitError
 from qiskit.primitives import BackendSamplerV2, StatevectorEstimator, StatevectorSampler
 from qiskit.quantum_info import SparsePauliOp
 from qiskit.transpiler.exceptions import TranspilerError
@@ -197,6 +198,21 @@ def test_3_backend_run_and_backend_sampler_handle_unmeasured_circuits_as_aer_doe
         aer_v2 = BackendSamplerV2(backend=AerSimulator()).run(circuits, shots=SHOTS).result()
     assert ours_v2[0].data.meas.get_counts() == aer_v2[0].data.meas.get_counts()
     assert list(ours_v2[1].data) == list(aer_v2[1].data) == []
+
+
+def test_3_counts_of_an_unmeasured_circuit_say_it_has_no_measurements_and_what_to_do(
+    qulacs: OqtopusBackend,
+) -> None:
+    """Aer's own error is ``No counts for experiment "1"`` (issue 22)."""
+    result = qulacs.run([_measured(), _unmeasured()], shots=SHOTS, memory=True).result()
+    assert sum(result.get_counts(0).values()) == SHOTS
+    advice = r"'unmeasured' has no measurements .*measure_all\(\).*OqtopusEstimatorV2"
+    for key in (1, "unmeasured", None):
+        with pytest.raises(QiskitError, match=advice):
+            result.get_counts(key)
+    with pytest.raises(OqtopusCircuitError, match=advice):
+        result.get_memory(1)
+    assert len(result.get_memory(0)) == SHOTS
 
 
 def test_3_a_job_of_unmeasured_circuits_only_sends_nothing(

@@ -1,14 +1,19 @@
 """What one circuit job produces: the seam between the engine's work and where it is stored.
 
 `~oqtopus_bridge.local.engine.pipeline.run_circuit_job` returns an `Outcome` and
-touches neither the repository nor FastAPI, so it can run in a worker process; whoever runs it
-stores the objects, then moves the job to its final status with the outcome's message.
+touches neither the repository nor FastAPI, so it can run in a worker process. The worker writes
+the outcome's objects into the object store itself (`store_outcome`), as OQTOPUS engines write to
+object storage, and reports only what the API process needs to move the job to its final status
+(issue 23: storing them cost the API process 1.2-2.3 ms per job).
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from typing import Any
+
+from ..storage import ObjectStore
 
 
 class Cancelled(Exception):
@@ -27,9 +32,35 @@ class Outcome:
             named ``item`` (e.g. ``combined_program``).
         message: A note for ``job_info.message`` on success (e.g. an option that was ignored),
             or ``None``.
+        written: The items already in the object store (then ``result`` and ``objects`` are
+            empty): what `store_outcome` returns.
     """
 
     result: dict[str, Any]
     execution_time: float
     objects: dict[str, Any] = dataclasses.field(default_factory=dict)
     message: str | None = None
+    written: tuple[str, ...] = ()
+
+
+def store_outcome(store: ObjectStore, job_id: str, outcome: Outcome) -> Outcome:
+    """Write an outcome's objects, then its ``result``; return it without them, as `written`.
+
+    ``result`` comes last, so a job never shows a result without the objects that go with it.
+    """
+    for item, value in outcome.objects.items():
+        if isinstance(value, bytes):
+            store.put_entry(job_id, item, item, value)
+        else:
+            store.put_json(job_id, item, value)
+    store.put_json(job_id, "result", outcome.result)
+    return Outcome(
+        {}, outcome.execution_time, {}, outcome.message, written=(*outcome.objects, "result")
+    )
+
+
+def remove_written(store: ObjectStore, job_id: str, outcome: Outcome) -> None:
+    """Delete what `store_outcome` wrote for a job that was cancelled while it ran."""
+    for item in outcome.written:
+        with contextlib.suppress(OSError):
+            store.path(f"{job_id}/{item}.zip").unlink(missing_ok=True)

@@ -18,6 +18,7 @@ from .combine import combine, divide
 from .estimate import estimate, parse_operator
 from .mitigation import mitigate
 from .outcome import Outcome
+from .prepared import Prepared, prepared
 from .simulate import run_counts, seed_of
 
 MarkRunning = Callable[[], None]
@@ -77,6 +78,25 @@ def _mitigated(
     return mitigate(counts, circuit, device)
 
 
+def _prepare(
+    job_type: str, programs: list[str], device: Device, transpiler_info: dict[str, Any]
+) -> Prepared:
+    """Parse, combine (multi_manual) and transpile the programs of a job."""
+    circuits = [parse_program(text, i) for i, text in enumerate(programs)]
+    widths: list[int] = []
+    circuit = circuits[0]
+    objects: dict[str, Any] = {}
+    if job_type == "multi_manual":
+        circuit, widths = combine(circuits, device.n_qubits)
+        objects["combined_program"] = dumps(circuit, native=False).encode()  # users' gates
+    if job_type != "estimation" and circuit.num_clbits == 0:
+        raise JobFailure("the program measures nothing: add measurements to sample it")
+    if job_type == "estimation":
+        circuit = circuit.remove_final_measurements(inplace=False) or circuit
+    transpiled, transpiled_doc = transpile_for_device(circuit, device, transpiler_info)
+    return Prepared(circuit, transpiled, transpiled_doc, widths, objects)
+
+
 def run_circuit_job(
     record: JobRecord, device: Device, store: ObjectStore, mark_running: MarkRunning
 ) -> Outcome:
@@ -89,21 +109,15 @@ def run_circuit_job(
     job_type = record.job_type or ""
     payload = load_input(store, record.job_id)
     programs = _programs(payload, job_type)
-    circuits = [parse_program(text, i) for i, text in enumerate(programs)]
-    widths: list[int] = []
-    circuit = circuits[0]
-    objects: dict[str, Any] = {}
-    if job_type == "multi_manual":
-        circuit, widths = combine(circuits, device.n_qubits)
-        objects["combined_program"] = dumps(circuit, native=False).encode()  # users' gates
+    info = record.transpiler_info or {}
+    circuit, transpiled, transpiled_doc, widths, objects = prepared(
+        job_type, programs, device, info, lambda: _prepare(job_type, programs, device, info)
+    )
+    objects = dict(objects)
     terms = None
     method, note = _mitigation_method(record)
-    if job_type != "estimation" and circuit.num_clbits == 0:
-        raise JobFailure("the program measures nothing: add measurements to sample it")
     if job_type == "estimation":
         terms = parse_operator(payload.get("operator"), circuit.num_qubits)
-        circuit = circuit.remove_final_measurements(inplace=False) or circuit
-    transpiled, transpiled_doc = transpile_for_device(circuit, device, record.transpiler_info or {})
     if transpiled_doc is not None:
         objects["transpile_result"] = transpiled_doc
     mark_running()

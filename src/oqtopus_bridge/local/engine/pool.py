@@ -25,7 +25,7 @@ from ..repository import JobRecord, Repository, utc_now
 from ..settings import ServerSettings
 from ..storage import ObjectStore
 from .circuits import DEFAULT_TRANSPILER_INFO
-from .outcome import Cancelled, Outcome
+from .outcome import Cancelled, Outcome, remove_written, store_outcome
 from .sse import run_sse_job
 from .worker import WorkerConfig
 from .workers import WorkerDied, WorkerProcess
@@ -140,6 +140,7 @@ class Engine:
             memory_bytes=self.settings.worker_memory,
             test_hooks=self.settings.test_hooks,
             library_threads=self.settings.library_threads,
+            devices=tuple(self.catalog.all()),
         )
         self._slots = [_Slot(config) for _ in range(self.settings.worker_count)]
         for index, slot in enumerate(self._slots):
@@ -168,6 +169,10 @@ class Engine:
             if slot.worker is not None:
                 slot.discard(slot.worker)
         self._threads.clear()
+
+    def ready_workers(self) -> int:
+        """How many engine workers have started and can take a job (for benchmarks and tests)."""
+        return sum(1 for slot in self._slots if slot.worker is not None and slot.worker.ready)
 
     def worker_pids(self) -> list[int]:
         """Process ids of the live engine workers (for tests and diagnostics)."""
@@ -244,8 +249,10 @@ class Engine:
             outcome = self._execute(record, slot)
             current = self.repo.get_job(job_id)
             if current is None or current.status != "running":
+                remove_written(self.store, job_id, outcome)
                 raise Cancelled(job_id)  # cancelled (and maybe deleted) while it ran
-            self.store_outcome(job_id, outcome)
+            if not outcome.written:  # an SSE job's outcome; workers store their own
+                self.store_outcome(job_id, outcome)
             extra = {} if outcome.message is None else {"message": outcome.message}
             self.transition(
                 job_id, "succeeded", ("running",), execution_time=outcome.execution_time, **extra
@@ -257,12 +264,7 @@ class Engine:
 
     def store_outcome(self, job_id: str, outcome: Outcome) -> None:
         """Write an outcome's objects, then its ``result``, to object storage."""
-        for item, value in outcome.objects.items():
-            if isinstance(value, bytes):
-                self.store.put_entry(job_id, item, item, value)
-            else:
-                self.store.put_json(job_id, item, value)
-        self.store.put_json(job_id, "result", outcome.result)
+        store_outcome(self.store, job_id, outcome)
 
     def _execute(self, record: JobRecord, slot: _Slot | None) -> Outcome:
         device = self.catalog.get(record.device_id or "")

@@ -6,14 +6,19 @@ child, so a user script without an ``if __name__ == "__main__"`` guard, or a not
 re-imported). It talks over its standard input and output with ``multiprocessing.connection``
 framing (pickles between two processes of this package only):
 
-* in: one `WorkerConfig`, then ``(record, device, threads)`` per job (``threads``: the Aer
-  threads the pool gave this job when it dispatched it);
+* in: one `WorkerConfig`, then ``(record, device_id, device, threads)`` per job (``device`` is
+  None when this worker already has that device object: each is pickled to a worker once, not
+  with every job; ``threads``: the Aer threads the pool gave this job when it dispatched it);
 * out: ``("running",)`` right before simulation, then ``("done", Outcome)`` or
   ``("failed", message)``.
 
-The worker never touches the repository: it reads ``input.zip`` from the object store on disk and
-the API process writes everything. It dies with its parent (``PR_SET_PDEATHSIG``), so a
-``kill -9`` of the server leaves no simulation behind.
+The worker never touches the repository. It reads ``input.zip`` from the object store on disk and
+writes the job's result objects there itself (`store_outcome`); its ``Outcome`` only says what
+was written, and the API process moves the status (issue 23). After ``ready`` it warms up the
+configured devices one at a time (pass manager, a first transpile and simulation, the noise
+model), checking for a job between devices, so a server's first jobs are as fast as the later ones
+and a job never waits for more than one device's warm-up. It dies with its parent
+(``PR_SET_PDEATHSIG``), so a ``kill -9`` of the server leaves no simulation behind.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ import warnings
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import Any
 
 from ..devices import Device
 from ..errors import JobFailure
@@ -51,6 +57,8 @@ class WorkerConfig:
         memory_bytes: Memory one simulation may use in this worker.
         test_hooks: Honour the ``test-hook:*`` job names (the test suite only).
         library_threads: Threads of the other numeric libraries (BLAS) in this worker.
+        devices: The catalog's devices when the worker starts: warmed up after ``ready``, and
+            known by id, so jobs on them do not send them again.
     """
 
     store: ObjectStore
@@ -58,6 +66,7 @@ class WorkerConfig:
     memory_bytes: int
     test_hooks: bool = False
     library_threads: int = 1
+    devices: tuple[Device, ...] = ()
 
 
 def _die_with_parent() -> None:
@@ -89,17 +98,22 @@ def _mark_running(conn: Connection, config: WorkerConfig, record: JobRecord) -> 
 
 
 def run_one(conn: Connection, config: WorkerConfig, record: JobRecord, device: Device) -> None:
-    """Run one job and send its outcome (or failure message) on ``conn``."""
+    """Run one job, store its objects and send its outcome (or failure message) on ``conn``."""
+    from .outcome import store_outcome
     from .pipeline import run_circuit_job
 
     try:
         outcome = run_circuit_job(record, device, config.store, _mark_running(conn, config, record))
+        written = store_outcome(config.store, record.job_id, outcome)
     except JobFailure as exc:
         conn.send(("failed", exc.message))
     except MemoryError:
         conn.send(("failed", _out_of_memory(config)))
+    except OSError as exc:
+        message = f"the engine could not store the job's result ({exc}); free disk space, retry"
+        conn.send(("failed", message))
     else:
-        conn.send(("done", outcome))
+        conn.send(("done", written))
 
 
 def _out_of_memory(config: WorkerConfig) -> str:
@@ -141,6 +155,34 @@ def _warm_up() -> None:
     AerSimulator().run(circuit, shots=1).result()
 
 
+def _warm_device(device: Device) -> None:
+    """Run a Bell pair through ``device``'s path once: pass manager, transpile, Aer, noise model."""
+    from .circuits import DEFAULT_TRANSPILER_INFO, parse_program, transpile_for_device
+    from .simulate import run_counts
+
+    width = min(2, device.n_qubits)
+    if width < 1:
+        return
+    gates = "h q[0];\n" + ("cx q[0], q[1];\n" if width == 2 else "")
+    measures = "".join(f"c[{i}] = measure q[{i}];\n" for i in range(width))
+    text = (
+        f'OPENQASM 3.0;\ninclude "stdgates.inc";\nqubit[{width}] q;\nbit[{width}] c;\n'
+        + gates
+        + measures
+    )
+    with contextlib.suppress(Exception):  # a warm-up never fails the worker; the job will say
+        circuit = parse_program(text)
+        transpiled, _ = transpile_for_device(circuit, device, dict(DEFAULT_TRANSPILER_INFO))
+        run_counts([transpiled], device, 10, 1)
+
+
+def _next_job(inbox: Connection, warm: list[Device]) -> Any:
+    """Warm one device at a time until a job arrives; return the job's message."""
+    while warm and not inbox.poll(0):
+        _warm_device(warm.pop(0))
+    return inbox.recv()
+
+
 def main() -> None:
     """Serve jobs until the API process closes our standard input."""
     _die_with_parent()
@@ -155,13 +197,17 @@ def main() -> None:
     _warm_up()
     _limit_address_space(config)
     outbox.send(("ready", os.getpid()))
+    devices = {device.device_id: device for device in config.devices}
+    warm = list(config.devices)
     while True:
         try:
-            record, device, threads = inbox.recv()
+            record, device_id, device, threads = _next_job(inbox, warm)
         except (EOFError, OSError):
             return
+        if device is not None:
+            devices[device_id] = device
         simulate.configure(threads=min(threads, config.threads), memory_bytes=config.memory_bytes)
-        run_one(outbox, config, record, device)
+        run_one(outbox, config, record, devices[device_id])
         sys.stdout.flush()
 
 

@@ -87,6 +87,10 @@ class WorkerProcess:
         self._process.stdin.close()
         self._process.stdout.close()
         self.job_id: str | None = None
+        self.ready = False  # it has imported and warmed up the engine (`wait_ready`)
+        # The device objects this worker holds, by id: each is pickled to it once (issue 23).
+        # A catalog reload makes new objects, so identity says whether the worker's copy is current.
+        self._devices: dict[str, Device] = {device.device_id: device for device in config.devices}
         self._outbox.send(config)
 
     @property
@@ -103,6 +107,7 @@ class WorkerProcess:
         message = self._receive()
         if message[0] != "ready":
             raise WorkerDied(f"the engine worker sent {message[0]!r} instead of 'ready'")
+        self.ready = True
 
     def run(
         self,
@@ -126,7 +131,9 @@ class WorkerProcess:
         with self._lock:
             self.job_id = record.job_id
         try:
-            self._outbox.send((record, device, threads))
+            known = self._devices.get(device.device_id) is device
+            self._outbox.send((record, device.device_id, None if known else device, threads))
+            self._devices[device.device_id] = device
             while True:
                 message = self._receive()
                 if message[0] == "running":
