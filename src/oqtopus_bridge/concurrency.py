@@ -2,13 +2,39 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
-from typing import TypeVar
+from typing import Any, ClassVar, TypeVar
 
-__all__ = ["DEFAULT_MAX_WORKERS", "run_concurrently"]
+__all__ = ["DEFAULT_MAX_WORKERS", "LockedObject", "run_concurrently"]
 
 T = TypeVar("T")
+
+
+class LockedObject:
+    """A base for objects that guard their state with ``self._lock`` and still copy and pickle.
+
+    A lock does not pickle (``copy.deepcopy`` and ``pickle`` raised ``cannot pickle
+    '_thread.lock'``, issue 24): the state is pickled without it, and a copy gets a fresh one.
+    Subclasses set ``_LOCK_TYPE`` to ``threading.RLock`` where a method re-enters.
+    """
+
+    _LOCK_TYPE: ClassVar[Callable[[], Any]] = threading.Lock
+    _lock: Any
+
+    def _new_lock(self) -> None:
+        self._lock = type(self)._LOCK_TYPE()
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state.pop("_lock", None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._new_lock()
+
 
 #: Submissions are I/O bound (3 requests each); more threads than this only queue at the server.
 DEFAULT_MAX_WORKERS = 8

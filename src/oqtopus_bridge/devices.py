@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
 from collections.abc import Mapping
 from typing import Any
 
 from oqtopus_bridge.api import OqtopusApi
+from oqtopus_bridge.concurrency import LockedObject
 from oqtopus_bridge.models import DeviceRecord, JsonEncoder, parse_datetime
 
 __all__ = ["OqtopusDevice"]
@@ -31,7 +31,7 @@ def _as_info_dict(value: Any) -> dict[str, Any]:
     return dict(value) if isinstance(value, Mapping) else {"value": value}
 
 
-class OqtopusDevice:
+class OqtopusDevice(LockedObject):
     """A device embedded in the oqtopus framework.
 
     Args:
@@ -50,17 +50,7 @@ class OqtopusDevice:
         self._device = device if isinstance(device, DeviceRecord) else DeviceRecord(device)
         self._api = device_api
         self._device_info: dict[str, Any] | None = None
-        self._lock = threading.Lock()
-
-    def __getstate__(self) -> dict[str, Any]:
-        # A lock does not pickle; a copy gets its own (its API reconnects; issue 24).
-        state = self.__dict__.copy()
-        del state["_lock"]
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        self._lock = threading.Lock()
+        self._new_lock()  # a copy gets its own lock, and its API reconnects (issue 24)
 
     @property
     def device_id(self) -> str:

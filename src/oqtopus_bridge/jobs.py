@@ -16,6 +16,7 @@ from typing import Any
 from quri_parts.backend import SamplingJob
 
 from oqtopus_bridge.api import OqtopusApi
+from oqtopus_bridge.concurrency import LockedObject
 from oqtopus_bridge.errors import (
     JobCancelledError,
     JobFailedError,
@@ -36,7 +37,7 @@ def timeout_message(timeout: float | None) -> str:
     return f"Timeout occurred after {timeout} seconds."
 
 
-class OqtopusJobBase:
+class OqtopusJobBase(LockedObject):
     """Common behaviour of OQTOPUS jobs: properties, refresh, waiting, cancel, JSON.
 
     Args:
@@ -46,6 +47,8 @@ class OqtopusJobBase:
     Raises:
         ValueError: If ``job`` or ``job_api`` is None.
     """
+
+    _LOCK_TYPE = threading.RLock  # methods that hold the lock call one another
 
     #: How waiting polls; replace it on an instance to tune polling, or to test without sleeping.
     poll_policy: PollPolicy = DEFAULT_POLICY
@@ -60,17 +63,7 @@ class OqtopusJobBase:
         self._objects: dict[str, Any] = {}  # downloaded storage objects, immutable once present
         self._job_info: dict[str, Any] | None = None
         self._complete = "job_info" in self._job.to_dict()  # record came from a full GET
-        self._lock = threading.RLock()
-
-    def __getstate__(self) -> dict[str, Any]:
-        # A lock does not pickle; a copy of the job gets its own (its API reconnects; issue 24).
-        state = self.__dict__.copy()
-        del state["_lock"]
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        self._lock = threading.RLock()
+        self._new_lock()  # a copy of the job gets its own lock, and its API reconnects (issue 24)
 
     # ----------------------------------------------------------------- properties
     @property
