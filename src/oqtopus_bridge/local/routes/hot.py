@@ -25,7 +25,7 @@ from starlette.datastructures import QueryParams
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..context import ServerContext
 from ..errors import ServerError
@@ -35,6 +35,7 @@ from ..storage import DOWNLOAD_PREFIX, UPLOAD_PATH
 from . import jobs, storage
 from .deps import identify
 from .errors import http_error_response, server_error_response
+from .limits import replay_body
 
 #: FastAPI serialises a route's ``dict`` with pydantic; the same adapter gives the same bytes.
 _JSON = TypeAdapter(dict[str, Any])
@@ -159,18 +160,6 @@ class HotRoutes:
         except HTTPException as exc:
             response = http_error_response(exc)
         except _Decline:
-            await self.app(scope, _replay(await request.body(), receive), send)
+            await self.app(scope, replay_body(await request.body(), receive), send)
             return
         await response(scope, receive, send)
-
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    """Return a ``receive`` that yields the already read ``body`` again, then ``receive``'s."""
-    pending = [{"type": "http.request", "body": body, "more_body": False}]
-
-    async def replay() -> Message:
-        if pending:
-            return pending.pop()
-        return await receive()
-
-    return replay

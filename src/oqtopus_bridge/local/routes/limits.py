@@ -139,7 +139,7 @@ class BodyLimits:
         except ServerError as exc:
             await server_error_response(exc)(scope, receive, _closing(send, body))
             return
-        await self.app(scope, _replay(data, receive), send)
+        await self.app(scope, replay_body(data, receive), send)
 
 
 def _closing(send: Send, body: _Body) -> Send:
@@ -154,8 +154,8 @@ def _closing(send: Send, body: _Body) -> Send:
     return closing
 
 
-def _replay(body: bytes, receive: Receive) -> Receive:
-    """A ``receive`` that yields the already read ``body``, then ``receive``'s messages."""
+def replay_body(body: bytes, receive: Receive) -> Receive:
+    """Return a ``receive`` that yields the already read ``body``, then ``receive``'s messages."""
     pending = [{"type": "http.request", "body": body, "more_body": False}]
 
     async def replay() -> Message:
