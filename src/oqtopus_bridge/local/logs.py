@@ -43,6 +43,23 @@ def level_number(name: str) -> int:
     return int(getattr(logging, name.upper()))
 
 
+class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is when a line is logged, not when the handler was made.
+
+    A handler bound to the stream of its creation wrote into a closed file once that stream was
+    replaced (pytest's capture of an earlier test, a notebook cell's redirect), and printed
+    "--- Logging error ---" instead of the line.
+    """
+
+    @property
+    def stream(self) -> object:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: object) -> None:
+        pass  # StreamHandler.__init__ and setStream assign it; the current stderr always wins
+
+
 def configure_stderr(level: str = "info") -> None:
     """Send this package's log lines at ``level`` and above to stderr.
 
@@ -58,7 +75,7 @@ def configure_stderr(level: str = "info") -> None:
     number = level_number(level)
     package = logging.getLogger("oqtopus_bridge")
     if not any(getattr(handler, "_oqtopus_serve", False) for handler in package.handlers):
-        handler = logging.StreamHandler(sys.stderr)
+        handler = _Stderr()
         handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
         handler._oqtopus_serve = True  # type: ignore[attr-defined]
         package.addHandler(handler)
