@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable
 
-__all__ = ["LOG_LEVELS", "configure_stderr", "transition_level"]
+__all__ = ["LOG_LEVELS", "configure_stderr", "level_number", "transition_level"]
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
 
@@ -60,24 +61,39 @@ class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
         pass  # StreamHandler.__init__ and setStream assign it; the current stderr always wins
 
 
-def configure_stderr(level: str = "info") -> None:
-    """Send this package's log lines at ``level`` and above to stderr.
+def configure_stderr(level: str = "info") -> Callable[[], None]:
+    """Send this package's log lines at ``level`` and above to stderr, until the returned undo.
 
     Only the ``oqtopus_bridge`` logger is configured, not the root one, so libraries' own INFO
-    output (qiskit's transpiler logs every pass) stays out of the server log.
+    output (qiskit's transpiler logs every pass) stays out of the server log. ``serve`` undoes it
+    when it returns, so a process that ran ``serve`` (a test, a notebook) keeps no server log.
 
     Args:
         level: One of `LOG_LEVELS`.
+
+    Returns:
+        A function that restores the logger as it was.
 
     Raises:
         ValueError: For an unknown level.
     """
     number = level_number(level)
     package = logging.getLogger("oqtopus_bridge")
+    before = (package.level, package.propagate)
+    added: list[logging.Handler] = []
     if not any(getattr(handler, "_oqtopus_serve", False) for handler in package.handlers):
         handler = _Stderr()
         handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
         handler._oqtopus_serve = True  # type: ignore[attr-defined]
         package.addHandler(handler)
+        added.append(handler)
     package.setLevel(number)
     package.propagate = False
+
+    def undo() -> None:
+        for handler in added:
+            package.removeHandler(handler)
+        package.setLevel(before[0])
+        package.propagate = before[1]
+
+    return undo

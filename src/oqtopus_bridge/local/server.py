@@ -28,7 +28,7 @@ from .connections import guarded_protocol
 from .context import DEFAULT_USER, ServerContext
 from .devices import CATALOG_NAME
 from .lock import DataDirLock
-from .logs import configure_stderr
+from .logs import configure_stderr, level_number
 from .mirror import MirrorError, mirror_devices
 from .private import private_file, write_private
 from .settings import TOKEN_FILE, Protocol, ServerSettings
@@ -351,54 +351,58 @@ def serve(
         DataDirInUseError: If another server runs on the data directory.
     """
     directory = Path(data_dir) if data_dir is not None else default_data_dir()
-    configure_stderr(log_level)
-    sock, url, lock = _claim(host, port, directory, mirror)
-    warning = exposed_warning(host, sock.getsockname()[1])
-    if warning:
-        print(warning, file=sys.stderr, flush=True)
-    config = ServerSettings(
-        data_dir=directory,
-        public_url=url,
-        protocol=protocol,
-        log_requests=log_level == "debug",
-        **settings,
-    )
-    context = ServerContext.build(config, lock)
-    api_token, created = _default_token(context, token)
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(config, context),
-            log_level="warning",
-            access_log=False,
-            lifespan="off",
-            http=guarded_protocol(config.header_timeout_s),
-        )
-    )
-    # From the banner on, Ctrl-C (or SIGTERM) asks uvicorn to stop instead of raising
-    # KeyboardInterrupt wherever the interpreter happens to be: raised inside a weakref or GC
-    # callback during startup, it is printed as "Exception ignored" and lost, and the server
-    # then runs on, deaf to the one Ctrl-C the user sent.
-    previous = _route_stop_signals(server)
+    level_number(log_level)  # an unknown level is refused before anything starts
+    restore_log = configure_stderr(log_level)  # undone when serve returns, however it ends
     try:
-        context.start()
-        lines = banner_lines(
-            host=host,
-            url=url,
+        sock, url, lock = _claim(host, port, directory, mirror)
+        warning = exposed_warning(host, sock.getsockname()[1])
+        if warning:
+            print(warning, file=sys.stderr, flush=True)
+        config = ServerSettings(
+            data_dir=directory,
+            public_url=url,
             protocol=protocol,
-            directory=directory,
-            token=api_token,
-            created=created,
-            token_file=directory / TOKEN_FILE,
-            ui_link=login_link(context, url),
-            default_directory=data_dir is None,
+            log_requests=log_level == "debug",
+            **settings,
         )
-        print("\n".join(lines), flush=True)
-        server.run(sockets=[sock])
-    except KeyboardInterrupt:
-        pass  # a Ctrl-C that came before the handlers above were installed
+        context = ServerContext.build(config, lock)
+        api_token, created = _default_token(context, token)
+        server = uvicorn.Server(
+            uvicorn.Config(
+                create_app(config, context),
+                log_level="warning",
+                access_log=False,
+                lifespan="off",
+                http=guarded_protocol(config.header_timeout_s),
+            )
+        )
+        # From the banner on, Ctrl-C (or SIGTERM) asks uvicorn to stop instead of raising
+        # KeyboardInterrupt wherever the interpreter happens to be: raised inside a weakref or GC
+        # callback during startup, it is printed as "Exception ignored" and lost, and the server
+        # then runs on, deaf to the one Ctrl-C the user sent.
+        previous = _route_stop_signals(server)
+        try:
+            context.start()
+            lines = banner_lines(
+                host=host,
+                url=url,
+                protocol=protocol,
+                directory=directory,
+                token=api_token,
+                created=created,
+                token_file=directory / TOKEN_FILE,
+                ui_link=login_link(context, url),
+                default_directory=data_dir is None,
+            )
+            print("\n".join(lines), flush=True)
+            server.run(sockets=[sock])
+        except KeyboardInterrupt:
+            pass  # a Ctrl-C that came before the handlers above were installed
+        finally:
+            for number, handler in previous.items():
+                signal.signal(number, handler)
+            context.close()
+            sock.close()
+            log.info("server stopped")
     finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
-        context.close()
-        sock.close()
-        log.info("server stopped")
+        restore_log()
