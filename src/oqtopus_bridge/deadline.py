@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import heapq
 import itertools
+import os
 import socket
 import threading
 import time
@@ -67,6 +68,16 @@ class Deadline:
                 _cut(self._conn)
             return True
 
+    def detach(self, conn: Any) -> None:
+        """The request gave ``conn`` back to its pool (a retry waits, or it is done): leave it be.
+
+        Another thread may take the connection from the pool meanwhile; cutting it then would end
+        that thread's request, which this deadline says nothing about.
+        """
+        with self._lock:
+            if self._conn is conn:
+                self._conn = None
+
     def finish(self) -> None:
         """The request is over: the watchdog leaves its connection alone from now on."""
         with self._lock:
@@ -85,6 +96,10 @@ class _Watchdog:
     """One daemon thread that expires deadlines in time order."""
 
     def __init__(self) -> None:
+        self._reset()
+
+    def _reset(self) -> None:
+        """Start empty, with no thread (also in a forked child, where the thread did not follow)."""
         self._heap: list[tuple[float, int, Deadline]] = []
         self._order = itertools.count()
         self._wake = threading.Condition()
@@ -129,6 +144,8 @@ class _Watchdog:
 
 
 _WATCHDOG = _Watchdog()
+# A forked child has the parent's heap but not its thread: it would never expire a deadline.
+os.register_at_fork(after_in_child=_WATCHDOG._reset)
 
 
 def current_deadline() -> Deadline | None:
@@ -161,22 +178,29 @@ def request_deadline(seconds: float | None) -> Iterator[Deadline | None]:
         _local.deadline = outer
 
 
-class _WatchedHTTPPool(HTTPConnectionPool):
+class _Watched:
+    """Pool methods that tell the sending thread's deadline which connection it holds."""
+
     def _get_conn(self, timeout: float | None = None) -> Any:
-        conn = super()._get_conn(timeout)
+        conn = super()._get_conn(timeout)  # type: ignore[misc]
         deadline = current_deadline()
         if deadline is not None:
             deadline.attach(conn)
         return conn
 
-
-class _WatchedHTTPSPool(HTTPSConnectionPool):
-    def _get_conn(self, timeout: float | None = None) -> Any:
-        conn = super()._get_conn(timeout)
+    def _put_conn(self, conn: Any) -> None:
         deadline = current_deadline()
         if deadline is not None:
-            deadline.attach(conn)
-        return conn
+            deadline.detach(conn)
+        super()._put_conn(conn)  # type: ignore[misc]
+
+
+class _WatchedHTTPPool(_Watched, HTTPConnectionPool):
+    pass
+
+
+class _WatchedHTTPSPool(_Watched, HTTPSConnectionPool):
+    pass
 
 
 _POOLS = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
