@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 import requests
-from raw_client import RawClient
+from raw_client import BELL, RawClient, input_zip
 from raw_http import answer, chunk, closed_by_server, connect, head, stream
 
 from oqtopus_bridge.local import LocalServer
@@ -180,3 +180,58 @@ def test_half_open_connections_are_closed_by_the_header_timeout(tmp_path: Any) -
 def test_requests_without_a_body_keep_their_answers(server: LocalServer) -> None:
     assert requests.get(f"{server.url}/jobs", timeout=30).status_code == 401
     assert requests.get(f"{server.url}/nowhere", timeout=30).status_code == 404
+
+
+def test_an_upload_part_with_huge_headers_is_refused_before_its_signature_is_read(
+    server: LocalServer,
+) -> None:
+    """A part's headers are bounded before anything of the form is checked (a regression guard)."""
+    headers = {"Transfer-Encoding": "chunked", "Content-Type": "multipart/form-data; boundary=B"}
+    with connect(server.url) as sock:
+        sock.sendall(head("POST", "/_storage/upload", headers))
+        sock.sendall(chunk(b'--B\r\nContent-Disposition: form-data; name="key"\r\nX-Pad: '))
+        sent = stream(sock, _endless(40 * MIB, b"a"))
+        status, _, body = answer(sock)
+    assert status == 400 and "header" in body["message"], body
+    assert sent < 16 * MIB, f"{sent / MIB:.0f} MiB were read before the refusal"
+
+
+def test_a_deep_non_json_profile_body_gets_a_clear_400(server: LocalServer) -> None:
+    client = RawClient(server.url, server.token)
+    response = client.call(
+        "PATCH", "/users/me", data="[" * 100_000, headers={"content-type": "text/plain"}
+    )
+    assert response.status_code == 400, response.text[:300]
+    assert "JSON object" in response.json()["message"]  # was a 500 (RecursionError)
+
+
+def _seeded(client: RawClient, seed: int) -> str:
+    registered = client.register()
+    job_id = str(registered["job_id"])
+    client.upload(registered["presigned_url"], input_zip({"program": [BELL]})).raise_for_status()
+    request = {
+        "name": job_id,
+        "device_id": "qulacs",
+        "job_type": "sampling",
+        "shots": 50,
+        "simulator_info": {"seed_simulation": seed},
+    }
+    client.call("POST", f"/jobs/{job_id}/submit", json=request).raise_for_status()
+    return job_id
+
+
+@pytest.mark.parametrize("seed", [-1, 2**70])
+def test_a_seed_out_of_numpys_range_runs_and_keeps_the_worker(
+    server: LocalServer, seed: int
+) -> None:
+    """A negative seed_simulation killed the engine worker (numpy's default_rng refuses it)."""
+    client = RawClient(server.url, server.token)
+    engine = server._context.engine  # type: ignore[union-attr]
+    first, second = _seeded(client, seed), _seeded(client, seed)
+    statuses = client.wait([first, second], 120)
+    assert statuses == {first: "succeeded", second: "succeeded"}, client.job(first)
+    assert client.result(first) == client.result(second)  # seeded: the same counts twice
+    pids = engine.worker_pids()
+    third = _seeded(client, seed)
+    assert client.wait([third], 120)[third] == "succeeded"
+    assert engine.worker_pids() == pids  # no worker was replaced

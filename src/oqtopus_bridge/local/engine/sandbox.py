@@ -176,12 +176,17 @@ def _remove_stale(parent: Path) -> None:
                     group.rmdir()  # refused while a task is left in it
 
 
+#: Connections one SSE program may hold to the server's API at once (a client uses a few).
+MAX_RELAY_CONNECTIONS = 32
+
+
 class _Forward(socketserver.BaseRequestHandler):
     """One connection of the program (from the sandbox's relay) carried to the server's API."""
 
     def handle(self) -> None:
         host, port = self.server.target  # type: ignore[attr-defined]
         with contextlib.suppress(OSError), socket.create_connection((host, port), 10) as api:
+            api.settimeout(None)  # the 10 s bound the connect; a slow answer may take longer
             back = threading.Thread(target=_copy, args=(api, self.request), daemon=True)
             back.start()
             _copy(self.request, api)
@@ -189,7 +194,30 @@ class _Forward(socketserver.BaseRequestHandler):
 
 
 class _RelayServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
+    """The host end of a sandbox's API relay: at most `MAX_RELAY_CONNECTIONS` at once.
+
+    Each connection costs the API process two threads and two descriptors, and the program can
+    connect to the relay's socket directly: without a bound, one program could take the
+    descriptors every other user's requests need.
+    """
+
     daemon_threads = True
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.slots = threading.BoundedSemaphore(MAX_RELAY_CONNECTIONS)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self.slots.acquire(blocking=False):
+            self.shutdown_request(request)  # over the bound: the program sees a closed connection
+            return
+        super().process_request(request, client_address)
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.slots.release()
 
 
 class Sandbox:

@@ -288,9 +288,9 @@ def _init(plan: Plan) -> int:
     _build_root(plan)
     _loopback_up()
     listener = _listener(str(plan["host"]), int(plan["port"]))
-    child = _fork(_program, plan)
-    os.close(int(plan["status_fd"]))
     _libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)  # the program may not ptrace or read this process
+    child = _fork(_program, plan)  # (set before it exists: its exec makes it dumpable again)
+    os.close(int(plan["status_fd"]))
     threading.Thread(target=_relay, args=(listener, "/run/oqtopus/api.sock"), daemon=True).start()
     return _wait_for(child)
 

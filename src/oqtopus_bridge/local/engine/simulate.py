@@ -278,7 +278,8 @@ def run_counts(
     plans = [sampling.plan(circuit, device) for circuit in circuits]
     reduced = [p.circuit for p in plans]
     check_memory(reduced)
-    rng = np.random.default_rng(seed)
+    # numpy takes seeds in 0..2**128; Aer takes any integer (a negative one killed the worker)
+    rng = np.random.default_rng(None if seed is None else seed % 2**64)
     counts: list[dict[str, int] | None] = [None] * len(reduced)
     if not device.noisy:
         counts = _probability_counts(reduced, device, shots, rng)

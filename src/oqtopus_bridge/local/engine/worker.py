@@ -112,6 +112,12 @@ def run_one(conn: Connection, config: WorkerConfig, record: JobRecord, device: D
     except OSError as exc:
         message = f"the engine could not store the job's result ({exc}); free disk space, retry"
         conn.send(("failed", message))
+    except Exception as exc:  # no job may take its worker (and the queue behind it) down
+        message = (
+            f"the engine failed on this job ({type(exc).__name__}: {exc}); this is a bug of the "
+            "local server: please report it with the job's input"
+        )
+        conn.send(("failed", message))
     else:
         conn.send(("done", written))
 

@@ -6,12 +6,12 @@ Spec ``user-api-s3`` lines 522-870, answered for a local server with no web cons
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
+from .. import safejson
 from ..announcements import load_announcements
 from ..errors import BadRequest, Forbidden, NotFound
 from .deps import Caller, Context
@@ -35,7 +35,7 @@ MAX_FIELD = 256
 def _profile_changes(body: bytes) -> tuple[str | None, str | None]:
     """Parse ``users.UpdateUserRequest`` (``{name?, organization?}``); 400 with a reason if bad."""
     try:
-        changes = json.loads(body or b"{}")
+        changes = safejson.loads(body or b"{}", "the body")
     except ValueError:
         raise BadRequest('the body must be a JSON object such as {"name": "Ada"}') from None
     if not isinstance(changes, dict):

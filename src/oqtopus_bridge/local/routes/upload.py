@@ -22,6 +22,8 @@ from ..errors import BadRequest, TooLarge
 Authorize = Callable[[dict[str, str]], int]
 REQUIRED = ("key", "policy", "signature")
 _FIELD_BYTES = 16 * 1024  # a policy is a few hundred bytes
+#: The most bytes of one part's headers (S3 allows 8 KiB of request headers).
+_HEADER_BYTES = 8 * 1024
 _MAX_FIELDS = 32
 MIB = 1024 * 1024
 
@@ -54,10 +56,18 @@ class _Form:
         self._disposition, self._value = b"", bytearray()
 
     def on_header_field(self, data: bytes, start: int, end: int) -> None:
+        self._header_bytes(end - start)
         self._header[0] += data[start:end]
 
     def on_header_value(self, data: bytes, start: int, end: int) -> None:
+        self._header_bytes(end - start)
         self._header[1] += data[start:end]
+
+    def _header_bytes(self, count: int) -> None:
+        # python-multipart does not bound a part's headers: held in memory before the signature
+        # is checked, they would let an unauthenticated form keep the whole body cap in RAM.
+        if len(self._header[0]) + len(self._header[1]) + count > _HEADER_BYTES:
+            raise BadRequest(f"a part's headers of the form are over {_HEADER_BYTES} bytes")
 
     def on_header_end(self) -> None:
         if bytes(self._header[0]).lower() == b"content-disposition":
