@@ -59,8 +59,18 @@ def store_outcome(store: ObjectStore, job_id: str, outcome: Outcome) -> Outcome:
     )
 
 
-def remove_written(store: ObjectStore, job_id: str, outcome: Outcome) -> None:
-    """Delete what `store_outcome` wrote for a job that was cancelled while it ran."""
-    for item in outcome.written:
-        with contextlib.suppress(OSError):
-            store.path(f"{job_id}/{item}.zip").unlink(missing_ok=True)
+#: Every object the engine may write for a job (`store_outcome`), removed again on a cancel.
+ENGINE_OBJECTS = ("combined_program", "transpile_result", "result")
+
+
+def remove_outputs(store: ObjectStore, job_id: str) -> None:
+    """Delete whatever the engine wrote, or was writing, for a job that was cancelled meanwhile.
+
+    A cancel can land at any point of the write (it kills the worker) or between the write and
+    the job's move to ``succeeded``: every path that ends in `Cancelled` calls this, so a
+    cancelled job never shows a result link.
+    """
+    for item in ENGINE_OBJECTS:
+        for name in (f"{item}.zip", f"{item}.zip.part"):
+            with contextlib.suppress(OSError):
+                store.path(f"{job_id}/{name}").unlink(missing_ok=True)

@@ -25,7 +25,7 @@ from ..repository import JobRecord, Repository, utc_now
 from ..settings import ServerSettings
 from ..storage import ObjectStore
 from .circuits import DEFAULT_TRANSPILER_INFO
-from .outcome import Cancelled, Outcome, remove_written, store_outcome
+from .outcome import Cancelled, Outcome, remove_outputs, store_outcome
 from .sse import run_sse_job
 from .worker import WorkerConfig
 from .workers import WorkerDied, WorkerProcess
@@ -249,7 +249,6 @@ class Engine:
             outcome = self._execute(record, slot)
             current = self.repo.get_job(job_id)
             if current is None or current.status != "running":
-                remove_written(self.store, job_id, outcome)
                 raise Cancelled(job_id)  # cancelled (and maybe deleted) while it ran
             if not outcome.written:  # an SSE job's outcome; workers store their own
                 self.store_outcome(job_id, outcome)
@@ -258,6 +257,7 @@ class Engine:
                 job_id, "succeeded", ("running",), execution_time=outcome.execution_time, **extra
             )
         except Cancelled:
+            remove_outputs(self.store, job_id)
             log.info("job %s stopped: no longer active", job_id)
         except JobFailure as exc:
             self.fail(job_id, exc.message)
