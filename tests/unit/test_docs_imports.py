@@ -61,6 +61,11 @@ def test_the_docs_show_imports_at_all() -> None:
     ids=[f"{p.name}:{m}.{n or ''}" for p, m, n in CASES],
 )
 def test_documented_import_resolves(page: Path, module: str, name: str | None) -> None:
+    adapter = module.split(".")[1] if module.count(".") else ""
+    if adapter in ("pennylane", "qiskit"):
+        # An adapter needs its framework: the Python 3.10 environment has no PennyLane (0.44+
+        # needs 3.11), and there the adapter's pages are checked by the 3.11 run instead.
+        pytest.importorskip(adapter, reason=f"the {adapter} extra is not installed")
     imported = importlib.import_module(module)
     if name is not None and not hasattr(imported, name):
         importlib.import_module(f"{module}.{name}")  # a submodule imported by name
