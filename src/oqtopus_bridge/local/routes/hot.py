@@ -35,11 +35,10 @@ from ..storage import DOWNLOAD_PREFIX, UPLOAD_PATH
 from . import jobs, storage
 from .deps import identify
 from .errors import http_error_response, server_error_response
-from .limits import replay_body
+from .limits import caller_token, replay_body
 
 #: FastAPI serialises a route's ``dict`` with pydantic; the same adapter gives the same bytes.
 _JSON = TypeAdapter(dict[str, Any])
-_TOKEN_HEADER = b"q-api-token"
 _JOB_ID = "([^/]+)"  # Starlette's pattern of a ``{job_id}`` path parameter
 
 
@@ -54,26 +53,18 @@ def _json(content: dict[str, Any]) -> Response:
     return Response(_JSON.dump_json(content), media_type="application/json")
 
 
-def _caller_token(scope: Scope) -> str | None:
-    # The first q-api-token header, decoded as Starlette's Headers.get (FastAPI's Header()) does.
-    for name, value in scope["headers"]:
-        if name == _TOKEN_HEADER:
-            return str(value.decode("latin-1"))
-    return None
-
-
 async def _status(context: ServerContext, request: Request, params: tuple[str, ...]) -> Response:
-    who = identify(context, _caller_token(request.scope))
+    who = identify(context, caller_token(request.scope))
     return _json(jobs.job_status(context, who, params[0]))
 
 
 async def _job(context: ServerContext, request: Request, params: tuple[str, ...]) -> Response:
-    who = identify(context, _caller_token(request.scope))
+    who = identify(context, caller_token(request.scope))
     return _json(jobs.job(context, who, params[0]))
 
 
 async def _register(context: ServerContext, request: Request, params: tuple[str, ...]) -> Response:
-    who = identify(context, _caller_token(request.scope))
+    who = identify(context, caller_token(request.scope))
     return _json(jobs.register(context, who))
 
 
@@ -92,7 +83,7 @@ async def _submit(context: ServerContext, request: Request, params: tuple[str, .
         payload = json.loads(body)  # BodyLimits refused deep nesting and NaN already (issue 21)
     except (ValueError, RecursionError):
         raise _Decline from None
-    who = identify(context, _caller_token(request.scope))
+    who = identify(context, caller_token(request.scope))
     try:
         submission = SubmitJobRequest.model_validate(payload)
     except ValidationError:

@@ -32,10 +32,16 @@ _NO_TOKEN_PATHS = (UPLOAD_PATH, DOWNLOAD_PREFIX, "/ui", "/docs", "/redoc", "/ope
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
+    # The first header of that name, decoded as Starlette's Headers.get (FastAPI's Header()) does.
     for key, value in scope["headers"]:
         if key == name:
             return str(value.decode("latin-1"))
     return None
+
+
+def caller_token(scope: Scope) -> str | None:
+    """Return the request's ``q-api-token``, as the routes' ``Header()`` reads it."""
+    return _header(scope, _TOKEN_HEADER)
 
 
 def _has_body(scope: Scope) -> bool:
@@ -127,7 +133,7 @@ class BodyLimits:
         body = _Body(receive, limit, "the request body")
         try:
             context: ServerContext = scope["app"].state.ctx
-            identify(context, _header(scope, _TOKEN_HEADER))
+            identify(context, caller_token(scope))
             declared = _header(scope, b"content-length") or ""
             if declared.strip().isdigit() and int(declared) > limit:
                 raise too_large(limit)
