@@ -91,16 +91,21 @@ def test_headers_dripped_forever_end_at_the_deadline(header_dripper: str) -> Non
     assert "deadline of 1 s" in str(caught.value)
 
 
+def _serve_a_finished_job(routes: dict[str, Any], url: str) -> None:
+    """The stub answers ``GET /jobs/{id}``: a succeeded job, result at ``/obj/result.zip``."""
+    job = {
+        "job_id": JOB_ID,
+        "job_type": "sampling",
+        "status": "succeeded",
+        "job_info": {"result": f"{url}/obj/result.zip"},
+    }
+    routes["GET /jobs/*"] = lambda m, p, b: Reply(200, json.dumps(job).encode())
+
+
 def test_a_storage_download_dripped_forever_ends_at_the_deadline() -> None:
     routes: dict[str, Any] = {}
     with StubServer(routes) as stub:
-        job = {
-            "job_id": JOB_ID,
-            "job_type": "sampling",
-            "status": "succeeded",
-            "job_info": {"result": f"{stub.url}/obj/result.zip"},
-        }
-        routes["GET /jobs/*"] = lambda m, p, b: Reply(200, json.dumps(job).encode())
+        _serve_a_finished_job(routes, stub.url)
         routes["GET /obj/result.zip"] = lambda m, p, b: Reply(200, headers={}, chunks=_drip)
         backend = OqtopusJobBackendBase(_config(stub.url, deadline=1.0))
         with pytest.raises(RequestTimeout) as caught:
@@ -179,13 +184,7 @@ BROKEN_OBJECTS = {
 def test_an_undecodable_result_object_is_a_storage_error(case: str) -> None:
     routes: dict[str, Any] = {}
     with StubServer(routes) as stub:
-        job = {
-            "job_id": JOB_ID,
-            "job_type": "sampling",
-            "status": "succeeded",
-            "job_info": {"result": f"{stub.url}/obj/result.zip"},
-        }
-        routes["GET /jobs/*"] = lambda m, p, b: Reply(200, json.dumps(job).encode())
+        _serve_a_finished_job(routes, stub.url)
         routes["GET /obj/result.zip"] = lambda m, p, b: Reply(200, BROKEN_OBJECTS[case], {})
         backend = OqtopusJobBackendBase(_config(stub.url))
         with pytest.raises(StorageError) as caught:
