@@ -131,6 +131,9 @@ class OqtopusApi:
         self.storage = Storage(config, self.transport.base_url)
         self._protocol: str | None = None if config.protocol == "auto" else config.protocol
         self._lock = threading.Lock()
+        # Whether the server holds GET /jobs/{id} ("job") and /status ("status") for a
+        # ``Prefer: wait``: None until an answer says (OQTOPUS Cloud does not, ours does).
+        self._holds: dict[str, bool | None] = {"job": None, "status": None}
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Sessions and locks do not pickle: a copy (copy.deepcopy, pickle) opens its own from the
@@ -151,6 +154,31 @@ class OqtopusApi:
         """``GET /jobs/{id}/status``: the status string."""
         body = _as_dict(self.transport.request("GET", f"/jobs/{job_id}/status"), "job status")
         return str(body.get("status") or "")
+
+    def holds(self, what: str) -> bool | None:
+        """Whether the server holds ``"job"`` or ``"status"`` requests (None: not known yet)."""
+        return self._holds[what]
+
+    def wait_job(self, job_id: str, hold: float) -> tuple[dict[str, Any], bool]:
+        """``GET /jobs/{id}`` with ``Prefer: wait=hold``: the job, and whether the server held it.
+
+        A server that honours the preference (RFC 7240) answers when the job has ended or after
+        ``hold`` seconds; one that does not answers at once, and is asked no more.
+        """
+        body, held = self._held("job", f"/jobs/{job_id}", hold)
+        return _as_dict(body, "GET /jobs/{id}"), held
+
+    def wait_job_status(self, job_id: str, hold: float) -> tuple[str, bool]:
+        """``GET /jobs/{id}/status`` with ``Prefer: wait=hold``, as `wait_job`."""
+        body, held = self._held("status", f"/jobs/{job_id}/status", hold)
+        return str(_as_dict(body, "job status").get("status") or ""), held
+
+    def _held(self, what: str, path: str, hold: float) -> tuple[Any, bool]:
+        hold = min(hold, self.config.read_timeout / 2)  # a held answer must not trip the timeout
+        body, headers = self.transport.exchange("GET", path, headers={"Prefer": _wait(hold)})
+        held = "wait" in headers.get("Preference-Applied", "")
+        self._holds[what] = held
+        return body, held
 
     def list_jobs(self, params: Mapping[str, Any]) -> list[dict[str, Any]]:
         """``GET /jobs`` with the given query (fields, status, q, page, size, order, ...)."""
@@ -354,6 +382,11 @@ class OqtopusApi:
         """Close both sessions."""
         self.transport.close()
         self.storage.close()
+
+
+def _wait(hold: float) -> str:
+    """The ``Prefer`` value asking the server to wait ``hold`` seconds (whole ones when it can)."""
+    return f"wait={round(hold)}" if hold == round(hold) else f"wait={round(hold, 3):g}"
 
 
 def _worth_retrying(exc: BackendError) -> bool:

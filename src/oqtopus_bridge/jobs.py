@@ -2,7 +2,9 @@
 
 Waiting polls the cheap ``GET /jobs/{id}/status`` with a growing interval
 (`oqtopus_bridge.polling`); the full job and the result zip are fetched once, at the end, and
-cached.
+cached. A server that holds a request until the job ends (RFC 7240 ``Prefer: wait``, as the local
+server does) is asked ``GET /jobs/{id}`` instead, once: it answers with the whole job the moment
+the job ends, with no poll interval and no status request (issue 23).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from oqtopus_bridge.errors import (
 )
 from oqtopus_bridge.interrupts import note_running_jobs
 from oqtopus_bridge.models import JobRecord, JsonEncoder, is_final
-from oqtopus_bridge.polling import DEFAULT_POLICY, PollPolicy, poll_until
+from oqtopus_bridge.polling import DEFAULT_POLICY, PollPolicy, wait_held
 from oqtopus_bridge.progress import StatusBar
 from oqtopus_bridge.results import OqtopusEstimationResult, OqtopusSamplingResult
 
@@ -170,14 +172,41 @@ class OqtopusJobBase(LockedObject):
             self._complete = True
             self._job_info = None
 
+    def _ask(self, hold: float) -> tuple[bool, bool]:
+        """One wait step the server may hold for ``hold`` seconds: ``(ended, held)``.
+
+        A server that holds ``GET /jobs/{id}`` (``Prefer: wait``) answers it with the whole job the
+        moment the job ends, so no status request and no refresh follow; one that holds only the
+        status is asked the status; against one that holds neither (OQTOPUS Cloud), this is the
+        plain status poll, and the caller sleeps between polls.
+        """
+        if self._api.holds("job") is not False:
+            data, held = self._api.wait_job(self.job_id, hold)
+            with self._lock:
+                self._job.update(data)
+                self._complete = True
+                self._job_info = None
+            return is_final(self.status), held
+        if self._api.holds("status") is not False:
+            status, held = self._api.wait_job_status(self.job_id, hold)
+            self._note_status(status)
+            return is_final(status), held
+        return is_final(self._poll_status()), False
+
+    def _may_hold(self) -> bool:
+        return self._api.holds("job") is not False or self._api.holds("status") is not False
+
     def _poll_status(self) -> str:
         status = self._api.get_job_status(self.job_id)
+        self._note_status(status)
+        return status
+
+    def _note_status(self, status: str) -> None:
         with self._lock:
             if status != self._job.status:
                 self._job.update({"status": status})
                 self._complete = False
                 self._job_info = None
-        return status
 
     def wait_for_completion(
         self, timeout: float | None = None, wait: float = 10.0, *, progress: bool | None = None
@@ -198,12 +227,13 @@ class OqtopusJobBase(LockedObject):
                 note_running_jobs(lambda: [] if is_final(self.status) else [self.job_id]),
             ):
 
-                def check() -> bool:
-                    status = self._poll_status()
-                    bar.update(status)
-                    return is_final(status)
+                def ask(hold: float) -> tuple[bool, bool]:
+                    answer = self._ask(hold)
+                    bar.update(self.status)
+                    return answer
 
-                if not poll_until(check, timeout, self.poll_policy.with_cap(wait)):
+                policy = self.poll_policy.with_cap(wait)
+                if not wait_held(ask, timeout, policy, at_once=self._may_hold()):
                     return None
         if not self._complete:
             self.refresh()
@@ -384,7 +414,10 @@ class OqtopusEstimationJob(OqtopusJobBase):
 def wait_all(
     jobs: Sequence[OqtopusJobBase], timeout: float | None = None, *, progress: bool | None = None
 ) -> None:
-    """Wait for every job with one shared poll loop (one status request per pending job per tick).
+    """Wait for every job: held requests one job after another, or one shared poll loop.
+
+    A server that holds requests (``Prefer: wait``, the local server) is asked for one job at a
+    time, and answers when that job ends; otherwise each tick polls every pending job's status.
 
     Args:
         jobs: The jobs to wait for (their results are fetched later, by ``result()``).
@@ -404,10 +437,17 @@ def wait_all(
         note_running_jobs(lambda: [job.job_id for job in pending]),
     ):
 
-        def check() -> bool:
-            pending[:] = [job for job in pending if not is_final(job._poll_status())]
+        def ask(hold: float) -> tuple[bool, bool]:
+            head = pending[0]
+            ended, held = head._ask(hold)
+            if held:  # the server waited for the head: the next job is asked next, held too
+                if ended:
+                    pending.pop(0)
+            else:  # a plain poll: one tick asks every pending job, then sleeps
+                rest = [job for job in pending[1:] if not is_final(job._poll_status())]
+                pending[:] = rest if ended else [head, *rest]
             bar.update(f"{len(jobs) - len(pending)} finished", done=len(jobs) - len(pending))
-            return not pending
+            return not pending, held
 
-        if not poll_until(check, timeout, policy):
+        if not wait_held(ask, timeout, policy, at_once=pending[0]._may_hold()):
             raise JobTimeoutError(timeout_message(timeout), pending[0].job_id)

@@ -6,7 +6,10 @@ import dataclasses
 import time
 from collections.abc import Callable, Iterator
 
-__all__ = ["DEFAULT_POLICY", "PollPolicy", "poll_until"]
+__all__ = ["DEFAULT_POLICY", "MIN_HOLD_S", "PollPolicy", "poll_until", "wait_held"]
+
+#: The shortest ``Prefer: wait`` a held poll asks for: the server answers as soon as the job ends.
+MIN_HOLD_S = 1.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,4 +75,53 @@ def poll_until(check: Callable[[], bool], timeout: float | None, policy: PollPol
         policy.sleep(delay)
         if check():
             return True
+    return False  # pragma: no cover  # intervals() is infinite
+
+
+def wait_held(
+    ask: Callable[[float], tuple[bool, bool]],
+    timeout: float | None,
+    policy: PollPolicy,
+    *,
+    at_once: bool = True,
+) -> bool:
+    """Wait with requests the server may hold (``Prefer: wait``), sleeping only where it does not.
+
+    ``ask(hold)`` sends one request that the server may hold for up to ``hold`` seconds and returns
+    ``(done, held)``. The first request goes at once (unless ``at_once`` is false: the server is
+    known not to hold), and so does each one after a request the server held: the server did the
+    waiting, and answered the moment the job ended. After a request it did not hold (OQTOPUS
+    Cloud ignores the preference), the policy's interval is slept, as `poll_until` does. ``hold``
+    is the policy's interval, at least `MIN_HOLD_S` (the cap bounds the time between polls; a held
+    answer comes the moment the job ends), and never passes the time left.
+
+    Args:
+        ask: Sends one (possibly held) request.
+        timeout: Seconds to wait at most; None waits forever.
+        policy: The intervals, clock and sleep to use.
+        at_once: Send the first request without sleeping first.
+
+    Returns:
+        True if ``ask`` said done, False on timeout.
+    """
+    start = policy.clock()
+
+    def left() -> float | None:
+        return None if timeout is None else timeout - (policy.clock() - start)
+
+    held = at_once  # whether to skip the sleep before the next request
+    for interval in policy.intervals():
+        remaining = left()
+        if remaining is not None and remaining <= 0:
+            return False
+        if not held:
+            policy.sleep(interval if remaining is None else min(interval, remaining))
+            remaining = left()
+        hold = max(MIN_HOLD_S, interval)  # held answers come when the job ends: no cap needed
+        if remaining is not None:
+            hold = max(0.0, min(hold, remaining))
+        done, held = ask(hold)
+        if done:
+            return True
+        held = held and hold > 0  # a zero hold waited for nothing: sleep before the next
     return False  # pragma: no cover  # intervals() is infinite

@@ -652,16 +652,34 @@ class Transport:
             TransportError: No usable answer (connection, timeout, malformed body).
             ConfigError: The URL or proxy is unusable.
         """
+        return self.exchange(method, path, json_body=json_body, params=params)[0]
+
+    def exchange(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> tuple[Any, Mapping[str, str]]:
+        """`request` with extra request headers, returning the answer's headers too.
+
+        Returns:
+            The decoded JSON (None for an empty body) and the response headers.
+        """
         context = f"{method} {path}"
         kwargs: dict[str, Any] = {"timeout": self.timeout, "params": params}
         if self.proxies:
             kwargs["proxies"] = self.proxies
         if json_body is not None:
             kwargs["json"] = json_body
+        if headers:
+            kwargs["headers"] = headers
 
         with request_deadline(self.deadline) as deadline:
 
-            def once() -> Any:
+            def once() -> tuple[Any, Mapping[str, str]]:
                 with deadline_errors(context, deadline):
                     return self._request_once(method, path, context, kwargs)
 
@@ -669,7 +687,9 @@ class Transport:
                 return retry_truncated(once)
             return once()
 
-    def _request_once(self, method: str, path: str, context: str, kwargs: dict[str, Any]) -> Any:
+    def _request_once(
+        self, method: str, path: str, context: str, kwargs: dict[str, Any]
+    ) -> tuple[Any, Mapping[str, str]]:
         with map_requests_errors(context), flag_truncated_body(context):
             response = self.session.request(method, self.url_for(path), stream=True, **kwargs)
             content = read_capped(response, context)
@@ -692,9 +712,9 @@ class Transport:
                 )
             raise error
         if not content.strip():
-            return None
+            return None, response.headers
         try:
-            return json.loads(content)
+            return json.loads(content), response.headers
         except RecursionError as exc:
             raise ResultError(
                 f"{context}: HTTP {response.status_code} but the JSON body is nested too deeply to "

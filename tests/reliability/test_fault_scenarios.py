@@ -20,6 +20,9 @@ RAN = ("submitted", "ready", "running", "succeeded", "failed")
 SUBMIT = "POST /jobs/*/submit"
 STATUS = "GET /jobs/*/status"
 JOB = "GET /jobs/????????-????-????-????-????????????"  # GET /jobs/{id}, not .../status
+# The client waits with a held GET /jobs/{id} on a server that holds it (``Prefer: wait``, the
+# local server); the status route is what it checks after a lost submit answer.
+WAIT = JOB
 CANCEL = "POST /jobs/*/cancel"
 REGISTER = "POST /jobs"
 UPLOAD = "POST /_storage/upload"
@@ -30,15 +33,15 @@ RESULT = "GET /_storage/objects/*/result.zip"
 _GAPS: dict[str, str] = {}
 
 SCENARIOS: dict[str, dict[str, list[str]]] = {
-    "status-503-twice": {STATUS: ["status_503", "status_503"]},
-    "status-429": {STATUS: ["status_429"]},
-    "status-dropped": {STATUS: ["drop_before", "drop_after"]},
+    "wait-503-twice": {WAIT: ["status_503", "status_503"]},
+    "wait-429": {WAIT: ["status_429"]},
+    "wait-dropped": {WAIT: ["drop_before", "drop_after"]},
     "submit-answer-lost": {SUBMIT: ["drop_after"]},
     "submit-never-arrived": {SUBMIT: ["drop_before"]},
     "submit-answer-late": {SUBMIT: ["delay"]},
     "upload-reset-midway": {UPLOAD: ["reset_upload"]},
     "upload-answer-lost": {UPLOAD: ["drop_after"]},
-    "status-truncated": {STATUS: ["truncate"]},
+    "wait-truncated": {WAIT: ["truncate"]},
     "job-truncated": {JOB: ["truncate"]},
     "result-truncated": {RESULT: ["truncate"]},
     "register-429": {REGISTER: ["status_429"]},
@@ -48,7 +51,7 @@ SCENARIOS: dict[str, dict[str, list[str]]] = {
     "submit-429": {SUBMIT: ["status_429"]},
     "submit-503": {SUBMIT: ["status_503"]},
     "submit-500": {SUBMIT: ["status_500"]},
-    "status-500": {STATUS: ["status_500"]},
+    "wait-500": {WAIT: ["status_500"]},
 }
 
 
@@ -118,7 +121,7 @@ def test_a_submission_reported_failed_never_runs(fresh_server: Any, status_fault
 
 
 def test_retry_after_delays_the_retry(fresh_server: Any) -> None:
-    outcome, _, proxy = _run(fresh_server, {STATUS: ["status_429"]})
+    outcome, _, proxy = _run(fresh_server, {WAIT: ["status_429"]})
     assert not isinstance(outcome, Exception)
     [(_, gap)] = proxy.retry_after_gaps()
     assert gap >= 0.95

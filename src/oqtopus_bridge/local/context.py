@@ -16,6 +16,7 @@ from .repository import Repository
 from .service import JobService
 from .settings import ServerSettings
 from .storage import ObjectStore
+from .watch import JobWatch
 
 DEFAULT_USER = "default"
 
@@ -39,6 +40,10 @@ class ServerContext:
     engine: Engine
     lock: DataDirLock | None = None
     expiry: Expiry | None = None
+    watch: JobWatch = dataclasses.field(default_factory=JobWatch)
+
+    def __post_init__(self) -> None:
+        self.repo.on_status_change = self.watch.changed
 
     @classmethod
     def build(cls, settings: ServerSettings, lock: DataDirLock | None = None) -> ServerContext:
@@ -89,6 +94,7 @@ class ServerContext:
 
     def close(self) -> None:
         """Stop the workers, close the database and free the data directory."""
+        self.watch.close()
         try:
             if self.expiry is not None:
                 self.expiry.stop()

@@ -14,7 +14,7 @@ import secrets
 import sqlite3
 import threading
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -170,6 +170,8 @@ class Repository(SessionRows):
         # Every request names its caller by token: known tokens are kept in memory. Tokens change
         # only through this object (one server per data directory), which updates the cache.
         self._identities: dict[str, Identity] = {}
+        # Told the job id after every status change or deletion (`~.watch.JobWatch.changed`).
+        self.on_status_change: Callable[[str], None] | None = None
 
     def close(self) -> None:
         """Close the connection (idempotent)."""
@@ -380,11 +382,19 @@ class Repository(SessionRows):
         if expect is not None:
             sql += f" AND status IN ({','.join('?' for _ in expect)})"
             params.extend(expect)
-        return self._write(sql, params) == 1
+        updated = self._write(sql, params) == 1
+        if updated and "status" in changes:
+            self._status_changed(job_id)
+        return updated
 
     def delete_job(self, job_id: str) -> None:
         """Delete the job row."""
         self._write("DELETE FROM jobs WHERE job_id=?", (job_id,))
+        self._status_changed(job_id)
+
+    def _status_changed(self, job_id: str) -> None:
+        if self.on_status_change is not None:
+            self.on_status_change(job_id)
 
     def list_jobs(self, owner: str, query: JobQuery) -> list[JobRecord]:
         """Return one page of the owner's jobs, filtered as ``query`` says."""

@@ -225,6 +225,8 @@ class LocalServer:
 
     def stop(self) -> None:
         """Stop serving, stop the workers, close the database and remove a temporary data dir."""
+        if self._context is not None:
+            self._context.watch.close()  # a held status request must not delay the stop
         if self._server is not None:
             self._server.should_exit = True
         if self._thread is not None:
@@ -281,6 +283,22 @@ def default_data_dir() -> Path:
     import platformdirs
 
     return Path(platformdirs.user_data_dir("oqtopus-bridge")) / "local-server"
+
+
+class _StoppingServer(uvicorn.Server):
+    """uvicorn's server, which first wakes the requests held by ``Prefer: wait`` when told to stop.
+
+    uvicorn waits for every open request before it returns; a held status request would otherwise
+    delay Ctrl-C by up to its wait.
+    """
+
+    def __init__(self, context: ServerContext, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self._context = context
+
+    def handle_exit(self, sig: int, frame: Any) -> None:
+        self._context.watch.close()
+        super().handle_exit(sig, frame)
 
 
 def _route_stop_signals(server: uvicorn.Server) -> dict[int, Any]:
@@ -367,14 +385,15 @@ def serve(
         )
         context = ServerContext.build(config, lock)
         api_token, created = _default_token(context, token)
-        server = uvicorn.Server(
+        server = _StoppingServer(
+            context,
             uvicorn.Config(
                 create_app(config, context),
                 log_level="warning",
                 access_log=False,
                 lifespan="off",
                 http=guarded_protocol(config.header_timeout_s),
-            )
+            ),
         )
         # From the banner on, Ctrl-C (or SIGTERM) asks uvicorn to stop instead of raising
         # KeyboardInterrupt wherever the interpreter happens to be: raised inside a weakref or GC

@@ -64,6 +64,22 @@ def _stub_service(stub_url: Callable[[], str], overrides: dict[str, Callable[[Re
     return handler
 
 
+def _cloud_job(seen: dict[str, str], ended: dict[str, Any]) -> Callable[[Request], Reply]:
+    """``GET /jobs/j1`` as OQTOPUS Cloud answers it: the last status its status route gave.
+
+    The client's first wait request is this ``GET`` with ``Prefer: wait``, which the cloud
+    ignores and answers at once ("submitted"); the client then polls the status, and gets the
+    whole job (``ended``) once the status said it has ended.
+    """
+
+    def handler(request: Request) -> Reply:
+        status = seen.get("status", "submitted")
+        ended_now = status in ("succeeded", "failed", "cancelled")
+        return Reply(body={**ended, "status": status} if ended_now else {**JOB, "status": status})
+
+    return handler
+
+
 def _run(overrides: dict[str, Callable[[Request], Reply]], **config: Any) -> tuple[Any, StubServer]:
     holder: dict[str, str] = {}
     stub = StubServer(_stub_service(lambda: holder["url"], overrides))
@@ -101,13 +117,18 @@ def test_presigned_fields_forwarded_verbatim_file_last_no_token() -> None:
 def test_status_503_then_success_is_retried_with_retry_after() -> None:
     calls = {"n": 0}
 
+    seen: dict[str, str] = {}
+
     def flaky(request: Request) -> Reply:
         calls["n"] += 1
         if calls["n"] == 1:
             return Reply(status=503, body={"message": "busy"}, headers={"Retry-After": "0"})
+        seen["status"] = "succeeded"
         return Reply(body={"job_id": "j1", "status": "succeeded"})
 
-    stub, _ = _run({"GET /jobs/j1/status": flaky})
+    ended: dict[str, Any] = {**JOB}
+    stub, _ = _run({"GET /jobs/j1/status": flaky, "GET /jobs/j1": _cloud_job(seen, ended)})
+    ended["job_info"] = {"result": f"{stub.url}/objects/result.zip"}
     with stub:
         backend = OqtopusSamplingBackend(_config(stub.url))
         assert backend.sample_qasm("OPENQASM 3;", "qulacs", 5).result().counts == Counter({1: 5})
@@ -303,14 +324,14 @@ def test_token_is_not_forwarded_across_hosts_on_redirect() -> None:
 
 def test_unknown_status_is_not_final_and_failed_message_is_surfaced() -> None:
     statuses = iter(["cancelling", "running", "failed"])
-    stub, _ = _run(
-        {
-            "GET /jobs/j1/status": lambda r: Reply(body={"job_id": "j1", "status": next(statuses)}),
-            "GET /jobs/j1": lambda r: Reply(
-                body={**JOB, "status": "failed", "job_info": {"message": "engine exploded"}}
-            ),
-        }
-    )
+    seen: dict[str, str] = {}
+
+    def status(request: Request) -> Reply:
+        seen["status"] = next(statuses)
+        return Reply(body={"job_id": "j1", "status": seen["status"]})
+
+    failed = {**JOB, "job_info": {"message": "engine exploded"}}
+    stub, _ = _run({"GET /jobs/j1/status": status, "GET /jobs/j1": _cloud_job(seen, failed)})
     from oqtopus_bridge.errors import JobFailedError
 
     with stub:
@@ -318,3 +339,5 @@ def test_unknown_status_is_not_final_and_failed_message_is_surfaced() -> None:
         with pytest.raises(JobFailedError, match="engine exploded"):
             job.result(wait=0.01)
     assert stub.paths("GET").count("/jobs/j1/status") == 3
+    first_wait = next(r for r in stub.requests if r.path == "/jobs/j1")
+    assert first_wait.headers.get("Prefer") == "wait=1"  # asked, ignored: then plain polls

@@ -1,7 +1,8 @@
 """Ctrl-C while waiting in Python names the jobs that keep running (issue 24, item 6).
 
-The jobs are held running by the server's test hook, and the interrupt comes from the poll
-policy's sleep: no race, no real sleep.
+The jobs are held running by the server's test hook, and the interrupt comes from the wait's
+first request (a held ``GET /jobs/{id}``, answered at once here), as a Ctrl-C during the wait
+would: no race, no real sleep.
 """
 
 from __future__ import annotations
@@ -23,9 +24,18 @@ def _ctrl_c(seconds: float) -> None:
     raise KeyboardInterrupt
 
 
+def _ctrl_c_while_waiting(response: Any, *args: Any, **kwargs: Any) -> None:
+    if "Prefer" in response.request.headers or response.request.url.endswith("/status"):
+        response.close()  # its connection, which a real Ctrl-C would leave to the collector
+        raise KeyboardInterrupt
+
+
 def _held(backend: OqtopusSamplingBackend) -> OqtopusSamplingJob:
     job = backend.sample_qasm(PROGRAM, device_id="qulacs", shots=10, name=HOLD)
     job.poll_policy = PollPolicy(sleep=_ctrl_c)
+    hooks = backend.api.transport.session.hooks["response"]
+    if _ctrl_c_while_waiting not in hooks:
+        hooks.append(_ctrl_c_while_waiting)
     return job
 
 

@@ -9,6 +9,10 @@ one whose answer FastAPI words itself (a body its validation refuses with a 422,
 it does not read as JSON), goes on to the FastAPI app unchanged. The routes stay declared there,
 so the OpenAPI document does not change.
 
+``GET /jobs/{id}`` and its ``/status`` honour ``Prefer: wait=N`` (RFC 7240; `..watch`): the answer
+is held until the job has ended or N seconds have passed, so a waiting client needs neither a
+poll interval nor a separate status request (issue 23).
+
 The handlers run on the event loop: each does an SQLite read or a one-statement write, a stat or
 an HMAC, well under a millisecond; an object over `INLINE_BYTES` is read or written in a thread.
 """
@@ -30,8 +34,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from ..context import ServerContext
 from ..errors import ServerError
 from ..schemas import SubmitJobRequest
+from ..service import TERMINAL
 from ..settings import Protocol
 from ..storage import DOWNLOAD_PREFIX, UPLOAD_PATH
+from ..watch import requested_wait
 from . import jobs, storage
 from .deps import identify
 from .errors import http_error_response, server_error_response
@@ -55,12 +61,41 @@ def _json(content: dict[str, Any]) -> Response:
 
 async def _status(context: ServerContext, request: Request, params: tuple[str, ...]) -> Response:
     who = identify(context, caller_token(request.scope))
-    return _json(jobs.job_status(context, who, params[0]))
+    answer = jobs.job_status(context, who, params[0])
+    wait = requested_wait(request.headers.get("prefer"))
+    if wait is None:
+        return _json(answer)
+    if answer["status"] not in TERMINAL:
+        await _held(context, params[0], wait)
+        answer = jobs.job_status(context, who, params[0])  # a job deleted meanwhile: 404
+    return _applied(_json(answer), wait)
 
 
 async def _job(context: ServerContext, request: Request, params: tuple[str, ...]) -> Response:
     who = identify(context, caller_token(request.scope))
-    return _json(jobs.job(context, who, params[0]))
+    wait = requested_wait(request.headers.get("prefer"))
+    if wait is None:
+        return _json(jobs.job(context, who, params[0]))
+    if context.service.owned_status(who, params[0]) not in TERMINAL:  # 404 before any wait
+        await _held(context, params[0], wait)
+    return _applied(_json(jobs.job(context, who, params[0])), wait)
+
+
+async def _held(context: ServerContext, job_id: str, wait: float) -> None:
+    """Hold the request until the job ends or ``wait`` seconds pass (``Prefer: wait``, issue 23)."""
+
+    def ended() -> bool:
+        row = context.repo.job_status(job_id)
+        return row is None or row[1] in TERMINAL
+
+    if wait > 0:
+        await context.watch.hold(job_id, wait, ended)
+
+
+def _applied(response: Response, wait: float) -> Response:
+    response.headers["Preference-Applied"] = f"wait={wait:g}"
+    response.headers["Vary"] = "Prefer"
+    return response
 
 
 async def _register(context: ServerContext, request: Request, params: tuple[str, ...]) -> Response:
