@@ -125,8 +125,9 @@ class Engine:
         self.repo = repo
         self.store = store
         self.catalog = catalog
-        self._circuit_queue: queue.Queue[str | None] = queue.Queue()
-        self._sse_queue: queue.Queue[str | None] = queue.Queue()
+        # SimpleQueue: its handoff to a waiting pool thread costs half a Queue's CPU (issue 23).
+        self._circuit_queue: queue.SimpleQueue[str | None] = queue.SimpleQueue()
+        self._sse_queue: queue.SimpleQueue[str | None] = queue.SimpleQueue()
         self._threads: list[threading.Thread] = []
         self._slots: list[_Slot] = []
         self.cores = CoreBudget(settings.aer_threads, settings.worker_count)
@@ -208,7 +209,7 @@ class Engine:
         for record in self.repo.jobs_with_status(("submitted",)):
             self.enqueue(record.job_id, record.job_type)
 
-    def _work(self, jobs: queue.Queue[str | None], slot: _Slot | None) -> None:
+    def _work(self, jobs: queue.SimpleQueue[str | None], slot: _Slot | None) -> None:
         if slot is not None:
             with contextlib.suppress(WorkerDied):
                 slot.ready()  # start the worker before the first job arrives
