@@ -147,6 +147,33 @@ class ObjectStore:
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             raise NotFound(f"object {key} not found") from None
 
+    def get_small(self, key: str, max_bytes: int) -> bytes | None:
+        """Return the bytes of ``key`` if it holds at most ``max_bytes``, else ``None``.
+
+        One open, ``fstat`` and read: a small object (a job's result) costs one path and no
+        buffered file object (issue 23).
+
+        Raises:
+            NotFound: No such object.
+        """
+        try:
+            fd = os.open(self.path(key), os.O_RDONLY)
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            raise NotFound(f"object {key} not found") from None
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                raise NotFound(f"object {key} not found")
+            if info.st_size > max_bytes:
+                return None
+            # Objects are replaced by rename, never written in place: the size does not change.
+            data = os.read(fd, info.st_size)
+            while len(data) < info.st_size and (more := os.read(fd, info.st_size - len(data))):
+                data += more
+            return data
+        finally:
+            os.close(fd)
+
     def size(self, key: str) -> int:
         """Return the size in bytes of the object ``key``.
 
