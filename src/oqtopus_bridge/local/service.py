@@ -36,7 +36,7 @@ class JobService:
         repo: The database.
         store: Object storage.
         catalog: The device catalog.
-        enqueue: Called with a job id once the job is ``submitted``.
+        enqueue: Called with a job id and its job type once the job is ``submitted``.
         on_cancel: Called with a job id once the job is ``cancelled`` (stops its simulation).
     """
 
@@ -46,7 +46,7 @@ class JobService:
         repo: Repository,
         store: ObjectStore,
         catalog: DeviceCatalog,
-        enqueue: Callable[[str], None],
+        enqueue: Callable[[str, str], None],
         on_cancel: Callable[[str], None] | None = None,
     ) -> None:
         self.settings = settings
@@ -126,24 +126,20 @@ class JobService:
             raise BadRequest(
                 f"{job_id} job is not in valid status for submission (valid status: 'registered')"
             )
-        request = request.model_copy(
-            update={"device_id": self._resolve_device(who, request.device_id)}
-        )
-        self._check_device(request.device_id)
+        device_id = self._resolve_device(who, request.device_id)
+        self._check_device(device_id)
         if not self.store.exists(f"{job_id}/input.zip"):
             raise BadRequest(f"job information input for {job_id} job not found")
-        changed = self.repo.update_job(job_id, expect=("registered",), **_submit_columns(request))
-        if not changed:
+        columns = _submit_columns(request, device_id)
+        if not self.repo.update_job(job_id, expect=("registered",), **columns):
             raise BadRequest(f"{job_id} job changed status during submission; retry")
-        log.debug("job %s submitted (%s on %s)", job_id, request.job_type, request.device_id)
-        self._enqueue(job_id)
+        log.debug("job %s submitted (%s on %s)", job_id, request.job_type, device_id)
+        self._enqueue(job_id, request.job_type)
 
     def create_legacy(self, who: Identity, request: LegacySubmitJobRequest) -> str:
         """Create and submit a job from a legacy inline ``POST /jobs`` body."""
-        request = request.model_copy(
-            update={"device_id": self._resolve_device(who, request.device_id)}
-        )
-        self._check_device(request.device_id)
+        device_id = self._resolve_device(who, request.device_id)
+        self._check_device(device_id)
         payload = _legacy_input(request)
         job_id = new_job_id()
         self.store.put_json(job_id, "input", payload)
@@ -155,9 +151,9 @@ class JobService:
             parent_job_id=who.scope_job_id,
         )
         self.repo.insert_job(record)
-        self.repo.update_job(job_id, **_submit_columns(request))
-        log.debug("job %s submitted (%s on %s)", job_id, request.job_type, request.device_id)
-        self._enqueue(job_id)
+        self.repo.update_job(job_id, **_submit_columns(request, device_id))
+        log.debug("job %s submitted (%s on %s)", job_id, request.job_type, device_id)
+        self._enqueue(job_id, request.job_type)
         return job_id
 
     def cancel(self, who: Identity, job_id: str) -> None:
@@ -217,11 +213,12 @@ def _check_scope(who: Identity, record: JobRecord) -> None:
         )
 
 
-def _submit_columns(request: SubmitJobRequest) -> dict[str, Any]:
+def _submit_columns(request: SubmitJobRequest, device_id: str) -> dict[str, Any]:
+    # ``device_id`` as resolved (an SSE program's "sse" names its job's device), not as sent.
     return {
         "name": request.name,
         "description": request.description,
-        "device_id": request.device_id,
+        "device_id": device_id,
         "job_type": request.job_type,
         "shots": request.shots,
         "transpiler_info": request.transpiler_info if request.transpiler_info is not None else {},

@@ -23,11 +23,24 @@ from urllib.parse import quote
 
 from . import archive
 from .errors import Forbidden, NotFound
-from .private import make_dirs, private_dir, write_private
+from .private import DIR_MODE, FILE_MODE, make_dirs, private_dir
 
 _KEY_PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 UPLOAD_PATH = "/_storage/upload"
 DOWNLOAD_PREFIX = "/_storage/objects/"
+
+
+_WRITE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
+
+
+def _make_parent(directory: Path) -> None:
+    """Create an object's directory 0700: one ``mkdir`` when only it is missing (a new job's)."""
+    try:
+        os.mkdir(directory, DIR_MODE)
+    except FileExistsError:
+        pass
+    except FileNotFoundError:
+        make_dirs(directory)
 
 
 def make_zip(entry_name: str, data: bytes) -> bytes:
@@ -102,15 +115,26 @@ class ObjectStore:
         return self._real_root / check_key(key)
 
     def put(self, key: str, data: bytes) -> None:
-        """Store ``data`` under ``key`` atomically (write then rename)."""
-        path = self.path(key)
-        partial = path.with_suffix(path.suffix + ".part")
+        """Store ``data`` under ``key`` atomically (write then rename).
+
+        With plain descriptors: a buffered file object, a failed ``stat`` per missing parent and
+        `Path` arithmetic cost as much CPU as the system calls (issue 23: 200 us against 110 us
+        for a job's first object).
+        """
+        path = str(self.path(key))
+        partial = path + ".part"
         try:
-            write_private(partial, data)  # 0600: readable by the server's account only
+            fd = os.open(partial, _WRITE, FILE_MODE)  # 0600: readable by the server's account only
         except FileNotFoundError:  # the job's first object: make its directory only then
-            make_dirs(path.parent)
-            write_private(partial, data)
-        partial.replace(path)
+            _make_parent(Path(path).parent)
+            fd = os.open(partial, _WRITE, FILE_MODE)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+        finally:
+            os.close(fd)
+        os.replace(partial, path)
 
     def get(self, key: str) -> bytes:
         """Return the bytes of ``key``.
@@ -122,6 +146,33 @@ class ObjectStore:
             return self.path(key).read_bytes()
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             raise NotFound(f"object {key} not found") from None
+
+    def get_small(self, key: str, max_bytes: int) -> bytes | None:
+        """Return the bytes of ``key`` if it holds at most ``max_bytes``, else ``None``.
+
+        One open, ``fstat`` and read: a small object (a job's result) costs one path and no
+        buffered file object (issue 23).
+
+        Raises:
+            NotFound: No such object.
+        """
+        try:
+            fd = os.open(self.path(key), os.O_RDONLY)
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            raise NotFound(f"object {key} not found") from None
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                raise NotFound(f"object {key} not found")
+            if info.st_size > max_bytes:
+                return None
+            # Objects are replaced by rename, never written in place: the size does not change.
+            data = os.read(fd, info.st_size)
+            while len(data) < info.st_size and (more := os.read(fd, info.st_size - len(data))):
+                data += more
+            return data
+        finally:
+            os.close(fd)
 
     def size(self, key: str) -> int:
         """Return the size in bytes of the object ``key``.

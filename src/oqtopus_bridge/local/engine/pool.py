@@ -125,8 +125,9 @@ class Engine:
         self.repo = repo
         self.store = store
         self.catalog = catalog
-        self._circuit_queue: queue.Queue[str | None] = queue.Queue()
-        self._sse_queue: queue.Queue[str | None] = queue.Queue()
+        # SimpleQueue: its handoff to a waiting pool thread costs half a Queue's CPU (issue 23).
+        self._circuit_queue: queue.SimpleQueue[str | None] = queue.SimpleQueue()
+        self._sse_queue: queue.SimpleQueue[str | None] = queue.SimpleQueue()
         self._threads: list[threading.Thread] = []
         self._slots: list[_Slot] = []
         self.cores = CoreBudget(settings.aer_threads, settings.worker_count)
@@ -185,11 +186,14 @@ class Engine:
             if worker is not None and worker.kill_if_running(job_id):
                 log.info("job %s: killed its engine worker (cancelled)", job_id)
 
-    def enqueue(self, job_id: str) -> None:
-        """Queue a submitted job for execution."""
-        record = self.repo.get_job(job_id)
-        if record is not None:
-            (self._sse_queue if record.job_type == "sse" else self._circuit_queue).put(job_id)
+    def enqueue(self, job_id: str, job_type: str | None = None) -> None:
+        """Queue a submitted job for execution (its type read from the database when not given)."""
+        if job_type is None:
+            record = self.repo.get_job(job_id)
+            if record is None:
+                return
+            job_type = record.job_type
+        (self._sse_queue if job_type == "sse" else self._circuit_queue).put(job_id)
 
     def recover(self) -> None:
         """Re-run jobs an earlier process left unfinished (nothing is silently lost)."""
@@ -203,9 +207,9 @@ class Engine:
             )
             log.info("job %s re-queued after restart", record.job_id)
         for record in self.repo.jobs_with_status(("submitted",)):
-            self.enqueue(record.job_id)
+            self.enqueue(record.job_id, record.job_type)
 
-    def _work(self, jobs: queue.Queue[str | None], slot: _Slot | None) -> None:
+    def _work(self, jobs: queue.SimpleQueue[str | None], slot: _Slot | None) -> None:
         if slot is not None:
             with contextlib.suppress(WorkerDied):
                 slot.ready()  # start the worker before the first job arrives
@@ -245,13 +249,15 @@ class Engine:
         if record is None or record.status != "submitted":
             return
         try:
-            self.transition(job_id, "ready", ("submitted",))
+            self.transition(job_id, "ready", ("submitted",), **_defaults(record))
             outcome = self._execute(record, slot)
-            current = self.repo.get_job(job_id)
-            if current is None or current.status != "running":
-                raise Cancelled(job_id)  # cancelled (and maybe deleted) while it ran
             if not outcome.written:  # an SSE job's outcome; workers store their own
+                current = self.repo.get_job(job_id)
+                if current is None or current.status != "running":
+                    raise Cancelled(job_id)  # cancelled (and maybe deleted) while it ran
                 self.store_outcome(job_id, outcome)
+            # Conditional on "running": a job cancelled (or deleted) while it ran stays so, and
+            # the objects its worker wrote are removed below.
             extra = {} if outcome.message is None else {"message": outcome.message}
             self.transition(
                 job_id, "succeeded", ("running",), execution_time=outcome.execution_time, **extra
@@ -276,10 +282,6 @@ class Engine:
 
         if record.job_type == "sse":
             return run_sse_job(self, record, mark_running)
-        if not record.transpiler_info:
-            # The real engine writes its default back so the user sees what was applied.
-            record.transpiler_info = dict(DEFAULT_TRANSPILER_INFO)
-            self.repo.update_job(record.job_id, transpiler_info=record.transpiler_info)
         if slot is None:
             raise JobFailure("internal error: a circuit job reached an SSE pool thread")
         return self._in_worker(slot, record, device, mark_running)
@@ -318,3 +320,15 @@ class Engine:
             ) from exc
         finally:
             self.cores.release(record.job_id)
+
+
+def _defaults(record: JobRecord) -> dict[str, Any]:
+    """The columns a circuit job gets with its move to ``ready``: the transpiler default.
+
+    The real engine writes its default ``transpiler_info`` back so the user sees what was
+    applied; written with the status, it costs no statement of its own (issue 23).
+    """
+    if record.job_type == "sse" or record.transpiler_info:
+        return {}
+    record.transpiler_info = dict(DEFAULT_TRANSPILER_INFO)
+    return {"transpiler_info": record.transpiler_info}

@@ -69,10 +69,9 @@ async def object_response(
         if device is None or not key.endswith("/device_info.zip"):
             raise NotFound(f"object {key} not found")
         data = make_zip("device_info.json", json.dumps(device.device_info).encode())
-    elif context.store.size(key) <= INLINE_BYTES:
-        data = context.store.get(key)
     else:
-        data = await run_in_threadpool(context.store.get, key)
+        small = context.store.get_small(key, INLINE_BYTES)
+        data = small if small is not None else await run_in_threadpool(context.store.get, key)
     return Response(content=data, media_type="application/zip")
 
 

@@ -6,15 +6,21 @@ fields to ``authorize``, which checks the signature, expiry and policy and retur
 policy grants. A forged, expired or reused form is so refused before one byte of the file is read,
 and a file over its grant is refused as soon as it passes it, chunked or not; nothing is spooled
 to disk (issue 21: a forged 500 MiB upload was spooled whole before its signature was checked).
+
+A body that arrives in one piece (every small job's ``input.zip``) and has the plain shape every
+client sends is split by `_whole_form` instead, about ten times faster than the parser's callbacks
+(issue 23); anything else in it, down to a header's spelling, goes to the parser, so both give the
+same fields, file and refusals (`tests/server/test_upload_form.py`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import AsyncIterator, Callable
 
 import python_multipart
 from python_multipart.multipart import parse_options_header
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 
 from ..errors import BadRequest, TooLarge
 
@@ -26,6 +32,11 @@ _FIELD_BYTES = 16 * 1024  # a policy is a few hundred bytes
 _HEADER_BYTES = 8 * 1024
 _MAX_FIELDS = 32
 MIB = 1024 * 1024
+#: The part headers `_whole_form` reads itself; any other line sends the form to the parser.
+_HEADER_LINE = re.compile(rb"([A-Za-z0-9-]{1,64}): ([^\s][^\r\n]{0,255})")
+_DISPOSITION = re.compile(
+    rb'form-data; name="([A-Za-z0-9_.-]{1,64})"(?:; filename="[^"\\\r\n;=]*")?'
+)
 
 
 def missing_fields(fields: dict[str, str]) -> BadRequest | None:
@@ -116,6 +127,19 @@ def _boundary(request: Request) -> bytes:
     return bytes(boundary)
 
 
+async def _chunks(request: Request) -> AsyncIterator[tuple[bytes, bool]]:
+    """The body's chunks as they arrive, each with whether more follow (`Request.stream`'s)."""
+    while True:
+        message = await request.receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect()
+        if message["type"] == "http.request":
+            more = bool(message.get("more_body", False))
+            yield message.get("body", b""), more
+            if not more:
+                return
+
+
 async def read_form(request: Request, authorize: Authorize) -> tuple[dict[str, str], bytes]:
     """Return the fields and the file of a presigned POST, checked by ``authorize`` first.
 
@@ -123,13 +147,22 @@ async def read_form(request: Request, authorize: Authorize) -> tuple[dict[str, s
         ServerError: Not a multipart form, a missing field or file, a form ``authorize``
             refuses, or a file over the size it grants.
     """
+    boundary = _boundary(request)
     form = _Form(authorize)
-    callbacks = {name: getattr(form, name) for name in dir(form) if name.startswith("on_")}
-    parser = python_multipart.MultipartParser(_boundary(request), callbacks)  # type: ignore[arg-type]
+    parser: python_multipart.MultipartParser | None = None
     try:
-        async for chunk in request.stream():
+        async for chunk, more in _chunks(request):
+            if parser is None:
+                whole = None if more else _whole_form(chunk, boundary)
+                if whole is not None:
+                    return _checked(whole, authorize)
+                callbacks = {
+                    name: getattr(form, name) for name in dir(form) if name.startswith("on_")
+                }
+                parser = python_multipart.MultipartParser(boundary, callbacks)  # type: ignore[arg-type]
             parser.write(chunk)
-        parser.finalize()
+        if parser is not None:
+            parser.finalize()
     except python_multipart.exceptions.FormParserError as exc:
         raise BadRequest(f"the upload is not a valid multipart form ({exc})") from None
     if form.file is None:
@@ -137,3 +170,74 @@ async def read_form(request: Request, authorize: Authorize) -> tuple[dict[str, s
             "missing form part 'file' (it must come last, as for S3)"
         )
     return form.fields, bytes(form.file)
+
+
+def _checked(
+    whole: tuple[dict[str, str], bytes], authorize: Authorize
+) -> tuple[dict[str, str], bytes]:
+    """The checks the parser's callbacks make, in their order, on a form split whole."""
+    fields, file = whole
+    refusal = missing_fields(fields)
+    if refusal is not None:
+        raise refusal
+    cap = authorize(fields)
+    if len(file) > cap:
+        raise TooLarge(f"upload exceeds the {cap / MIB:g} MiB limit of its form")
+    return fields, file
+
+
+def _whole_form(body: bytes, boundary: bytes) -> tuple[dict[str, str], bytes] | None:
+    """Split a whole multipart body of the plain shape into its fields (before the file) and file.
+
+    Returns ``None`` for anything else (a preamble, a header other than ``Name: value``, an
+    unquoted or unusual disposition, a part with no disposition, a field over its limit, too many
+    fields, no file, a boundary not followed by CRLF or ``--``, an epilogue): the parser then
+    reads the form and words the refusal, if any.
+    """
+    dash = b"--" + boundary
+    delimiter = b"\r\n" + dash
+    if not body.startswith(dash + b"\r\n"):
+        return None
+    fields: dict[str, str] = {}
+    file: bytes | None = None
+    start = len(dash) + 2
+    while True:
+        name = _part_name(body, start)
+        if name is None:
+            return None
+        data_start = body.index(b"\r\n\r\n", start) + 4
+        stop = body.find(delimiter, data_start)
+        after = body[stop + len(delimiter) : stop + len(delimiter) + 2]
+        if stop < 0 or after not in (b"\r\n", b"--"):
+            return None
+        data = body[data_start:stop]
+        if file is None and name == "file":
+            file = data
+        elif file is None:
+            if len(fields) >= _MAX_FIELDS or len(data) > _FIELD_BYTES:
+                return None
+            fields[name] = data.decode("utf-8", "replace")
+        start = stop + len(delimiter) + 2
+        if after == b"--":
+            break
+    if file is None or body[start:] not in (b"", b"\r\n"):
+        return None
+    return fields, file
+
+
+def _part_name(body: bytes, start: int) -> str | None:
+    """The ``name`` of the part whose headers begin at ``start``, if they have the plain shape."""
+    end = body.find(b"\r\n\r\n", start, start + 1024)
+    if end <= start:
+        return None
+    name = None
+    for line in body[start:end].split(b"\r\n"):
+        header = _HEADER_LINE.fullmatch(line)
+        if header is None:
+            return None
+        if header[1].lower() == b"content-disposition":
+            disposition = _DISPOSITION.fullmatch(header[2])
+            if disposition is None or name is not None:
+                return None
+            name = disposition[1].decode("ascii")
+    return name
