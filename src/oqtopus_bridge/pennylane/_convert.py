@@ -101,6 +101,8 @@ def wire_map_for(device_wires: Wires | None, tape: QuantumScript) -> dict[Hashab
 
 def _real_param(value: object) -> float:
     """A gate parameter as a real number (written as an exact QASM float literal)."""
+    if type(value) is float:  # what most tapes hold: no array round trip (issue 23)
+        return value
     number = complex(np.asarray(qml.math.unwrap(value)).item())
     if abs(number.imag) > 1e-12:
         raise DeviceError(f"gate parameter {number} is complex; OpenQASM gate angles must be real")
