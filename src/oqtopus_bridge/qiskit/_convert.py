@@ -178,8 +178,13 @@ def check_circuit(circuit: QuantumCircuit, max_qubits: int | None = None) -> Non
             f"{label} has unbound parameters ({names}); bind them with "
             "circuit.assign_parameters(...) or use OqtopusSamplerV2 with parameter values"
         )
+    # A standard gate is no control flow: skipped without building its Python object (issue 23).
     control = sorted(
-        {inst.operation.name for inst in circuit.data if isinstance(inst.operation, ControlFlowOp)}
+        {
+            inst.operation.name
+            for inst in circuit.data
+            if not inst.is_standard_gate() and isinstance(inst.operation, ControlFlowOp)
+        }
     )
     if control:
         raise OqtopusCircuitError(
