@@ -101,6 +101,8 @@ def wire_map_for(device_wires: Wires | None, tape: QuantumScript) -> dict[Hashab
 
 def _real_param(value: object) -> float:
     """A gate parameter as a real number (written as an exact QASM float literal)."""
+    if type(value) is float:  # what most tapes hold: no array round trip (issue 23)
+        return value
     number = complex(np.asarray(qml.math.unwrap(value)).item())
     if abs(number.imag) > 1e-12:
         raise DeviceError(f"gate parameter {number} is complex; OpenQASM gate angles must be real")
@@ -109,9 +111,9 @@ def _real_param(value: object) -> float:
 
 def _op_line(op: qml.operation.Operator, wire_map: Mapping[Hashable, int]) -> str | None:
     """Return the QASM statement for one supported operation, or None if it is unobservable."""
+    qubits = ", ".join([f"q[{wire_map[wire]}]" for wire in op.wires])  # KeyError: not a device wire
     if op.name in SKIPPED_OPS:
         return None
-    qubits = ", ".join(f"q[{wire_map[wire]}]" for wire in op.wires)
     if op.name == _BARRIER:
         return f"barrier {qubits};" if qubits else None
     gate = GATE_MAP.get(op.name)
@@ -165,18 +167,31 @@ def tape_to_qasm(
     Raises:
         DeviceError: If an operation is not supported, or a wire is not in ``wire_map``.
     """
-    missing = [wire for wire in list(tape.wires) + list(measure) if wire not in wire_map]
-    if missing:
-        raise DeviceError(f"wires {missing} are not among the device wires {list(wire_map)}")
     lines = [_HEADER + f"qubit[{len(wire_map)}] q;"]
     if measure:
         lines.append(f"bit[{len(measure)}] c;")
-    for op in tape.operations:
-        line = _op_line(op, wire_map)
-        if line is not None:
-            lines.append(line)
-    lines.extend(f"c[{index}] = measure q[{wire_map[wire]}];" for index, wire in enumerate(measure))
+    # Wires are checked as they are written: ``tape.wires`` rebuilds every controlled operator's
+    # wires (issue 23). A missing wire gets the same error as before, naming all of them.
+    try:
+        body = [_op_line(op, wire_map) for op in tape.operations]
+        for wire in (wire for mp in tape.measurements for wire in mp.wires):
+            wire_map[wire]  # noqa: B018 - a lookup that raises KeyError for a foreign wire
+        reads = [f"c[{i}] = measure q[{wire_map[wire]}];" for i, wire in enumerate(measure)]
+    except (KeyError, DeviceError):
+        _check_wires(tape, wire_map, measure)
+        raise
+    lines.extend(line for line in body if line is not None)
+    lines.extend(reads)
     return "\n".join(lines) + "\n"
+
+
+def _check_wires(
+    tape: QuantumScript, wire_map: Mapping[Hashable, int], measure: Sequence[Hashable]
+) -> None:
+    """Raise the error that names every wire of the tape (or ``measure``) the device lacks."""
+    missing = [wire for wire in list(tape.wires) + list(measure) if wire not in wire_map]
+    if missing:
+        raise DeviceError(f"wires {missing} are not among the device wires {list(wire_map)}")
 
 
 def counts_to_pennylane(counts: Mapping[str, int], width: int) -> dict[str, int]:

@@ -18,10 +18,10 @@ from pennylane.measurements import ExpectationMP, MeasurementProcess
 from pennylane.operation import Operator
 from pennylane.ops import LinearCombination, Prod, SProd, Sum
 from pennylane.tape import QuantumScript, QuantumScriptBatch
-from pennylane.transforms import transform
+from pennylane.transforms import split_non_commuting, transform
 from pennylane.typing import PostprocessingFn
 
-__all__ = ["flat_pauli_sum", "flatten_pauli_sums"]
+__all__ = ["flat_pauli_sum", "flatten_pauli_sums", "split_non_commuting_measurements"]
 
 _COMPOSITE = (Sum, SProd, Prod, LinearCombination)
 
@@ -83,3 +83,24 @@ def flatten_pauli_sums(tape: QuantumScript) -> tuple[QuantumScriptBatch, Postpro
     if all(new is old for new, old in zip(measurements, tape.measurements, strict=True)):
         return (tape,), _first
     return (tape.copy(measurements=measurements),), _first
+
+
+@transform
+def split_non_commuting_measurements(
+    tape: QuantumScript,
+) -> tuple[QuantumScriptBatch, PostprocessingFn]:
+    """``split_non_commuting``, except for a tape that measures wires once (issue 23).
+
+    For one ``counts``/``sample``/``probs`` of wires (no observable, no mid-circuit value) and no
+    shot vector, ``split_non_commuting`` returns a copy of the tape (every operator copied) and a
+    postprocessing that hands its one result back unchanged; the tape itself does the same.
+    """
+    mps = tape.measurements
+    if (
+        len(mps) == 1
+        and mps[0].obs is None
+        and mps[0].mv is None
+        and not tape.shots.has_partitioned_shots
+    ):
+        return (tape,), _first
+    return split_non_commuting(tape)

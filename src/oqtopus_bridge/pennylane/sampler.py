@@ -11,7 +11,7 @@ from pennylane.devices import ExecutionConfig
 from pennylane.devices.modifiers import single_tape_support
 from pennylane.devices.preprocess import decompose
 from pennylane.tape import QuantumScript
-from pennylane.transforms import broadcast_expand, split_non_commuting
+from pennylane.transforms import broadcast_expand
 from pennylane.transforms.core import CompilePipeline
 
 from oqtopus_bridge import OqtopusSamplingBackend, bits
@@ -22,7 +22,10 @@ from oqtopus_bridge.pennylane.diagonalize import (
     needs_rotation_after_split,
     needs_rotation_before_split,
 )
-from oqtopus_bridge.pennylane.observables import flatten_pauli_sums
+from oqtopus_bridge.pennylane.observables import (
+    flatten_pauli_sums,
+    split_non_commuting_measurements,
+)
 from oqtopus_bridge.pennylane.preprocess import (
     single_wire_sample_shape,
     validate_sampler_measurements,
@@ -96,7 +99,7 @@ def add_counts_transforms(
     """
     pipeline.add_transform(flatten_pauli_sums)
     pipeline.add_transform(diagonalize_general_observables, predicate=needs_rotation_before_split)
-    pipeline.add_transform(split_non_commuting)
+    pipeline.add_transform(split_non_commuting_measurements)
     pipeline.add_transform(diagonalize_general_observables, predicate=needs_rotation_after_split)
     pipeline.add_transform(single_wire_sample_shape)
     pipeline.add_transform(counts_to_results, shuffle=shuffle, name=name)

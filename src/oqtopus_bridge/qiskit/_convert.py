@@ -22,6 +22,7 @@ from qiskit.circuit import ControlFlowOp
 from qiskit.quantum_info import SparseObservable
 
 from oqtopus_bridge import bits
+from oqtopus_bridge.qiskit._export import export_standard
 from oqtopus_bridge.qiskit._flatten import flatten_composites
 from oqtopus_bridge.qiskit.exceptions import OqtopusCircuitError, OqtopusInputError
 
@@ -177,8 +178,13 @@ def check_circuit(circuit: QuantumCircuit, max_qubits: int | None = None) -> Non
             f"{label} has unbound parameters ({names}); bind them with "
             "circuit.assign_parameters(...) or use OqtopusSamplerV2 with parameter values"
         )
+    # A standard gate is no control flow: skipped without building its Python object (issue 23).
     control = sorted(
-        {inst.operation.name for inst in circuit.data if isinstance(inst.operation, ControlFlowOp)}
+        {
+            inst.operation.name
+            for inst in circuit.data
+            if not inst.is_standard_gate() and isinstance(inst.operation, ControlFlowOp)
+        }
     )
     if control:
         raise OqtopusCircuitError(
@@ -247,8 +253,9 @@ def circuit_to_program(
     """
     check_circuit(circuit, max_qubits)
     flat = flatten_composites(circuit)
+    text = export_standard(flat)  # the same text as below, written directly (issue 23)
     try:
-        text = qasm3.dumps(canonicalize(flat))
+        text = text or qasm3.dumps(canonicalize(flat))
     except Exception as exc:  # the exporter raises several unrelated types
         raise OqtopusCircuitError(
             f"circuit {circuit.name!r} cannot be written as OpenQASM 3 ({exc}); "

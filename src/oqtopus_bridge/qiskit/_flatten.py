@@ -12,6 +12,8 @@ gates, measurements, classical bits and their order stay as written, and nothing
 
 from __future__ import annotations
 
+import functools
+
 from qiskit import QuantumCircuit, qasm3
 from qiskit.circuit.library import get_standard_gate_name_mapping
 from qiskit.transpiler import PassManager, TranspilerError
@@ -47,10 +49,9 @@ def flatten_composites(circuit: QuantumCircuit) -> QuantumCircuit:
         return circuit
     # The circuit's own standard gates (rzz, ecr, ...) are kept as written; only the insides of
     # composite operations are brought down to stdgates.inc.
-    basis = sorted(EXPORT_BASIS | (names & _STANDARD))
-    unroll = HighLevelSynthesis(basis_gates=basis, qubits_initially_zero=False)
+    basis = tuple(sorted(EXPORT_BASIS | (names & _STANDARD)))
     try:
-        flat = PassManager([unroll]).run(circuit)
+        flat = PassManager([_unroller(basis)]).run(circuit)
     except TranspilerError as exc:
         raise OqtopusCircuitError(
             f"circuit {circuit.name!r} holds {', '.join(sorted(composite))}, which cannot be "
@@ -59,3 +60,14 @@ def flatten_composites(circuit: QuantumCircuit) -> QuantumCircuit:
         ) from exc
     flat.name = circuit.name
     return flat
+
+
+@functools.lru_cache(maxsize=32)
+def _unroller(basis: tuple[str, ...]) -> HighLevelSynthesis:
+    """The unrolling pass for ``basis``, built once (issue 23).
+
+    Building a ``HighLevelSynthesis`` loads every synthesis plugin (0.6 ms), which was paid for
+    each bound circuit of a PUB. The pass keeps only its configuration between runs, so one
+    instance serves every circuit, from any thread.
+    """
+    return HighLevelSynthesis(basis_gates=list(basis), qubits_initially_zero=False)

@@ -387,6 +387,8 @@ def _non_gate_operations(circuit: QuantumCircuit) -> set[str]:
     """Names of measure/reset/delay used by ``circuit``, looking inside non-gate definitions."""
     found: set[str] = set()
     for inst in circuit.data:
+        if inst.is_standard_gate():  # a Gate: skipped without building its Python object
+            continue
         operation = inst.operation
         if operation.name in _NON_GATE_NAMES:
             found.add(operation.name)

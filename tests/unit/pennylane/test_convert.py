@@ -171,6 +171,23 @@ def test_unsupported_gate_and_unknown_wire_raise_device_error():
         _convert.tape_to_qasm(qml.tape.QuantumScript([qml.X("a")]), {0: 0})
 
 
+@pytest.mark.parametrize(
+    "tape",
+    [
+        # a foreign wire anywhere is named, even after an unsupported gate or on a skipped one
+        qml.tape.QuantumScript([qml.IsingXX(0.1, [0, 1]), qml.X("a")]),
+        qml.tape.QuantumScript([qml.GlobalPhase(0.3, wires=["a"])]),
+        qml.tape.QuantumScript([qml.X(0)], [qml.expval(qml.Z("b"))]),
+        qml.tape.QuantumScript([qml.CNOT([0, "a"]), qml.X("b")]),
+    ],
+)
+def test_every_foreign_wire_is_named_before_anything_else(tape):
+    with pytest.raises(DeviceError, match="not among the device wires") as raised:
+        _convert.tape_to_qasm(tape, {0: 0, 1: 1})
+    missing = [wire for wire in tape.wires if wire not in (0, 1)]
+    assert f"wires {missing} are not" in str(raised.value)
+
+
 def test_measured_wires_requires_a_single_counts_measurement():
     tape = qml.tape.QuantumScript([], [qml.counts(wires=[1, 0])])
     assert list(_convert.measured_wires(tape)) == [1, 0]

@@ -94,3 +94,36 @@ def test_custom_measurement_is_named_in_messages():
     tape = qml.tape.QuantumScript([], [Mine(wires=[0, 1])], shots=10)
     with pytest.raises(DeviceError, match=r"Measurement Mine\(wires=\[0, 1\]\) not accepted with"):
         preprocess.validate_sampler_measurements(tape, name="oqtopus.sampler")
+
+
+@pytest.mark.parametrize(
+    "measurement",
+    [qml.counts(wires=[0, 1]), qml.sample(wires=[1]), qml.probs(wires=[0, 1]), qml.counts()],
+)
+def test_one_measurement_of_wires_is_not_split_and_means_what_pennylane_split_means(measurement):
+    from pennylane.transforms import split_non_commuting
+
+    from oqtopus_bridge.pennylane.observables import split_non_commuting_measurements
+
+    tape = qml.tape.QuantumScript([qml.RY(0.3, 0), qml.CNOT([0, 1])], [measurement], shots=10)
+    ours, ours_fn = split_non_commuting_measurements(tape)
+    theirs, theirs_fn = split_non_commuting(tape)
+    assert len(ours) == len(theirs) == 1
+    assert ours[0] is tape  # no copy of every operator (issue 23)
+    qml.assert_equal(ours[0], theirs[0])
+    result = {"00": 4, "11": 6}
+    assert ours_fn([result]) is theirs_fn([result]) is result
+
+
+def test_several_measurements_observables_and_shot_vectors_are_still_split():
+    from oqtopus_bridge.pennylane.observables import split_non_commuting_measurements
+
+    ops = [qml.RY(0.3, 0)]
+    for measurements, shots in [
+        ([qml.expval(qml.X(0)), qml.expval(qml.Z(0))], 10),
+        ([qml.expval(qml.X(0) + qml.Z(0))], 10),
+        ([qml.counts(wires=[0])], (5, 5)),
+    ]:
+        tape = qml.tape.QuantumScript(ops, measurements, shots=shots)
+        tapes, _ = split_non_commuting_measurements(tape)
+        assert all(t is not tape for t in tapes)

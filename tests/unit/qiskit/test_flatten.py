@@ -87,3 +87,20 @@ def test_an_opaque_gate_is_refused_with_advice() -> None:
     circuit.measure(0, 0)
     with pytest.raises(OqtopusCircuitError, match=r"'opaque-circuit' holds mystery.*definition"):
         circuit_to_program(circuit)
+
+
+@pytest.mark.parametrize("kind", sorted(COMPOSITES))
+def test_the_shared_unrolling_pass_writes_what_a_fresh_one_writes(kind: str) -> None:
+    from qiskit.transpiler import PassManager
+    from qiskit.transpiler.passes import HighLevelSynthesis
+
+    from oqtopus_bridge.qiskit import _flatten
+
+    circuit = COMPOSITES[kind]()
+    basis = sorted(EXPORT_BASIS | (set(circuit.count_ops()) & _flatten._STANDARD))
+    fresh = HighLevelSynthesis(basis_gates=basis, qubits_initially_zero=False)
+    expected = qasm3.dumps(PassManager([fresh]).run(circuit))
+    _flatten._unroller.cache_clear()
+    for _ in range(2):  # built for the first circuit, reused for the second (issue 23)
+        assert qasm3.dumps(flatten_composites(circuit)) == expected
+    assert _flatten._unroller.cache_info().hits >= 1
