@@ -154,28 +154,38 @@ def noise_model(device: Device, only: frozenset[int] | None = None) -> NoiseMode
 
 
 def simulator(
-    device: Device, seed: int | None, circuits: list[QuantumCircuit] | None = None
+    device: Device,
+    seed: int | None,
+    circuits: list[QuantumCircuit] | None = None,
+    touched: list[frozenset[int]] | None = None,
 ) -> AerSimulator:
     """Return an AerSimulator for ``device`` (noisy when the catalog says so).
 
     Given the ``circuits`` it will run, its noise model holds only the errors of the qubits they
     touch: Aer converts the whole model on every run (0.6-0.8 s for the 16-qubit ``anemone``
     against 0.1-0.2 s for the four qubits of a batch circuit), and the counts are the same.
+    ``touched`` gives each circuit's touched qubits when the caller knows them (`sampling.Plan`).
     """
+    if circuits is not None and touched is None:
+        touched = [_touched([circuit]) for circuit in circuits]
     options: dict[str, Any] = {}
     if "threads" in _limits:
-        options["max_parallel_threads"] = _threads_for(circuits, _limits["threads"])
+        options["max_parallel_threads"] = _threads_for(circuits, _limits["threads"], touched)
     if "memory_bytes" in _limits:
         options["max_memory_mb"] = max(1, _limits["memory_bytes"] // 2**20)
     if seed is not None:
         options["seed_simulator"] = seed
     if device.noisy:
-        only = None if circuits is None else _touched(circuits)
+        only = None if touched is None else frozenset().union(*touched)
         options["noise_model"] = cached_noise_model(device, only)
     return AerSimulator(**options)
 
 
-def _threads_for(circuits: list[QuantumCircuit] | None, threads: int) -> int:
+def _threads_for(
+    circuits: list[QuantumCircuit] | None,
+    threads: int,
+    touched: list[frozenset[int]] | None = None,
+) -> int:
     """The Aer threads worth using: the job's own only for circuits wide enough to parallelise.
 
     Aer parallelises a statevector's updates from `PARALLEL_QUBITS` touched qubits on; below
@@ -184,9 +194,11 @@ def _threads_for(circuits: list[QuantumCircuit] | None, threads: int) -> int:
     """
     if circuits is None or threads <= 1:
         return max(1, threads)
+    if touched is None:
+        touched = [_touched([circuit]) for circuit in circuits]
     wide = any(
-        circuit.num_qubits >= PARALLEL_QUBITS and len(_touched([circuit])) >= PARALLEL_QUBITS
-        for circuit in circuits
+        circuit.num_qubits >= PARALLEL_QUBITS and len(used) >= PARALLEL_QUBITS
+        for circuit, used in zip(circuits, touched, strict=True)
     )
     return threads if wide else 1
 
@@ -231,16 +243,18 @@ def configure(threads: int, memory_bytes: int) -> None:
     _limits.update(threads=max(1, threads), memory_bytes=max(1, memory_bytes))
 
 
-def check_memory(circuits: list[QuantumCircuit]) -> None:
+def check_memory(
+    circuits: list[QuantumCircuit], touched: list[frozenset[int]] | None = None
+) -> None:
     """Fail a job whose statevector would not fit in this worker's memory, before simulating.
 
-    Aer simulates only the qubits a circuit touches (truncation), so those are what counts.
+    Aer simulates only the qubits a circuit touches (truncation), so those are what counts
+    (``touched``: each circuit's, when the caller knows them).
     """
     budget = _limits.get("memory_bytes")
     if budget is None:
         return
-    for circuit in circuits:
-        used = {qubit for instruction in circuit.data for qubit in instruction.qubits}
+    for used in touched if touched is not None else [_touched([c]) for c in circuits]:
         needed = _BYTES_PER_AMPLITUDE * 2 ** len(used)
         if needed > budget:
             raise JobFailure(
@@ -275,17 +289,23 @@ def run_counts(
     for circuit in circuits:
         if circuit.num_clbits == 0:
             raise JobFailure("the program measures nothing: add measurements to sample it")
-    plans = [sampling.plan(circuit, device) for circuit in circuits]
+    return run_plans([sampling.plan(circuit, device) for circuit in circuits], device, shots, seed)
+
+
+def run_plans(
+    plans: list[sampling.Plan], device: Device, shots: int, seed: int | None
+) -> list[dict[str, int]]:
+    """`run_counts` of circuits already planned (`sampling.plan`, kept by a prepared program)."""
     reduced = [p.circuit for p in plans]
-    check_memory(reduced)
+    check_memory(reduced, [p.touched for p in plans])
     # numpy takes seeds in 0..2**128; Aer takes any integer (a negative one killed the worker)
     rng = np.random.default_rng(None if seed is None else seed % 2**64)
     counts: list[dict[str, int] | None] = [None] * len(reduced)
     if not device.noisy:
-        counts = _probability_counts(reduced, device, shots, rng)
+        counts = _probability_counts(plans, device, shots, rng)
     pending = [i for i, found in enumerate(counts) if found is None]
     if pending:
-        sampled = _aer_counts([reduced[i] for i in pending], device, shots, seed)
+        sampled = _aer_counts([plans[i] for i in pending], device, shots, seed)
         for index, found in zip(pending, sampled, strict=True):
             counts[index] = found
     return [
@@ -295,24 +315,27 @@ def run_counts(
 
 
 def _probability_counts(
-    circuits: list[QuantumCircuit], device: Device, shots: int, rng: np.random.Generator
+    plans: list[sampling.Plan], device: Device, shots: int, rng: np.random.Generator
 ) -> list[dict[str, int] | None]:
     """Counts drawn from final probabilities where the shortcut applies (None elsewhere)."""
-    prepared = [sampling.probability_circuit(circuit) for circuit in circuits]
-    bodies = [item[0] for item in prepared if item is not None and item[1]]
-    if bodies:
-        result = _run(simulator(device, None, bodies), bodies, 1)
+    with_body = [p for p in plans if p.body is not None and p.qubits]
+    if with_body:
+        bodies = [p.body for p in with_body if p.body is not None]
+        aer = simulator(device, None, bodies, [p.touched for p in with_body])
+        result = _run(aer, bodies, 1)
     counts: list[dict[str, int] | None] = []
     done = 0
-    for circuit, item in zip(circuits, prepared, strict=True):
-        if item is None:
+    for p in plans:
+        if p.body is None:
             counts.append(None)
             continue
         probabilities: Any = [1.0]
-        if item[1]:
+        if p.qubits:
             probabilities = result.data(done)["probabilities"]
             done += 1
-        counts.append(sampling.draw_counts(probabilities, circuit, item[1], shots, rng))
+        counts.append(
+            sampling.draw_counts(probabilities, p.circuit, p.qubits, shots, rng, p.measured)
+        )
     return counts
 
 
@@ -327,13 +350,14 @@ def _run(aer: AerSimulator, circuits: list[QuantumCircuit], shots: int) -> Any:
 
 
 def _aer_counts(
-    circuits: list[QuantumCircuit], device: Device, shots: int, seed: int | None
+    plans: list[sampling.Plan], device: Device, shots: int, seed: int | None
 ) -> list[dict[str, int]]:
-    """Aer's per-shot counts of each circuit (wire format)."""
-    result = _run(simulator(device, seed, circuits), circuits, shots)
+    """Aer's per-shot counts of each planned circuit (wire format)."""
+    circuits = [p.circuit for p in plans]
+    result = _run(simulator(device, seed, circuits, [p.touched for p in plans]), circuits, shots)
     counts = []
-    for index, circuit in enumerate(circuits):
-        if not _measures(circuit):
+    for index, (circuit, p) in enumerate(zip(circuits, plans, strict=True)):
+        if not p.measures:
             # Declared but never measured: the device gateway reports unmeasured clbits as 0.
             counts.append({"0" * circuit.num_clbits: shots})
             continue
@@ -345,11 +369,6 @@ def _aer_counts(
                 merged[bits] = merged.get(bits, 0) + int(value)
         counts.append(merged)
     return counts
-
-
-def _measures(circuit: QuantumCircuit) -> bool:
-    """Whether the circuit has at least one measurement (Aer reports no counts otherwise)."""
-    return any(instruction.operation.name == "measure" for instruction in circuit.data)
 
 
 def _aer_reason(result: Any) -> str:
