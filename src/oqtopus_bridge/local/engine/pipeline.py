@@ -126,7 +126,7 @@ def _from_template(
     if job_type != "estimation" and found.circuit.num_clbits == 0:
         raise JobFailure("the program measures nothing: add measurements to sample it")
     transpiled = found.bind(lifted.values)
-    document = transpile_result(found.circuit, transpiled)
+    document = transpile_result(found.circuit, transpiled, found.before)
     return _finish(job_type, found.circuit, transpiled, device, [], {}, document)
 
 

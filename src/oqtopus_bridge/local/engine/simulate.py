@@ -166,6 +166,17 @@ def simulator(
     against 0.1-0.2 s for the four qubits of a batch circuit), and the counts are the same.
     ``touched`` gives each circuit's touched qubits when the caller knows them (`sampling.Plan`).
     """
+    options = _options(device, circuits, touched)
+    if seed is not None:
+        options["seed_simulator"] = seed
+    return AerSimulator(**options)
+
+
+def _options(
+    device: Device,
+    circuits: list[QuantumCircuit] | None,
+    touched: list[frozenset[int]] | None,
+) -> dict[str, Any]:
     if circuits is not None and touched is None:
         touched = [_touched([circuit]) for circuit in circuits]
     options: dict[str, Any] = {}
@@ -173,12 +184,41 @@ def simulator(
         options["max_parallel_threads"] = _threads_for(circuits, _limits["threads"], touched)
     if "memory_bytes" in _limits:
         options["max_memory_mb"] = max(1, _limits["memory_bytes"] // 2**20)
-    if seed is not None:
-        options["seed_simulator"] = seed
     if device.noisy:
         only = None if touched is None else frozenset().union(*touched)
         options["noise_model"] = cached_noise_model(device, only)
-    return AerSimulator(**options)
+    return options
+
+
+_simulators: dict[tuple[Any, ...], tuple[Device, AerSimulator]] = {}
+
+
+def _kept_simulator(
+    device: Device, circuits: list[QuantumCircuit], touched: list[frozenset[int]]
+) -> AerSimulator:
+    """`simulator` without a seed, kept per device and options: building one cost 0.1 ms a job.
+
+    A run's seed is given to ``run`` instead (a run option overrides the simulator's own for
+    that run only), so every job gets what a simulator built with its seed gives.
+    """
+    options = _options(device, circuits, touched)
+    only = frozenset().union(*touched) if device.noisy else None  # what the noise model holds
+    key = (
+        device.device_id,
+        options.get("max_parallel_threads"),
+        options.get("max_memory_mb"),
+        only,
+    )
+    with _noise_lock:
+        hit = _simulators.get(key)
+        if hit is not None and hit[0] is device:
+            return hit[1]
+    made = AerSimulator(**options)
+    with _noise_lock:
+        if len(_simulators) >= _MAX_NOISE_MODELS:
+            _simulators.clear()
+        _simulators[key] = (device, made)
+    return made
 
 
 def _threads_for(
@@ -321,8 +361,8 @@ def _probability_counts(
     with_body = [p for p in plans if p.body is not None and p.qubits]
     if with_body:
         bodies = [p.body for p in with_body if p.body is not None]
-        aer = simulator(device, None, bodies, [p.touched for p in with_body])
-        result = _run(aer, bodies, 1)
+        aer = _kept_simulator(device, bodies, [p.touched for p in with_body])
+        result = _run(aer, bodies, 1, None)
     counts: list[dict[str, int] | None] = []
     done = 0
     for p in plans:
@@ -339,9 +379,10 @@ def _probability_counts(
     return counts
 
 
-def _run(aer: AerSimulator, circuits: list[QuantumCircuit], shots: int) -> Any:
+def _run(aer: AerSimulator, circuits: list[QuantumCircuit], shots: int, seed: int | None) -> Any:
+    options = {} if seed is None else {"seed_simulator": seed}
     try:
-        result = aer.run(circuits, shots=shots).result()
+        result = aer.run(circuits, shots=shots, **options).result()
     except Exception as exc:  # Aer reports invalid circuits with several exception types
         raise JobFailure(f"simulation failed: {exc}") from exc
     if not result.success:
@@ -354,7 +395,8 @@ def _aer_counts(
 ) -> list[dict[str, int]]:
     """Aer's per-shot counts of each planned circuit (wire format)."""
     circuits = [p.circuit for p in plans]
-    result = _run(simulator(device, seed, circuits, [p.touched for p in plans]), circuits, shots)
+    aer = _kept_simulator(device, circuits, [p.touched for p in plans])
+    result = _run(aer, circuits, shots, seed)
     counts = []
     for index, (circuit, p) in enumerate(zip(circuits, plans, strict=True)):
         if not p.measures:

@@ -35,7 +35,7 @@ from qiskit.passmanager import BasePassManager
 
 from ..devices import Device
 from ..errors import JobFailure
-from .circuits import _cached_pass_manager, parse_program
+from .circuits import _cached_pass_manager, parse_program, stats
 
 #: Skeletons kept per worker (the least recently used is dropped first).
 MAX_TEMPLATES = 64
@@ -101,12 +101,14 @@ class Template(NamedTuple):
         transpiled: ``circuit`` transpiled for the device with the parameters free.
         parameters: The parameter of each lifted angle, in text order.
         optimize: The device's optimization stage, run on each bound circuit (None: level 0).
+        before: ``stats(circuit)``: the ``before`` of every bound program's transpile result.
     """
 
     circuit: QuantumCircuit
     transpiled: QuantumCircuit
     parameters: tuple[Parameter, ...]
     optimize: BasePassManager | None
+    before: dict[str, int]
 
     def bind(self, values: tuple[float, ...]) -> QuantumCircuit:
         """The transpiled circuit of the program with these angles."""
@@ -172,7 +174,7 @@ def _build(job_type: str, lifted: Lifted, manager: BasePassManager, level: int) 
     except Exception:  # noqa: BLE001  (the exact path reports the transpiler's failure)
         return None
     optimize = getattr(manager, "optimization", None) if level == 1 else None
-    return Template(circuit, transpiled, parameters, optimize)
+    return Template(circuit, transpiled, parameters, optimize, stats(circuit))
 
 
 def _parametrize(
