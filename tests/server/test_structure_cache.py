@@ -99,6 +99,7 @@ def _assert_same_transpile(found: Any, text: str, device: Device) -> None:
         HEADER + "gate g(a) r { rz(a) r; rx(0.3) r; }\ng(0.5) q[0];\nc = measure q;\n",
         HEADER + "/*\nrz(0.5) q[0];\n*/\nrz(0.25) q[1];\nc = measure q;\n",  # a comment
         HEADER + "c[0] = measure q[0];\nif (c[0]) {\n  rz(0.25) q[1];\n}\nc = measure q;\n",
+        HEADER + "rz(+0.5) q[0];\nrz(0.25) q[1];\nc = measure q;\n",  # a syntax error
     ],
 )
 def test_a_skeleton_that_does_not_lift_takes_the_exact_path(text: str) -> None:
@@ -107,7 +108,7 @@ def test_a_skeleton_that_does_not_lift_takes_the_exact_path(text: str) -> None:
     assert lifted is None or structure.template("sampling", lifted, device, LEVEL_1) is None
     try:
         exact = _exact(text, device, LEVEL_1)
-    except JobFailure as failure:  # control flow on a device without it: the same message
+    except JobFailure as failure:  # control flow on a device without it, a bad program
         with pytest.raises(JobFailure, match=re.escape(failure.message)):
             pipeline._prepare("sampling", [text], device, LEVEL_1)
         return

@@ -42,11 +42,15 @@ MAX_TEMPLATES = 64
 #: A gate call at the start of a line: name, ``(``, arguments without parentheses, ``)``, the
 #: rest of the statement. Keywords that take a parenthesised expression are not gate calls.
 _CALL = re.compile(r"^([ \t]*)([A-Za-z_][A-Za-z0-9_]*)([ \t]*\()([^()\n;]*)(\)[^;\n{}]*;)", re.M)
-_KEYWORDS = frozenset({"if", "while", "for", "switch", "return", "gphase", "measure", "def"})
+_KEYWORDS = frozenset(
+    {"if", "while", "for", "switch", "return", "gphase", "measure", "def"}
+    | {"ctrl", "negctrl", "inv", "pow"}  # gate modifiers: their argument is not an angle
+)
 #: A float literal (with a point or an exponent; an integer is not lifted: the native importer
-#: refuses integer angles, and the fallback importer reads them the same as floats).
+#: refuses integer angles, and the fallback importer reads them the same as floats). Only forms
+#: both importers accept: a leading ``+`` is a syntax error, so it stays in the skeleton.
 _FLOAT = re.compile(
-    r"[ \t]*[-+]?(?:\d+\.\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?|\d+[eE][-+]?\d+)[ \t]*"
+    r"[ \t]*-?(?:\d+\.\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?|\d+[eE][-+]?\d+)[ \t]*"
 )
 _COMMENT_LINE = re.compile(r"^[ \t]*//[^\n]*", re.M)
 _HOLE = "\x00"  # cannot occur in a program the importer accepts
