@@ -126,6 +126,25 @@ def test_a_constant_global_phase_stays_in_the_skeleton() -> None:
     assert math.isclose(found.transpiled.global_phase, _exact(text, device, LEVEL_1).global_phase)
 
 
+def test_the_templates_are_bounded_by_their_estimated_memory(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    device = _devices()["qulacs"]
+    monkeypatch.setattr(structure, "_cache", structure.OrderedDict())
+    monkeypatch.setattr(structure, "_sizes", [0])
+    skeletons = [structure.lift(_program([0.5] * length)) for length in (3, 6, 9)]
+    for lifted in skeletons:
+        assert lifted is not None and structure.template("sampling", lifted, device, LEVEL_1)
+    sizes = [entry[2] for entry in structure._cache.values()]
+    monkeypatch.setattr(structure, "MAX_TEMPLATE_BYTES", sizes[1] + sizes[2])
+    monkeypatch.setattr(structure, "_cache", structure.OrderedDict())
+    monkeypatch.setattr(structure, "_sizes", [0])
+    for lifted in skeletons:
+        assert lifted is not None and structure.template("sampling", lifted, device, LEVEL_1)
+    assert [key[1] for key in structure._cache] == [s.skeleton for s in skeletons[1:] if s]
+    assert structure._sizes[0] == sizes[1] + sizes[2]
+
+
 ANGLES = st.one_of(
     st.floats(-10, 10, allow_nan=False),
     st.sampled_from([0.0, -0.0, math.pi, -math.pi, math.pi / 2, 2 * math.pi, 1e-12]),

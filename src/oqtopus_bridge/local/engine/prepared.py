@@ -33,7 +33,7 @@ MAX_PREPARED = 256
 #: The estimated memory of the kept preparations, at most (the least recently used go first).
 MAX_PREPARED_BYTES = 64 * 2**20
 #: Estimated bytes per circuit instruction kept (a CircuitInstruction, its operation, params).
-_BYTES_PER_INSTRUCTION = 400
+BYTES_PER_INSTRUCTION = 400
 
 
 class Prepared(NamedTuple):
@@ -68,7 +68,7 @@ def weight(programs: list[str], result: Prepared) -> int:
     if result.plan is not None:
         circuits += [result.plan.circuit] + ([result.plan.body] if result.plan.body else [])
     size = sum(len(text) for text in programs)
-    size += _BYTES_PER_INSTRUCTION * sum(len(circuit.data) for circuit in circuits)
+    size += BYTES_PER_INSTRUCTION * sum(len(circuit.data) for circuit in circuits)
     return size + sum(len(value) for value in result.objects.values() if isinstance(value, bytes))
 
 

@@ -36,9 +36,12 @@ from qiskit.passmanager import BasePassManager
 from ..devices import Device
 from ..errors import JobFailure
 from .circuits import _cached_pass_manager, parse_program, stats
+from .prepared import BYTES_PER_INSTRUCTION
 
 #: Skeletons kept per worker (the least recently used is dropped first).
 MAX_TEMPLATES = 64
+#: The estimated memory of the kept templates, at most (as `.prepared.MAX_PREPARED_BYTES`).
+MAX_TEMPLATE_BYTES = 64 * 2**20
 #: A gate call at the start of a line: name, ``(``, arguments without parentheses, ``)``, the
 #: rest of the statement. Keywords that take a parenthesised expression are not gate calls.
 _CALL = re.compile(r"^([ \t]*)([A-Za-z_][A-Za-z0-9_]*)([ \t]*\()([^()\n;]*)(\)[^;\n{}]*;)", re.M)
@@ -124,7 +127,8 @@ class Template(NamedTuple):
         return optimized
 
 
-_cache: OrderedDict[tuple[Any, ...], tuple[Device, Template | None]] = OrderedDict()
+_cache: OrderedDict[tuple[Any, ...], tuple[Device, Template | None, int]] = OrderedDict()
+_sizes = [0]  # the estimated bytes of the entries of _cache
 _lock = threading.Lock()
 
 
@@ -151,10 +155,17 @@ def template(
             _cache.move_to_end(key)
             return hit[1]
     made = _build(job_type, lifted, manager, options["optimization_level"])
+    size = len(lifted.skeleton)
+    if made is not None:
+        size += BYTES_PER_INSTRUCTION * (len(made.circuit.data) + len(made.transpiled.data))
     with _lock:
-        _cache[key] = (device, made)
-        while len(_cache) > MAX_TEMPLATES:
-            _cache.popitem(last=False)
+        old = _cache.pop(key, None)
+        _sizes[0] -= old[2] if old is not None else 0
+        if size <= MAX_TEMPLATE_BYTES:
+            _cache[key] = (device, made, size)
+            _sizes[0] += size
+        while len(_cache) > MAX_TEMPLATES or _sizes[0] > MAX_TEMPLATE_BYTES:
+            _sizes[0] -= _cache.popitem(last=False)[1][2]
     return made
 
 
