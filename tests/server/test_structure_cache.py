@@ -115,6 +115,17 @@ def test_a_skeleton_that_does_not_lift_takes_the_exact_path(text: str) -> None:
     assert pipeline._prepare("sampling", [text], device, LEVEL_1).transpiled == exact
 
 
+@pytest.mark.parametrize(
+    "options",
+    [{"optimization_level": 2}, {"optimization_level": True}, {"optimization_level": 1, "x": 1}],
+)
+def test_other_transpiler_settings_take_the_exact_path(options: dict[str, Any]) -> None:
+    lifted = structure.lift(_program([0.5, 0.25]))
+    info = {"transpiler_lib": "qiskit", "transpiler_options": options}
+    assert lifted is not None
+    assert structure.template("sampling", lifted, _devices()["qulacs"], info) is None
+
+
 def test_a_constant_global_phase_stays_in_the_skeleton() -> None:
     device = _devices()["anemone"]
     text = HEADER + "gphase(0.5);\nrz(0.25) q[0];\nsx q[0];\nc = measure q;\n"

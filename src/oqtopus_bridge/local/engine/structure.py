@@ -143,9 +143,13 @@ def template(
     options = transpiler_info.get("transpiler_options") or {}
     if transpiler_info.get("transpiler_lib", "qiskit") != "qiskit" or not isinstance(options, dict):
         return None
-    if options.get("optimization_level") not in (0, 1):
+    level = options.get("optimization_level")
+    if isinstance(level, bool) or level not in (0, 1):
         return None  # levels 2 and 3 synthesise blocks from the angles themselves
-    manager = _cached_pass_manager(device, options)
+    try:
+        manager = _cached_pass_manager(device, options)
+    except Exception:  # noqa: BLE001  (bad options: the exact path says what is wrong)
+        return None
     if manager is None:
         return None
     key = (job_type, lifted.skeleton, device.device_id, tuple(sorted(options.items())))
@@ -154,7 +158,7 @@ def template(
         if hit is not None and hit[0] is device:
             _cache.move_to_end(key)
             return hit[1]
-    made = _build(job_type, lifted, manager, options["optimization_level"])
+    made = _build(job_type, lifted, manager, level)
     size = len(lifted.skeleton)
     if made is not None:
         size += BYTES_PER_INSTRUCTION * (len(made.circuit.data) + len(made.transpiled.data))
