@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import numpy as np
 from qiskit import QuantumCircuit
@@ -85,3 +86,43 @@ def test_draw_counts_keys_by_classical_bit() -> None:
     assert body is not None and qubits == [0, 1]
     counts = sampling.draw_counts([0, 0, 1, 0], circuit, qubits, 7, np.random.default_rng(0))
     assert counts == {"001": 7}
+
+
+def _idle_bits_at_once(
+    counts: dict[str, int], idle: tuple[tuple[int, float], ...], rng: np.random.Generator
+) -> dict[str, int]:
+    """Reference: one ``shots x idle`` draw per key, every shot's bits set one by one."""
+    noisy = [(clbit, p1) for clbit, p1 in idle if p1 > 0.0]
+    merged: dict[str, int] = {}
+    for key, value in counts.items():
+        flips = rng.random((value, len(noisy))) < np.array([p1 for _, p1 in noisy])
+        for row in flips:
+            chars = list(key)
+            for (clbit, _), flipped in zip(noisy, row, strict=True):
+                if flipped:
+                    chars[len(key) - 1 - clbit] = "1"
+            merged["".join(chars)] = merged.get("".join(chars), 0) + 1
+    return merged
+
+
+def test_idle_bits_drawn_in_blocks_are_the_draws_made_at_once(monkeypatch: Any) -> None:
+    """The bounded-memory draw gives the seeded counts of the one-array draw, shot for shot."""
+    counts = {"0000": 3001, "0001": 1999}
+    idle = ((1, 0.3), (2, 0.0), (3, 0.05))
+    expected = _idle_bits_at_once(counts, idle, np.random.default_rng(5))
+    assert sampling.add_idle_bits(counts, idle, np.random.default_rng(5)) == expected
+    monkeypatch.setattr(sampling, "IDLE_DRAW_ELEMENTS", 7)  # blocks of 3 shots
+    assert sampling.add_idle_bits(counts, idle, np.random.default_rng(5)) == expected
+
+
+def test_a_plan_holds_what_the_sampling_steps_need() -> None:
+    circuit = QuantumCircuit(3, 3)
+    circuit.h(0)
+    circuit.cx(0, 1)
+    circuit.measure([0, 1, 2], [2, 0, 1])
+    plan = sampling.plan(circuit, _device("qulacs"))
+    assert plan.touched == {0, 1} and plan.measures and plan.measured == {2: 0, 0: 1}
+    assert plan.body is not None and plan.qubits == (0, 1)
+    assert [clbit for clbit, _ in plan.idle] == [1]
+    noisy = sampling.plan(circuit, _device("anemone"))
+    assert noisy.body is None  # the probability shortcut is for ideal devices

@@ -118,7 +118,7 @@ def test_a_program_sent_again_reuses_its_preparation() -> None:
     first = prepared_module.prepared("sampling", [BELL], device, info, prepare)
     again = prepared_module.prepared("sampling", [BELL], device, info, prepare)
     assert len(calls) == 1 and again.circuit is first.circuit
-    assert again.transpiled == first.transpiled and again.transpiled is not first.transpiled
+    assert again.transpiled is first.transpiled and again.plan is first.plan  # no per-job copy
     edited = dataclasses.replace(device, description="edited")  # a new object: prepared anew
     prepared_module.prepared("sampling", [BELL], edited, info, prepare)
     other = {"transpiler_lib": "qiskit", "transpiler_options": {"optimization_level": 0}}
@@ -147,3 +147,41 @@ def test_a_job_sent_while_the_worker_warms_up_runs_and_its_device_is_not_sent(
     assert sum(_result(store, "job-w")["sampling"]["counts"].values()) == 100
     jobs = [message for message in sent if isinstance(message, tuple)]
     assert jobs[0][2] is None  # the worker got the catalog's devices at start
+
+
+def test_the_prepared_cache_is_bounded_by_its_estimated_memory(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    device = _devices()["qulacs"]
+    info = {"transpiler_lib": "qiskit"}
+    monkeypatch.setattr(prepared_module, "_cache", prepared_module.OrderedDict())
+    monkeypatch.setattr(prepared_module, "_sizes", [0])
+    programs = [BELL.replace("h q[0];", "h q[0];\n" + "x q[1];\n" * (2 * n)) for n in range(6)]
+    sizes = [prepared_module.weight([p], _prepare("sampling", [p], device, info)) for p in programs]
+    monkeypatch.setattr(prepared_module, "MAX_PREPARED_BYTES", sizes[4] + sizes[5])
+    for program in programs:
+        prepared_module.prepared(
+            "sampling",
+            [program],
+            device,
+            info,
+            lambda p=program: _prepare("sampling", [p], device, info),
+        )
+    kept = [key[1][0] for key in prepared_module._cache]
+    assert kept == programs[4:]  # the least recently used went first
+    assert prepared_module._sizes[0] == sizes[4] + sizes[5]
+
+
+def test_a_job_does_not_change_the_cached_circuits(store: ObjectStore) -> None:
+    from oqtopus_bridge.local.engine.pipeline import run_circuit_job
+
+    device = _devices()["anemone"]
+    record = _job(store, "job-m", device)
+    first = run_circuit_job(record, device, store, lambda: None)
+    info = record.transpiler_info or {}
+    cached = prepared_module.prepared("sampling", [BELL], device, info, lambda: 1 / 0)  # type: ignore[arg-type,return-value]
+    assert cached.plan is not None
+    before = (cached.transpiled.copy(), cached.plan.circuit.copy())
+    again = run_circuit_job(record, device, store, lambda: None)
+    assert (cached.transpiled, cached.plan.circuit) == before
+    assert again.result == first.result  # seeded

@@ -193,7 +193,8 @@ def build_target(device: Device) -> Target:
     return target
 
 
-def _stats(circuit: QuantumCircuit) -> dict[str, int]:
+def stats(circuit: QuantumCircuit) -> dict[str, int]:
+    """The gate counts and depth of ``circuit`` (``transpile_result``'s ``stats``)."""
     # The instruction's name, not its operation: no Python gate object is built per gate.
     arities = [len(inst.qubits) for inst in circuit.data if inst.name not in _NON_GATES]
     return {
@@ -231,12 +232,18 @@ def final_mapping(transpiled: QuantumCircuit, virtual_qubits: int) -> list[int]:
     return list(transpiled.layout.final_index_layout(filter_ancillas=True))
 
 
-def transpile_result(original: QuantumCircuit, transpiled: QuantumCircuit) -> dict[str, Any]:
-    """Return the ``transpile_result.json`` document (tranqu's shape)."""
+def transpile_result(
+    original: QuantumCircuit, transpiled: QuantumCircuit, before: dict[str, int] | None = None
+) -> dict[str, Any]:
+    """Return the ``transpile_result.json`` document (tranqu's shape).
+
+    ``before`` is ``stats(original)`` when the caller keeps it (a template's: the counts do
+    not depend on the angles).
+    """
     mapping = initial_mapping(transpiled, original.num_qubits)
     return {
         "transpiled_program": dumps(transpiled),
-        "stats": {"before": _stats(original), "after": _stats(transpiled)},
+        "stats": {"before": before or stats(original), "after": stats(transpiled)},
         "virtual_physical_mapping": {
             "qubit_mapping": {str(v): p for v, p in enumerate(mapping)},
             "bit_mapping": {str(c): c for c in range(original.num_clbits)},

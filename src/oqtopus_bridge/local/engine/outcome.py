@@ -16,6 +16,10 @@ from typing import Any
 from ..storage import ObjectStore
 
 
+class Zipped(bytes):
+    """A job object already in its stored form: the bytes of ``{item}.zip`` (see `Outcome`)."""
+
+
 class Cancelled(Exception):
     """The job left the expected status (cancelled by its owner) while the engine worked on it."""
 
@@ -29,7 +33,8 @@ class Outcome:
         execution_time: Seconds of simulation (what ``execution_time`` reports; > 0).
         objects: Further job objects to store, by item name: a JSON document is stored as
             ``{item}.zip`` holding ``{item}.json``; ``bytes`` as ``{item}.zip`` holding an entry
-            named ``item`` (e.g. ``combined_program``).
+            named ``item`` (e.g. ``combined_program``); `Zipped` bytes as ``{item}.zip`` itself
+            (a prepared program's ``transpile_result``, zipped once for all its jobs).
         message: A note for ``job_info.message`` on success (e.g. an option that was ignored),
             or ``None``.
         written: The items already in the object store (then ``result`` and ``objects`` are
@@ -49,7 +54,9 @@ def store_outcome(store: ObjectStore, job_id: str, outcome: Outcome) -> Outcome:
     ``result`` comes last, so a job never shows a result without the objects that go with it.
     """
     for item, value in outcome.objects.items():
-        if isinstance(value, bytes):
+        if isinstance(value, Zipped):
+            store.put(f"{job_id}/{item}.zip", value)
+        elif isinstance(value, bytes):
             store.put_entry(job_id, item, item, value)
         else:
             store.put_json(job_id, item, value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from typing import Any
@@ -12,14 +13,21 @@ from ..archive import ArchiveError, read_json_entry
 from ..devices import Device
 from ..errors import JobFailure
 from ..repository import JobRecord
-from ..storage import ObjectStore
-from .circuits import dumps, final_mapping, parse_program, transpile_for_device
+from ..storage import ObjectStore, make_zip
+from . import sampling, structure
+from .circuits import (
+    dumps,
+    final_mapping,
+    parse_program,
+    transpile_for_device,
+    transpile_result,
+)
 from .combine import combine, divide
 from .estimate import estimate, parse_operator
 from .mitigation import mitigate
-from .outcome import Outcome
+from .outcome import Outcome, Zipped
 from .prepared import Prepared, prepared
-from .simulate import run_counts, seed_of
+from .simulate import run_plans, seed_of
 
 MarkRunning = Callable[[], None]
 
@@ -81,7 +89,15 @@ def _mitigated(
 def _prepare(
     job_type: str, programs: list[str], device: Device, transpiler_info: dict[str, Any]
 ) -> Prepared:
-    """Parse, combine (multi_manual) and transpile the programs of a job."""
+    """Parse, combine (multi_manual) and transpile the programs of a job.
+
+    A sampling or estimation program whose angles lift out (`.structure`) is bound into its
+    skeleton's template instead: no parse, no transpile of its own.
+    """
+    if job_type in ("sampling", "estimation"):
+        bound = _from_template(job_type, programs[0], device, transpiler_info)
+        if bound is not None:
+            return bound
     circuits = [parse_program(text, i) for i, text in enumerate(programs)]
     widths: list[int] = []
     circuit = circuits[0]
@@ -94,7 +110,41 @@ def _prepare(
     if job_type == "estimation":
         circuit = circuit.remove_final_measurements(inplace=False) or circuit
     transpiled, transpiled_doc = transpile_for_device(circuit, device, transpiler_info)
-    return Prepared(circuit, transpiled, transpiled_doc, widths, objects)
+    return _finish(job_type, circuit, transpiled, device, widths, objects, transpiled_doc)
+
+
+def _from_template(
+    job_type: str, program: str, device: Device, transpiler_info: dict[str, Any]
+) -> Prepared | None:
+    """The program bound into its skeleton's template, or None when it has none."""
+    lifted = structure.lift(program)
+    if lifted is None:
+        return None
+    found = structure.template(job_type, lifted, device, transpiler_info)
+    if found is None:
+        return None
+    if job_type != "estimation" and found.circuit.num_clbits == 0:
+        raise JobFailure("the program measures nothing: add measurements to sample it")
+    transpiled = found.bind(lifted.values)
+    document = transpile_result(found.circuit, transpiled, found.before)
+    return _finish(job_type, found.circuit, transpiled, device, [], {}, document)
+
+
+def _finish(
+    job_type: str,
+    circuit: QuantumCircuit,
+    transpiled: QuantumCircuit,
+    device: Device,
+    widths: list[int],
+    objects: dict[str, Any],
+    transpiled_doc: dict[str, Any] | None = None,
+) -> Prepared:
+    """The `Prepared` of a transpiled program: its zipped transpile result and sampling plan."""
+    if transpiled_doc is not None:  # the same object for every job of this program
+        document = json.dumps(transpiled_doc).encode()
+        objects["transpile_result"] = Zipped(make_zip("transpile_result.json", document))
+    plan = None if job_type == "estimation" else sampling.plan(transpiled, device)
+    return Prepared(circuit, transpiled, transpiled_doc, widths, objects, plan)
 
 
 def run_circuit_job(
@@ -110,27 +160,22 @@ def run_circuit_job(
     payload = load_input(store, record.job_id)
     programs = _programs(payload, job_type)
     info = record.transpiler_info or {}
-    circuit, transpiled, transpiled_doc, widths, objects = prepared(
+    circuit, transpiled, _, widths, objects, plan = prepared(
         job_type, programs, device, info, lambda: _prepare(job_type, programs, device, info)
     )
-    objects = dict(objects)
     terms = None
     method, note = _mitigation_method(record)
     if job_type == "estimation":
         terms = parse_operator(payload.get("operator"), circuit.num_qubits)
-    if transpiled_doc is not None:
-        objects["transpile_result"] = transpiled_doc
     mark_running()
     start = time.perf_counter()
     seed, shots = seed_of(record.simulator_info), int(record.shots or 0)
-    if terms is not None:
+    if terms is not None or plan is None:
         layout = final_mapping(transpiled, circuit.num_qubits)
-        estimation = estimate(transpiled, layout, terms, device, shots, seed)
+        estimation = estimate(transpiled, layout, terms or [], device, shots, seed)
         result: dict[str, Any] = {"sampling": None, "estimation": estimation}
     else:
-        counts = _mitigated(
-            method, run_counts([transpiled], device, shots, seed)[0], transpiled, device
-        )
+        counts = _mitigated(method, run_plans([plan], device, shots, seed)[0], transpiled, device)
         divided = divide(counts, widths) if job_type == "multi_manual" else None
         result = {"sampling": {"counts": counts, "divided_counts": divided}, "estimation": None}
-    return Outcome(result, max(time.perf_counter() - start, 1e-6), objects, note)
+    return Outcome(result, max(time.perf_counter() - start, 1e-6), dict(objects), note)

@@ -1,13 +1,18 @@
-"""A worker's cache of prepared programs: parsed, combined and transpiled once per text (issue 23).
+"""A worker's cache of prepared programs: parsed, combined, transpiled and planned once (issue 23).
 
 A batch or a repeated experiment sends the same OpenQASM 3 text to the same device many times;
 parsing and transpiling it was 40% of a worker's CPU for a small job. The cache is keyed by the
 job type, the program texts, the device and the transpiler settings, and holds what
-`~oqtopus_bridge.local.engine.pipeline.run_circuit_job` computes from them before simulating. A
-device matches by identity: a worker keeps each device object it was sent (see `.worker`), and an
-edited device arrives as a new object. Each job gets its own copy of the transpiled circuit (14 us
-against 2.4 ms to prepare a Bell pair), so a simulation step that changed it cannot reach the next
-job.
+`~oqtopus_bridge.local.engine.pipeline.run_circuit_job` computes from them before simulating:
+the circuits, the sampling plan (`.sampling.plan`: idle qubits, the probability circuit), and
+the ``transpile_result`` object already zipped. A device matches by identity: a worker keeps
+each device object it was sent (see `.worker`), and an edited device arrives as a new object.
+
+Nothing downstream changes a cached circuit (Aer, the mitigation and the estimator read it; the
+estimator's measurement circuits are copies), so a job gets the cached objects themselves: the
+per-job copy of the transpiled circuit is gone. The cache is bounded by an estimate of its
+memory (`MAX_PREPARED_BYTES`, from the programs' text and the circuits' instructions) as well
+as by count, so a few very large programs cannot hold the worker's memory.
 """
 
 from __future__ import annotations
@@ -21,9 +26,14 @@ from typing import Any, NamedTuple
 from qiskit import QuantumCircuit
 
 from ..devices import Device
+from .sampling import Plan
 
-#: Prepared programs kept per worker (the oldest is dropped first).
-MAX_PREPARED = 64
+#: Prepared programs kept per worker (the least recently used is dropped first).
+MAX_PREPARED = 256
+#: The estimated memory of the kept preparations, at most (the least recently used go first).
+MAX_PREPARED_BYTES = 64 * 2**20
+#: Estimated bytes per circuit instruction kept (a CircuitInstruction, its operation, params).
+BYTES_PER_INSTRUCTION = 400
 
 
 class Prepared(NamedTuple):
@@ -34,7 +44,9 @@ class Prepared(NamedTuple):
         transpiled: The circuit Aer runs.
         transpile_doc: The ``transpile_result`` document, or None (no transpiler).
         widths: Classical bits per program (multi_manual), else empty.
-        objects: Job objects that depend only on the programs (``combined_program``).
+        objects: Job objects that depend only on the programs (``combined_program``, and the
+            ``transpile_result`` zipped, see `.outcome.Zipped`).
+        plan: How ``transpiled`` is sampled (`.sampling.plan`); None for an estimation job.
     """
 
     circuit: QuantumCircuit
@@ -42,10 +54,22 @@ class Prepared(NamedTuple):
     transpile_doc: dict[str, Any] | None
     widths: list[int]
     objects: dict[str, Any]
+    plan: Plan | None = None
 
 
-_cache: OrderedDict[tuple[Any, ...], tuple[Device, Prepared]] = OrderedDict()
+_cache: OrderedDict[tuple[Any, ...], tuple[Device, Prepared, int]] = OrderedDict()
+_sizes = [0]  # the estimated bytes of the entries of _cache
 _lock = threading.Lock()
+
+
+def weight(programs: list[str], result: Prepared) -> int:
+    """Estimated bytes a cached preparation holds: its texts, circuits and objects."""
+    circuits = [result.circuit, result.transpiled]
+    if result.plan is not None:
+        circuits += [result.plan.circuit] + ([result.plan.body] if result.plan.body else [])
+    size = sum(len(text) for text in programs)
+    size += BYTES_PER_INSTRUCTION * sum(len(circuit.data) for circuit in circuits)
+    return size + sum(len(value) for value in result.objects.values() if isinstance(value, bytes))
 
 
 def prepared(
@@ -68,10 +92,15 @@ def prepared(
         hit = _cache.get(key)
         if hit is not None and hit[0] is device:
             _cache.move_to_end(key)
-            return hit[1]._replace(transpiled=hit[1].transpiled.copy())
+            return hit[1]
     result = prepare()
+    size = weight(programs, result)
     with _lock:
-        _cache[key] = (device, result)
-        while len(_cache) > MAX_PREPARED:
-            _cache.popitem(last=False)
-    return result._replace(transpiled=result.transpiled.copy())
+        old = _cache.pop(key, None)
+        _sizes[0] -= old[2] if old is not None else 0
+        if size <= MAX_PREPARED_BYTES:
+            _cache[key] = (device, result, size)
+            _sizes[0] += size
+        while len(_cache) > MAX_PREPARED or _sizes[0] > MAX_PREPARED_BYTES:
+            _sizes[0] -= _cache.popitem(last=False)[1][2]
+    return result

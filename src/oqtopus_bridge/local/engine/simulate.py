@@ -15,167 +15,96 @@ from typing import Any
 import numpy as np
 from qiskit import QuantumCircuit
 from qiskit_aer import AerSimulator
-from qiskit_aer.noise import (
-    NoiseModel,
-    QuantumError,
-    ReadoutError,
-    depolarizing_error,
-    thermal_relaxation_error,
-)
 
 from ..devices import Device
 from ..errors import JobFailure
 from . import sampling
+from .noise import cached_noise_model, noise_model
+
+__all__ = ["cached_noise_model", "noise_model", "run_counts", "run_plans", "simulator"]
 
 #: Limits of this process's simulations, set by an engine worker at start (`configure`).
 _limits: dict[str, int] = {}
 _BYTES_PER_AMPLITUDE = 16  # complex128 statevector
-_MAX_NOISE_MODELS = 32
+_MAX_SIMULATORS = 32
 #: Aer's ``statevector_parallel_threshold``: fewer touched qubits simulate on one thread.
 PARALLEL_QUBITS = 14
-_noise_models: dict[tuple[str, frozenset[int] | None], tuple[Device, NoiseModel]] = {}
-_noise_lock = threading.Lock()
-
-
-def _thermal(qubit: dict[str, Any], duration_ns: float) -> QuantumError | None:
-    lifetime = qubit.get("qubit_lifetime") or {}
-    if duration_ns <= 0 or "t1" not in lifetime or "t2" not in lifetime:
-        return None
-    t1 = float(lifetime["t1"]) * 1000.0  # calibration is in microseconds; durations in ns
-    t2 = min(float(lifetime["t2"]) * 1000.0, 2 * t1)  # physical bound T2 <= 2 T1
-    return thermal_relaxation_error(t1, t2, duration_ns)
-
-
-def _one_qubit_error(qubit: dict[str, Any], gate: str) -> QuantumError | None:
-    duration = float((qubit.get("gate_duration") or {}).get(gate, 0) or 0)
-    fidelity = qubit.get("fidelity")
-    error: QuantumError | None = None
-    if gate != "rz" and fidelity is not None and float(fidelity) < 1.0:
-        # Depolarizing parameter whose average gate infidelity is 1 - fidelity (d = 2).
-        error = depolarizing_error(min(1.0, 2.0 * (1.0 - float(fidelity))), 1)
-    thermal = _thermal(qubit, duration)
-    if thermal is not None:
-        error = thermal if error is None else error.compose(thermal)
-    return error
-
-
-def _two_qubit_error(
-    coupling: dict[str, Any], control: dict[str, Any], target: dict[str, Any]
-) -> QuantumError | None:
-    durations = coupling.get("gate_duration") or {}
-    duration = float(durations.get("cx", durations.get("rzx90", 0)) or 0)
-    fidelity = coupling.get("fidelity")
-    error: QuantumError | None = None
-    if fidelity is not None and float(fidelity) < 1.0:
-        error = depolarizing_error(min(16 / 15, 4.0 / 3.0 * (1.0 - float(fidelity))), 2)
-    thermal_c, thermal_t = _thermal(control, duration), _thermal(target, duration)
-    if thermal_c is not None and thermal_t is not None:
-        pair = thermal_t.tensor(thermal_c)  # qargs (control, target): control is qubit 0
-        error = pair if error is None else error.compose(pair)
-    return error
-
-
-class _SerializedOnce(NoiseModel):  # type: ignore[misc]  # qiskit-aer is untyped
-    """A noise model that serializes itself once: Aer calls ``to_dict`` on every run.
-
-    ``to_dict(serializable=True)`` turns every error into JSON and back: 0.7-1.5 s for the
-    16-qubit ``anemone``, paid by each noisy job before its simulation (of a few milliseconds).
-    Any change to the model drops the cached form.
-    """
-
-    def to_dict(self, serializable: bool = False) -> dict[str, Any]:
-        """Return ``NoiseModel.to_dict``, computed once per form until the model changes."""
-        cache: dict[bool, dict[str, Any]] = self.__dict__.setdefault("_serialized", {})
-        if serializable not in cache:
-            cache[serializable] = super().to_dict(serializable)
-        return cache[serializable]
-
-    def _changed(self) -> None:
-        self.__dict__.pop("_serialized", None)
-
-    def reset(self) -> None:  # noqa: D102  (the mutators of NoiseModel, unchanged)
-        self._changed()
-        super().reset()
-
-    def add_basis_gates(self, *args: Any, **kwargs: Any) -> None:  # noqa: D102
-        self._changed()
-        super().add_basis_gates(*args, **kwargs)
-
-    def add_all_qubit_quantum_error(self, *args: Any, **kwargs: Any) -> None:  # noqa: D102
-        self._changed()
-        super().add_all_qubit_quantum_error(*args, **kwargs)
-
-    def add_quantum_error(self, *args: Any, **kwargs: Any) -> None:  # noqa: D102
-        self._changed()
-        super().add_quantum_error(*args, **kwargs)
-
-    def add_all_qubit_readout_error(self, *args: Any, **kwargs: Any) -> None:  # noqa: D102
-        self._changed()
-        super().add_all_qubit_readout_error(*args, **kwargs)
-
-    def add_readout_error(self, *args: Any, **kwargs: Any) -> None:  # noqa: D102
-        self._changed()
-        super().add_readout_error(*args, **kwargs)
-
-
-def noise_model(device: Device, only: frozenset[int] | None = None) -> NoiseModel:
-    """Return the Aer noise model of a device: depolarizing + thermal relaxation + readout.
-
-    Args:
-        device: The device, with its calibration.
-        only: Build only the errors of these physical qubits (and of couplings between them):
-            a circuit that touches no other qubit samples exactly the same counts with it.
-    """
-    qubits = device.device_info.get("qubits", [])
-    model = _SerializedOnce(basis_gates=list(device.basis_gates))
-    for index, qubit in enumerate(qubits):
-        if only is not None and index not in only:
-            continue
-        for gate in device.basis_gates:
-            if gate == "cx":
-                continue
-            error = _one_qubit_error(qubit, gate)
-            if error is not None:
-                model.add_quantum_error(error, gate, [index])
-        meas = qubit.get("meas_error") or {}
-        p10 = float(meas.get("prob_meas1_prep0", 0.0))
-        p01 = float(meas.get("prob_meas0_prep1", 0.0))
-        if p10 or p01:
-            model.add_readout_error(ReadoutError([[1 - p10, p10], [p01, 1 - p01]]), [index])
-    if "cx" in device.basis_gates:
-        for coupling in device.device_info.get("couplings", []):
-            control, target = int(coupling["control"]), int(coupling["target"])
-            if only is not None and not {control, target} <= only:
-                continue
-            error = _two_qubit_error(coupling, qubits[control], qubits[target])
-            if error is not None:
-                model.add_quantum_error(error, "cx", [control, target])
-    return model
+_simulators_lock = threading.Lock()
 
 
 def simulator(
-    device: Device, seed: int | None, circuits: list[QuantumCircuit] | None = None
+    device: Device,
+    seed: int | None,
+    circuits: list[QuantumCircuit] | None = None,
+    touched: list[frozenset[int]] | None = None,
 ) -> AerSimulator:
     """Return an AerSimulator for ``device`` (noisy when the catalog says so).
 
     Given the ``circuits`` it will run, its noise model holds only the errors of the qubits they
     touch: Aer converts the whole model on every run (0.6-0.8 s for the 16-qubit ``anemone``
     against 0.1-0.2 s for the four qubits of a batch circuit), and the counts are the same.
+    ``touched`` gives each circuit's touched qubits when the caller knows them (`sampling.Plan`).
     """
-    options: dict[str, Any] = {}
-    if "threads" in _limits:
-        options["max_parallel_threads"] = _threads_for(circuits, _limits["threads"])
-    if "memory_bytes" in _limits:
-        options["max_memory_mb"] = max(1, _limits["memory_bytes"] // 2**20)
+    options = _options(device, circuits, touched)
     if seed is not None:
         options["seed_simulator"] = seed
-    if device.noisy:
-        only = None if circuits is None else _touched(circuits)
-        options["noise_model"] = cached_noise_model(device, only)
     return AerSimulator(**options)
 
 
-def _threads_for(circuits: list[QuantumCircuit] | None, threads: int) -> int:
+def _options(
+    device: Device,
+    circuits: list[QuantumCircuit] | None,
+    touched: list[frozenset[int]] | None,
+) -> dict[str, Any]:
+    if circuits is not None and touched is None:
+        touched = [_touched([circuit]) for circuit in circuits]
+    options: dict[str, Any] = {}
+    if "threads" in _limits:
+        options["max_parallel_threads"] = _threads_for(circuits, _limits["threads"], touched)
+    if "memory_bytes" in _limits:
+        options["max_memory_mb"] = max(1, _limits["memory_bytes"] // 2**20)
+    if device.noisy:
+        only = None if touched is None else frozenset().union(*touched)
+        options["noise_model"] = cached_noise_model(device, only)
+    return options
+
+
+_simulators: dict[tuple[Any, ...], tuple[Device, AerSimulator]] = {}
+
+
+def _kept_simulator(
+    device: Device, circuits: list[QuantumCircuit], touched: list[frozenset[int]]
+) -> AerSimulator:
+    """`simulator` without a seed, kept per device and options: building one cost 0.1 ms a job.
+
+    A run's seed is given to ``run`` instead (a run option overrides the simulator's own for
+    that run only), so every job gets what a simulator built with its seed gives.
+    """
+    options = _options(device, circuits, touched)
+    only = frozenset().union(*touched) if device.noisy else None  # what the noise model holds
+    key = (
+        device.device_id,
+        options.get("max_parallel_threads"),
+        options.get("max_memory_mb"),
+        only,
+    )
+    with _simulators_lock:
+        hit = _simulators.get(key)
+        if hit is not None and hit[0] is device:
+            return hit[1]
+    made = AerSimulator(**options)
+    with _simulators_lock:
+        if len(_simulators) >= _MAX_SIMULATORS:
+            _simulators.clear()
+        _simulators[key] = (device, made)
+    return made
+
+
+def _threads_for(
+    circuits: list[QuantumCircuit] | None,
+    threads: int,
+    touched: list[frozenset[int]] | None = None,
+) -> int:
     """The Aer threads worth using: the job's own only for circuits wide enough to parallelise.
 
     Aer parallelises a statevector's updates from `PARALLEL_QUBITS` touched qubits on; below
@@ -184,9 +113,11 @@ def _threads_for(circuits: list[QuantumCircuit] | None, threads: int) -> int:
     """
     if circuits is None or threads <= 1:
         return max(1, threads)
+    if touched is None:
+        touched = [_touched([circuit]) for circuit in circuits]
     wide = any(
-        circuit.num_qubits >= PARALLEL_QUBITS and len(_touched([circuit])) >= PARALLEL_QUBITS
-        for circuit in circuits
+        circuit.num_qubits >= PARALLEL_QUBITS and len(used) >= PARALLEL_QUBITS
+        for circuit, used in zip(circuits, touched, strict=True)
     )
     return threads if wide else 1
 
@@ -201,27 +132,6 @@ def _touched(circuits: list[QuantumCircuit]) -> frozenset[int]:
     return frozenset(touched)
 
 
-def cached_noise_model(device: Device, only: frozenset[int] | None = None) -> NoiseModel:
-    """`noise_model`, built once per device calibration (and qubit set) in this process.
-
-    Building it takes 0.7-1 s for the 16-qubit ``anemone`` (one Qiskit error object per gate,
-    qubit and coupling), which every noisy job paid before it simulated. A worker receives a
-    fresh copy of the device with each job, so the entry is matched by value: a recalibrated
-    device compares unequal and gets a new model. Aer only reads the model.
-    """
-    key = (device.device_id, only)
-    with _noise_lock:
-        hit = _noise_models.get(key)
-        if hit is not None and (hit[0] is device or hit[0] == device):
-            return hit[1]
-    model = noise_model(device, only)
-    with _noise_lock:
-        if len(_noise_models) >= _MAX_NOISE_MODELS:
-            _noise_models.clear()
-        _noise_models[key] = (device, model)
-    return model
-
-
 def configure(threads: int, memory_bytes: int) -> None:
     """Bound this process's simulations: Aer threads, and memory per simulation (issue 16).
 
@@ -231,16 +141,18 @@ def configure(threads: int, memory_bytes: int) -> None:
     _limits.update(threads=max(1, threads), memory_bytes=max(1, memory_bytes))
 
 
-def check_memory(circuits: list[QuantumCircuit]) -> None:
+def check_memory(
+    circuits: list[QuantumCircuit], touched: list[frozenset[int]] | None = None
+) -> None:
     """Fail a job whose statevector would not fit in this worker's memory, before simulating.
 
-    Aer simulates only the qubits a circuit touches (truncation), so those are what counts.
+    Aer simulates only the qubits a circuit touches (truncation), so those are what counts
+    (``touched``: each circuit's, when the caller knows them).
     """
     budget = _limits.get("memory_bytes")
     if budget is None:
         return
-    for circuit in circuits:
-        used = {qubit for instruction in circuit.data for qubit in instruction.qubits}
+    for used in touched if touched is not None else [_touched([c]) for c in circuits]:
         needed = _BYTES_PER_AMPLITUDE * 2 ** len(used)
         if needed > budget:
             raise JobFailure(
@@ -275,17 +187,23 @@ def run_counts(
     for circuit in circuits:
         if circuit.num_clbits == 0:
             raise JobFailure("the program measures nothing: add measurements to sample it")
-    plans = [sampling.plan(circuit, device) for circuit in circuits]
+    return run_plans([sampling.plan(circuit, device) for circuit in circuits], device, shots, seed)
+
+
+def run_plans(
+    plans: list[sampling.Plan], device: Device, shots: int, seed: int | None
+) -> list[dict[str, int]]:
+    """`run_counts` of circuits already planned (`sampling.plan`, kept by a prepared program)."""
     reduced = [p.circuit for p in plans]
-    check_memory(reduced)
+    check_memory(reduced, [p.touched for p in plans])
     # numpy takes seeds in 0..2**128; Aer takes any integer (a negative one killed the worker)
     rng = np.random.default_rng(None if seed is None else seed % 2**64)
     counts: list[dict[str, int] | None] = [None] * len(reduced)
     if not device.noisy:
-        counts = _probability_counts(reduced, device, shots, rng)
+        counts = _probability_counts(plans, device, shots, rng)
     pending = [i for i, found in enumerate(counts) if found is None]
     if pending:
-        sampled = _aer_counts([reduced[i] for i in pending], device, shots, seed)
+        sampled = _aer_counts([plans[i] for i in pending], device, shots, seed)
         for index, found in zip(pending, sampled, strict=True):
             counts[index] = found
     return [
@@ -295,30 +213,34 @@ def run_counts(
 
 
 def _probability_counts(
-    circuits: list[QuantumCircuit], device: Device, shots: int, rng: np.random.Generator
+    plans: list[sampling.Plan], device: Device, shots: int, rng: np.random.Generator
 ) -> list[dict[str, int] | None]:
     """Counts drawn from final probabilities where the shortcut applies (None elsewhere)."""
-    prepared = [sampling.probability_circuit(circuit) for circuit in circuits]
-    bodies = [item[0] for item in prepared if item is not None and item[1]]
-    if bodies:
-        result = _run(simulator(device, None, bodies), bodies, 1)
+    with_body = [p for p in plans if p.body is not None and p.qubits]
+    if with_body:
+        bodies = [p.body for p in with_body if p.body is not None]
+        aer = _kept_simulator(device, bodies, [p.touched for p in with_body])
+        result = _run(aer, bodies, 1, None)
     counts: list[dict[str, int] | None] = []
     done = 0
-    for circuit, item in zip(circuits, prepared, strict=True):
-        if item is None:
+    for p in plans:
+        if p.body is None:
             counts.append(None)
             continue
         probabilities: Any = [1.0]
-        if item[1]:
+        if p.qubits:
             probabilities = result.data(done)["probabilities"]
             done += 1
-        counts.append(sampling.draw_counts(probabilities, circuit, item[1], shots, rng))
+        counts.append(
+            sampling.draw_counts(probabilities, p.circuit, p.qubits, shots, rng, p.measured)
+        )
     return counts
 
 
-def _run(aer: AerSimulator, circuits: list[QuantumCircuit], shots: int) -> Any:
+def _run(aer: AerSimulator, circuits: list[QuantumCircuit], shots: int, seed: int | None) -> Any:
+    options = {} if seed is None else {"seed_simulator": seed}
     try:
-        result = aer.run(circuits, shots=shots).result()
+        result = aer.run(circuits, shots=shots, **options).result()
     except Exception as exc:  # Aer reports invalid circuits with several exception types
         raise JobFailure(f"simulation failed: {exc}") from exc
     if not result.success:
@@ -327,13 +249,15 @@ def _run(aer: AerSimulator, circuits: list[QuantumCircuit], shots: int) -> Any:
 
 
 def _aer_counts(
-    circuits: list[QuantumCircuit], device: Device, shots: int, seed: int | None
+    plans: list[sampling.Plan], device: Device, shots: int, seed: int | None
 ) -> list[dict[str, int]]:
-    """Aer's per-shot counts of each circuit (wire format)."""
-    result = _run(simulator(device, seed, circuits), circuits, shots)
+    """Aer's per-shot counts of each planned circuit (wire format)."""
+    circuits = [p.circuit for p in plans]
+    aer = _kept_simulator(device, circuits, [p.touched for p in plans])
+    result = _run(aer, circuits, shots, seed)
     counts = []
-    for index, circuit in enumerate(circuits):
-        if not _measures(circuit):
+    for index, (circuit, p) in enumerate(zip(circuits, plans, strict=True)):
+        if not p.measures:
             # Declared but never measured: the device gateway reports unmeasured clbits as 0.
             counts.append({"0" * circuit.num_clbits: shots})
             continue
@@ -345,11 +269,6 @@ def _aer_counts(
                 merged[bits] = merged.get(bits, 0) + int(value)
         counts.append(merged)
     return counts
-
-
-def _measures(circuit: QuantumCircuit) -> bool:
-    """Whether the circuit has at least one measurement (Aer reports no counts otherwise)."""
-    return any(instruction.operation.name == "measure" for instruction in circuit.data)
 
 
 def _aer_reason(result: Any) -> str:
