@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING, Any
 
 from quri_parts.backend import SamplingResult
@@ -43,6 +43,20 @@ def _wire_counts(counts: Any) -> tuple[dict[str, int], int | None]:
         raise ResultError(f"counts must be a mapping, got {type(counts).__name__}")
     if not counts:
         return {}, None
+    width = bits.uniform_wire_width(counts)
+    if width is not None and _plain_values(counts.values()):
+        # What a server sends: the general path below would return these counts unchanged.
+        return dict(counts), width
+    return _general_wire_counts(counts)
+
+
+def _plain_values(values: Collection[Any]) -> bool:
+    """Whether every count is a plain non-negative ``int`` (what `_count_value` accepts as is)."""
+    return set(map(type, values)) == {int} and min(values) >= 0
+
+
+def _general_wire_counts(counts: Mapping[Any, Any]) -> tuple[dict[str, int], int | None]:
+    """`_wire_counts` of a non-empty mapping, key by key (any accepted key and value form)."""
     counts = {key: _count_value(key, value) for key, value in counts.items()}
     if all(_is_int_key(key) for key in counts):
         return _ints_to_wire({int(key): int(value) for key, value in counts.items()}), None
