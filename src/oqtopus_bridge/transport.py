@@ -39,6 +39,7 @@ from oqtopus_bridge.errors import (
     ResultError,
     TransportError,
 )
+from oqtopus_bridge.preparation import PlainPreparer
 
 __all__ = [
     "TOKEN_HEADER",
@@ -478,21 +479,27 @@ class _TokenSession(requests.Session):
         super().__init__()
         self._environment: dict[tuple[str, str, str | None], tuple[dict[str, str], Any]] = {}
         self._netrc: dict[tuple[str, str], Any] = {}
+        self._plain = PlainPreparer()
 
     def prepare_request(self, request: requests.Request) -> requests.PreparedRequest:
         """``requests.Session.prepare_request`` with ``~/.netrc`` read once per host, not per call.
 
         ``requests`` stats ``~/.netrc`` and ``~/_netrc`` on every request; the answer for a host
         is kept here, and a host without an entry gets a do-nothing auth so requests skips its
-        own look-up (the prepared request is the same).
+        own look-up (the prepared request is the same). A plain request (no cookies, auth, hooks,
+        params or per-request headers; see `oqtopus_bridge.preparation`) is then prepared from
+        what is the same for every request to its host, as requests would prepare it.
         """
         if self.trust_env and not request.auth and not self.auth and request.url:
             parts = urlsplit(str(request.url))
             key = (parts.scheme, parts.netloc)
             if key not in self._netrc:
                 self._netrc[key] = requests.utils.get_netrc_auth(str(request.url)) or _NO_AUTH
-            request.auth = self._netrc[key]
-        return super().prepare_request(request)
+            # Without a ~/.netrc entry, requests takes the URL's own user:password@ (if any).
+            if self._netrc[key] is not _NO_AUTH or "@" not in parts.netloc:
+                request.auth = self._netrc[key]
+        prepared = self._plain.prepare(self, request, no_auth=_NO_AUTH)
+        return prepared if prepared is not None else super().prepare_request(request)
 
     def environment_for(self, url: str, no_proxy: str | None = None) -> tuple[dict[str, str], Any]:
         """The environment's proxies for ``url`` and its CA bundle, read once per host."""
