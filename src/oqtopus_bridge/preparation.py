@@ -3,13 +3,15 @@
 ``requests.Session.prepare_request`` merges the session's settings into every request: it copies
 and validates the headers, parses, checks and re-quotes the URL, builds and merges cookie jars and
 merges the hooks, about a fifth of the client's CPU per API call. For the requests this client
-sends (a known origin, a path of plain characters, no per-request headers, params, files, cookies
-or auth), most of that work gives the same answer every time. `PlainPreparer` keeps those answers
+sends (a known origin, a path of plain characters, no per-request headers, params, cookies or
+auth), most of that work gives the same answer every time. `PlainPreparer` keeps those answers
 (the prepared origin, the validated session headers) and builds the ``PreparedRequest`` from them,
-calling ``requests``' own ``prepare_method`` and ``prepare_body`` for the rest.
+calling ``requests``' own ``prepare_method`` and ``prepare_body`` for the rest (so a JSON body, a
+form or a multipart upload is encoded by ``requests`` itself).
 
 Anything else goes to ``requests``: a session with cookies, auth, params or hooks, a request with
-headers, params, data or files, a URL with characters that ``requests`` might quote or normalize.
+headers, params, cookies, auth or hooks of its own, a URL with characters that ``requests`` might
+quote or normalize.
 A Hypothesis property (``tests/properties/test_plain_preparation.py``) checks that the prepared
 request equals the one ``requests`` prepares, for plain and unusual requests and sessions alike.
 """
@@ -126,16 +128,13 @@ class PlainPreparer:
 
 
 def _plain_request(request: requests.Request, no_auth: Any) -> bool:
-    """No per-request headers, params, data, files, cookies, auth or hooks; a dict or list body."""
+    """No per-request headers, params, cookies, auth or hooks (any body: requests prepares it)."""
     return (
         not request.headers
         and not request.params
-        and not request.data
-        and not request.files
         and not request.cookies
         and (request.auth is None or (no_auth is not None and request.auth is no_auth))
         and request.hooks == _NO_HOOKS
-        and (request.json is None or type(request.json) in (dict, list))
     )
 
 
