@@ -27,7 +27,7 @@ import requests
 from requests.cookies import RequestsCookieJar
 from requests.structures import CaseInsensitiveDict
 
-__all__ = ["PlainPreparer"]
+__all__ = ["PlainPreparer", "is_plain_url"]
 
 #: An origin whose prepared form is reused: scheme, host (name, IPv4 or bracketed IPv6), port.
 _ORIGIN = re.compile(r"https?://(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
@@ -36,6 +36,18 @@ _ORIGIN = re.compile(r"https?://(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1
 _PLAIN_TAIL = re.compile(r"(?:/(?:[A-Za-z0-9_~-][A-Za-z0-9._~-]*)?)+(?:\?[A-Za-z0-9._~=&-]+)?")
 #: The hooks of a request or session that has none registered.
 _NO_HOOKS: dict[str, list[Any]] = {"response": []}
+
+
+def is_plain_url(url: Any) -> bool:
+    """Whether ``url`` is an http(s) origin and a path (and query) of only unreserved characters.
+
+    requests and urllib3 leave such a URL as it is (nothing to quote, normalize or resolve), and
+    ``urlparse`` reads it without error.
+    """
+    if type(url) is not str:
+        return False
+    match = _ORIGIN.match(url)
+    return match is not None and _PLAIN_TAIL.fullmatch(url, match.end()) is not None
 
 
 class PlainPreparer:

@@ -28,8 +28,9 @@ import urllib3.exceptions
 from urllib3.util.retry import Retry
 
 from oqtopus_bridge._version import __version__
+from oqtopus_bridge.adapter import ClientAdapter
 from oqtopus_bridge.config import OqtopusConfig
-from oqtopus_bridge.deadline import Deadline, WatchedAdapter, current_deadline, request_deadline
+from oqtopus_bridge.deadline import Deadline, current_deadline, request_deadline
 from oqtopus_bridge.errors import (
     APIError,
     BackendError,
@@ -551,7 +552,7 @@ def build_session(retry: Retry | None = None, *, token: str | None = None) -> re
         A configured ``requests.Session``.
     """
     session = _TokenSession()
-    adapter = WatchedAdapter(
+    adapter = ClientAdapter(
         max_retries=retry or default_retry(), pool_connections=4, pool_maxsize=32
     )
     session.mount("http://", adapter)
