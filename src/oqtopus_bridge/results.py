@@ -109,11 +109,14 @@ class OqtopusSamplingResult(SamplingResult):
         self._result = dict(result)
         self._raw, self._width = _wire_counts(result["counts"])
         self._raw_divided = _divided(result.get("divided_counts"))
+        self._ints: Counter[int] | None = None
 
     @property
     def counts(self) -> Counter[int]:
-        """Counts keyed by integers whose bit ``i`` is classical bit ``i``."""
-        return bits.counts_to_int(self._raw)
+        """Counts keyed by integers whose bit ``i`` is classical bit ``i`` (a new Counter)."""
+        if self._ints is None:
+            self._ints = bits.counts_to_int(self._raw)  # converted once: a copy is cheaper
+        return Counter(self._ints)
 
     @property
     def divided_counts(self) -> dict[int, Counter[int]] | None:

@@ -103,3 +103,12 @@ def test_a_server_sized_result_takes_the_fast_path() -> None:
     result = results.OqtopusSamplingResult({"counts": counts})
     assert result.raw_counts == counts
     assert result.counts == {value: 1 + value % 3 for value in range(0, 2**20, 97)}
+
+
+def test_counts_is_converted_once_and_each_answer_is_the_callers_own() -> None:
+    result = results.OqtopusSamplingResult({"counts": {"01": 3, "10": 1}})
+    first = result.counts
+    first[1] = 100
+    del first[2]
+    assert result.counts == {1: 3, 2: 1}
+    assert result.counts is not result.counts
