@@ -482,6 +482,13 @@ class _TokenSession(requests.Session):
         self._netrc: dict[tuple[str, str], Any] = {}
         self._plain = PlainPreparer()
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Unpickle (or copy) with empty caches: requests pickles only its own attributes."""
+        super().__setstate__(state)  # type: ignore[misc]  # exists at runtime, not in the stubs
+        self._environment = {}
+        self._netrc = {}
+        self._plain = PlainPreparer()
+
     def prepare_request(self, request: requests.Request) -> requests.PreparedRequest:
         """``requests.Session.prepare_request`` with ``~/.netrc`` read once per host, not per call.
 
