@@ -355,6 +355,8 @@ def read_capped(response: requests.Response, context: str) -> bytes:
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
             raise too_big
+        if declared.isdigit() and not response.headers.get("Content-Encoding"):
+            return _read_declared(response)
         chunks: list[bytes] = []
         size = 0
         for chunk in response.iter_content(chunk_size=2**20):
@@ -365,6 +367,26 @@ def read_capped(response: requests.Response, context: str) -> bytes:
         return b"".join(chunks)
     finally:
         response.close()
+
+
+def _read_declared(response: requests.Response) -> bytes:
+    """The body of an unencoded answer with a ``Content-Length`` (at most the cap), in one read.
+
+    ``iter_content`` would read it in one chunk too, through two generators (issue 23: 8% of a
+    status poll's client CPU). The errors are mapped as ``Response.iter_content`` maps them, so a
+    body cut short is still requests' ``ChunkedEncodingError``.
+    """
+    try:
+        content: bytes = response.raw.read()  # bounded by the Content-Length, checked first
+    except urllib3.exceptions.ProtocolError as exc:
+        raise requests.exceptions.ChunkedEncodingError(exc) from exc
+    except urllib3.exceptions.DecodeError as exc:
+        raise requests.exceptions.ContentDecodingError(exc) from exc
+    except urllib3.exceptions.ReadTimeoutError as exc:
+        raise requests.exceptions.ConnectionError(exc) from exc
+    except urllib3.exceptions.SSLError as exc:
+        raise requests.exceptions.SSLError(exc) from exc
+    return content
 
 
 @contextlib.contextmanager
