@@ -28,9 +28,10 @@ No other module of this package reverses or slices a bitstring; adapters call th
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from oqtopus_bridge.errors import ConversionError, ResultError
 
@@ -52,6 +53,7 @@ __all__ = [
     "split_registers",
     "to_first_bit_leftmost",
     "to_qiskit_key",
+    "uniform_wire_width",
 ]
 
 _PAULI_TERM = re.compile(r"([IXYZ])\s*(\d+)")
@@ -94,12 +96,50 @@ def int_to_key(value: int, width: int) -> str:
     return format(value, f"0{width}b") if width else ""
 
 
+def uniform_wire_width(keys: Iterable[object]) -> int | None:
+    """The width shared by ``keys`` when each one is already a wire key, else None.
+
+    A wire key here is a non-empty ``str`` of only ``0`` and ``1``; all keys must have the same
+    length. Such keys are left unchanged by `normalize_key` and distinct ones never merge, which
+    lets the counts functions skip the per-key work for the counts a server sends (issue 23). The
+    check runs in a few passes of C code, not key by key.
+
+    Args:
+        keys: Counts keys (a counts mapping iterates over them).
+
+    Returns:
+        The common width, or None if any key is not a plain wire key or the widths differ (also
+        None for no keys).
+    """
+    keys = keys if isinstance(keys, Mapping) else list(keys)
+    if not keys or set(map(type, keys)) != {str}:
+        return None
+    joined = ",".join(keys)  # type: ignore[arg-type]  # every key is a str (checked above)
+    count = len(keys)
+    width = (len(joined) + 1) // count - 1
+    # The separators sit exactly every width + 1 characters: every key has that width.
+    if width < 1 or (width + 1) * count - 1 != len(joined) or joined.count(",") != count - 1:
+        return None
+    if joined[width :: width + 1] != "," * (count - 1):
+        return None
+    if not joined.isascii() or joined.encode("ascii").translate(None, b"01,"):
+        return None
+    return width
+
+
+def _plain_counts(counts: Mapping[str, int]) -> bool:
+    """Whether ``counts`` has plain wire keys of one width and plain ``int`` values."""
+    return uniform_wire_width(counts) is not None and set(map(type, counts.values())) == {int}
+
+
 def normalize_counts(counts: Mapping[str, int]) -> dict[str, int]:
     """Normalize every key (see `normalize_key`), summing counts of keys that become equal.
 
     Keys are also left-padded with zeros to the longest key's width, because some producers drop
     leading zeros.
     """
+    if _plain_counts(counts):
+        return dict(counts)  # already normal: every key its own, nothing to pad or merge
     normalized = [(normalize_key(key), int(value)) for key, value in counts.items()]
     width = max((len(key) for key, _ in normalized), default=0)
     merged: Counter[str] = Counter()
@@ -110,6 +150,12 @@ def normalize_counts(counts: Mapping[str, int]) -> dict[str, int]:
 
 def counts_to_int(counts: Mapping[str, int]) -> Counter[int]:
     """Convert wire counts to QURI Parts counts: ``{"01": 10}`` becomes ``Counter({1: 10})``."""
+    if _plain_counts(counts):
+        # Distinct keys of one width are distinct integers: nothing to sum (issue 23: a
+        # 10,000-key result converted in C rather than key by key).
+        return Counter(
+            dict(zip(map(int, counts, itertools.repeat(2)), counts.values(), strict=True))
+        )
     result: Counter[int] = Counter()
     for key, value in counts.items():
         result[key_to_int(key)] += int(value)

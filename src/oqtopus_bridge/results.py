@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING, Any
 
 from quri_parts.backend import SamplingResult
@@ -43,6 +43,20 @@ def _wire_counts(counts: Any) -> tuple[dict[str, int], int | None]:
         raise ResultError(f"counts must be a mapping, got {type(counts).__name__}")
     if not counts:
         return {}, None
+    width = bits.uniform_wire_width(counts)
+    if width is not None and _plain_values(counts.values()):
+        # What a server sends: the general path below would return these counts unchanged.
+        return dict(counts), width
+    return _general_wire_counts(counts)
+
+
+def _plain_values(values: Collection[Any]) -> bool:
+    """Whether every count is a plain non-negative ``int`` (what `_count_value` accepts as is)."""
+    return set(map(type, values)) == {int} and min(values) >= 0
+
+
+def _general_wire_counts(counts: Mapping[Any, Any]) -> tuple[dict[str, int], int | None]:
+    """`_wire_counts` of a non-empty mapping, key by key (any accepted key and value form)."""
     counts = {key: _count_value(key, value) for key, value in counts.items()}
     if all(_is_int_key(key) for key in counts):
         return _ints_to_wire({int(key): int(value) for key, value in counts.items()}), None
@@ -95,11 +109,14 @@ class OqtopusSamplingResult(SamplingResult):
         self._result = dict(result)
         self._raw, self._width = _wire_counts(result["counts"])
         self._raw_divided = _divided(result.get("divided_counts"))
+        self._ints: Counter[int] | None = None
 
     @property
     def counts(self) -> Counter[int]:
-        """Counts keyed by integers whose bit ``i`` is classical bit ``i``."""
-        return bits.counts_to_int(self._raw)
+        """Counts keyed by integers whose bit ``i`` is classical bit ``i`` (a new Counter)."""
+        if self._ints is None:
+            self._ints = bits.counts_to_int(self._raw)  # converted once: a copy is cheaper
+        return Counter(self._ints)
 
     @property
     def divided_counts(self) -> dict[int, Counter[int]] | None:

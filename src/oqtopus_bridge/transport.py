@@ -28,8 +28,9 @@ import urllib3.exceptions
 from urllib3.util.retry import Retry
 
 from oqtopus_bridge._version import __version__
+from oqtopus_bridge.adapter import ClientAdapter
 from oqtopus_bridge.config import OqtopusConfig
-from oqtopus_bridge.deadline import Deadline, WatchedAdapter, current_deadline, request_deadline
+from oqtopus_bridge.deadline import Deadline, current_deadline, request_deadline
 from oqtopus_bridge.errors import (
     APIError,
     BackendError,
@@ -39,6 +40,7 @@ from oqtopus_bridge.errors import (
     ResultError,
     TransportError,
 )
+from oqtopus_bridge.preparation import PlainPreparer
 
 __all__ = [
     "TOKEN_HEADER",
@@ -353,6 +355,8 @@ def read_capped(response: requests.Response, context: str) -> bytes:
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
             raise too_big
+        if declared.isdigit() and not response.headers.get("Content-Encoding"):
+            return _read_declared(response)
         chunks: list[bytes] = []
         size = 0
         for chunk in response.iter_content(chunk_size=2**20):
@@ -363,6 +367,26 @@ def read_capped(response: requests.Response, context: str) -> bytes:
         return b"".join(chunks)
     finally:
         response.close()
+
+
+def _read_declared(response: requests.Response) -> bytes:
+    """The body of an unencoded answer with a ``Content-Length`` (at most the cap), in one read.
+
+    ``iter_content`` would read it in one chunk too, through two generators (issue 23: 8% of a
+    status poll's client CPU). The errors are mapped as ``Response.iter_content`` maps them, so a
+    body cut short is still requests' ``ChunkedEncodingError``.
+    """
+    try:
+        content: bytes = response.raw.read()  # bounded by the Content-Length, checked first
+    except urllib3.exceptions.ProtocolError as exc:
+        raise requests.exceptions.ChunkedEncodingError(exc) from exc
+    except urllib3.exceptions.DecodeError as exc:
+        raise requests.exceptions.ContentDecodingError(exc) from exc
+    except urllib3.exceptions.ReadTimeoutError as exc:
+        raise requests.exceptions.ConnectionError(exc) from exc
+    except urllib3.exceptions.SSLError as exc:
+        raise requests.exceptions.SSLError(exc) from exc
+    return content
 
 
 @contextlib.contextmanager
@@ -478,21 +502,34 @@ class _TokenSession(requests.Session):
         super().__init__()
         self._environment: dict[tuple[str, str, str | None], tuple[dict[str, str], Any]] = {}
         self._netrc: dict[tuple[str, str], Any] = {}
+        self._plain = PlainPreparer()
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Unpickle (or copy) with empty caches: requests pickles only its own attributes."""
+        super().__setstate__(state)  # type: ignore[misc]  # exists at runtime, not in the stubs
+        self._environment = {}
+        self._netrc = {}
+        self._plain = PlainPreparer()
 
     def prepare_request(self, request: requests.Request) -> requests.PreparedRequest:
         """``requests.Session.prepare_request`` with ``~/.netrc`` read once per host, not per call.
 
         ``requests`` stats ``~/.netrc`` and ``~/_netrc`` on every request; the answer for a host
         is kept here, and a host without an entry gets a do-nothing auth so requests skips its
-        own look-up (the prepared request is the same).
+        own look-up (the prepared request is the same). A plain request (no cookies, auth, hooks,
+        params or per-request headers; see `oqtopus_bridge.preparation`) is then prepared from
+        what is the same for every request to its host, as requests would prepare it.
         """
         if self.trust_env and not request.auth and not self.auth and request.url:
             parts = urlsplit(str(request.url))
             key = (parts.scheme, parts.netloc)
             if key not in self._netrc:
                 self._netrc[key] = requests.utils.get_netrc_auth(str(request.url)) or _NO_AUTH
-            request.auth = self._netrc[key]
-        return super().prepare_request(request)
+            # Without a ~/.netrc entry, requests takes the URL's own user:password@ (if any).
+            if self._netrc[key] is not _NO_AUTH or "@" not in parts.netloc:
+                request.auth = self._netrc[key]
+        prepared = self._plain.prepare(self, request, no_auth=_NO_AUTH)
+        return prepared if prepared is not None else super().prepare_request(request)
 
     def environment_for(self, url: str, no_proxy: str | None = None) -> tuple[dict[str, str], Any]:
         """The environment's proxies for ``url`` and its CA bundle, read once per host."""
@@ -544,7 +581,7 @@ def build_session(retry: Retry | None = None, *, token: str | None = None) -> re
         A configured ``requests.Session``.
     """
     session = _TokenSession()
-    adapter = WatchedAdapter(
+    adapter = ClientAdapter(
         max_retries=retry or default_retry(), pool_connections=4, pool_maxsize=32
     )
     session.mount("http://", adapter)

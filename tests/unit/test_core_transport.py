@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import copy
 import inspect
+import pickle
+from typing import Any
 
 import pytest
 import requests
@@ -148,6 +151,30 @@ def test_session_headers_timeouts_and_proxy() -> None:
     assert "POST" not in (
         transport.session.get_adapter("https://x").max_retries.allowed_methods or ()
     )
+
+
+def test_credentials_in_the_url_are_sent_when_netrc_has_no_entry(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # requests sends a URL's user:password@ as Basic auth when ~/.netrc has no entry for the host;
+    # the session's cached netrc answer must not hide it (issue 23's property test found it).
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine other.example login a password b\n")
+    monkeypatch.setenv("NETRC", str(netrc))
+    session = Transport(OqtopusConfig("http://user:pw@api.example", "tok")).session
+    for _ in range(2):  # the first request fills the cache, the second one reads it
+        prepared = session.prepare_request(requests.Request("GET", "http://user:pw@api.example/x"))
+        assert prepared.headers["Authorization"] == "Basic dXNlcjpwdw=="
+
+
+@pytest.mark.parametrize(
+    "clone", [copy.copy, copy.deepcopy, lambda s: pickle.loads(pickle.dumps(s))]
+)
+def test_a_copied_or_pickled_session_still_prepares_requests(clone: Any) -> None:
+    session = Transport(OqtopusConfig("http://127.0.0.1:9", "tok")).session
+    request = requests.Request("GET", "http://127.0.0.1:9/jobs")
+    copied = clone(session)
+    assert copied.prepare_request(request).headers == session.prepare_request(request).headers
 
 
 def test_empty_url_is_config_error() -> None:
