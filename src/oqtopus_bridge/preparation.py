@@ -3,15 +3,16 @@
 ``requests.Session.prepare_request`` merges the session's settings into every request: it copies
 and validates the headers, parses, checks and re-quotes the URL, builds and merges cookie jars and
 merges the hooks, about a fifth of the client's CPU per API call. For the requests this client
-sends (a known origin, a path of plain characters, no per-request headers, params, cookies or
-auth), most of that work gives the same answer every time. `PlainPreparer` keeps those answers
-(the prepared origin, the validated session headers) and builds the ``PreparedRequest`` from them,
-calling ``requests``' own ``prepare_method`` and ``prepare_body`` for the rest (so a JSON body, a
-form or a multipart upload is encoded by ``requests`` itself).
+sends (a known origin, a path of plain characters, no params, cookies or auth, at most a plain
+string header of its own such as ``Prefer``), most of that work gives the same answer every time.
+`PlainPreparer` keeps those answers (the prepared origin, the validated session headers) and
+builds the ``PreparedRequest`` from them, calling ``requests``' own ``prepare_method`` and
+``prepare_body`` for the rest (so a JSON body, a form or a multipart upload is encoded by
+``requests`` itself).
 
 Anything else goes to ``requests``: a session with cookies, auth, params or hooks, a request with
-headers, params, cookies, auth or hooks of its own, a URL with characters that ``requests`` might
-quote or normalize.
+params, cookies, auth or hooks of its own or with headers that are not plain strings, a URL with
+characters that ``requests`` might quote or normalize.
 A Hypothesis property (``tests/properties/test_plain_preparation.py``) checks that the prepared
 request equals the one ``requests`` prepares, for plain and unusual requests and sessions alike.
 """
@@ -26,6 +27,7 @@ from typing import Any
 import requests
 from requests.cookies import RequestsCookieJar
 from requests.structures import CaseInsensitiveDict
+from requests.utils import check_header_validity
 
 __all__ = ["PlainPreparer", "is_plain_url"]
 
@@ -85,6 +87,9 @@ class PlainPreparer:
         prepared.prepare_method(request.method)
         prepared.url = url
         prepared.headers = CaseInsensitiveDict(headers)
+        for name, value in request.headers.items():  # requests' merge: the request's win
+            check_header_validity((name, value))
+            prepared.headers[name] = value
         # What requests' merge of empty jars gives: an empty jar, and no Cookie header.
         prepared._cookies = RequestsCookieJar()  # type: ignore[attr-defined]  # untyped in stubs
         prepared.prepare_body(request.data, request.files, request.json)
@@ -140,14 +145,24 @@ class PlainPreparer:
 
 
 def _plain_request(request: requests.Request, no_auth: Any) -> bool:
-    """No per-request headers, params, cookies, auth or hooks (any body: requests prepares it)."""
+    """No params, cookies, auth or hooks of its own, headers (if any) as plain strings.
+
+    Any body is plain: requests prepares it. A header such as ``Prefer`` (the client's held wait)
+    is merged over the session's as requests merges it: a value that is not a string, or None
+    (which removes a session header), is left to requests.
+    """
+    headers = request.headers
     return (
-        not request.headers
+        (not headers or (type(headers) is dict and _str_items(headers)))
         and not request.params
         and not request.cookies
         and (request.auth is None or (no_auth is not None and request.auth is no_auth))
         and request.hooks == _NO_HOOKS
     )
+
+
+def _str_items(headers: dict[Any, Any]) -> bool:
+    return all(type(k) is str and type(v) is str for k, v in headers.items())
 
 
 def _plain_session(session: requests.Session) -> bool:

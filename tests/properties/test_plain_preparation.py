@@ -81,7 +81,17 @@ session_states = st.fixed_dictionaries(
 )
 request_extras = st.fixed_dictionaries(
     {
-        "headers": st.sampled_from([None, {"X-Req": "1"}]),
+        "headers": st.sampled_from(
+            [
+                None,
+                {"X-Req": "1"},
+                {"Prefer": "wait=1"},  # the client's held wait
+                {"accept": "text/plain"},  # over the session's Accept, in another case
+                {"X-Bad": "a\nb"},
+                {"X-None": None},
+                {"X-Bytes": b"v"},
+            ]
+        ),
         "params": st.sampled_from([None, {"q": "1"}]),
         "data": st.sampled_from([None, b"raw", {"f": "v"}, [("a", "1"), ("b", "2")]]),
         "files": st.sampled_from([None, {"file": ("f.zip", b"PK", "application/zip")}]),
@@ -253,6 +263,10 @@ def test_the_api_requests_of_a_job_take_the_plain_path() -> None:
         prepared = session._plain.prepare(session, request)  # type: ignore[attr-defined]
         assert prepared is not None, url
         assert prepared.headers[TOKEN_HEADER] == "secret"
+    held = _request("GET", "http://127.0.0.1:8080/jobs/01a2-b3", None, _NONE)
+    held.headers = {"Prefer": "wait=1"}  # the wait for a job: its only request header
+    prepared = session._plain.prepare(session, held)  # type: ignore[attr-defined]
+    assert prepared is not None and prepared.headers["Prefer"] == "wait=1"
     upload = _request("POST", "http://127.0.0.1:8080/_storage/upload", None, _REQUEST_EXTRA)
     upload.headers = upload.params = upload.cookies = {}
     upload.auth, upload.hooks = None, {"response": []}
