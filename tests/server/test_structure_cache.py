@@ -213,3 +213,25 @@ def test_the_warm_path_samples_the_program_s_own_distribution(servers: tuple[Api
     assert distance <= 0.06, (counts, expected)
     angles = [float(p) for i in qasm3.loads(document["transpiled_program"]).data for p in i.params]
     assert angles and all(math.isfinite(a) for a in angles)  # bound: no parameter left
+
+
+ROUTED = (
+    'OPENQASM 3.0;\ninclude "stdgates.inc";\nqubit[6] q;\nbit[6] c;\nh q[0];\n'
+    + "".join(
+        f"cx q[{a}], q[{b}];\n"
+        for a, b in [(0, 3), (1, 4), (2, 5), (0, 5), (3, 1), (4, 2), (5, 1), (0, 4)]
+    )
+    + "c = measure q;\n"
+)
+
+
+def test_a_seeded_job_that_needs_routing_runs_alike_in_two_worker_processes(
+    servers: tuple[Api, Api],
+) -> None:
+    """Qiskit's layout and routing draw from the OS unless seeded: before the transpiler got a
+    default seed, each worker process put this program on other physical qubits of `anemone`,
+    and the same seeded job's noisy counts differed between the two servers."""
+    first, second = servers
+    counts, document = _seeded(first, ROUTED, "anemone")
+    assert (counts, document) == _seeded(second, ROUTED, "anemone")
+    assert document["virtual_physical_mapping"]["qubit_mapping"]

@@ -41,6 +41,10 @@ _CACHEABLE_OPTIONS = frozenset(
     }
 )
 _MAX_CACHED = 16
+#: The transpiler's seed when transpiler_options names none. Qiskit's layout and routing passes
+#: draw from the OS otherwise, so a program that needs routing landed on other physical qubits in
+#: each worker process, and a seeded job's noisy counts changed from run to run.
+DEFAULT_SEED_TRANSPILER = 7
 #: The transpiler libraries of tranqu, the real engine's transpiler framework.
 TRANSPILER_LIBS = ("qiskit", "ouqu-tp", "tket")
 TRANQU_EXTRA = "oqtopus-bridge[server,tranqu]"
@@ -350,7 +354,7 @@ def transpile_for_device(
     try:
         manager = _cached_pass_manager(device, options)
         if manager is None:
-            transpiled = transpile(circuit, target=build_target(device), **options)
+            transpiled = transpile(circuit, target=build_target(device), **seeded(options))
         else:
             transpiled = manager.run(circuit)
     except Exception as exc:  # Qiskit raises several types for unsatisfiable requests
@@ -380,9 +384,16 @@ def _cached_pass_manager(device: Device, options: dict[str, Any]) -> BasePassMan
         return hit[1]
     if len(cache) >= _MAX_CACHED:
         cache.clear()
-    manager = generate_preset_pass_manager(target=build_target(device), **options)
+    manager = generate_preset_pass_manager(target=build_target(device), **seeded(options))
     cache[key] = (device, manager)
     return manager
+
+
+def seeded(options: dict[str, Any]) -> dict[str, Any]:
+    """``options`` with `DEFAULT_SEED_TRANSPILER` when they name no ``seed_transpiler``."""
+    if options.get("seed_transpiler") is not None:
+        return options
+    return {**options, "seed_transpiler": DEFAULT_SEED_TRANSPILER}
 
 
 def transpile_with_tranqu(
