@@ -131,5 +131,5 @@ def run(run: Run) -> tuple[list[Row], list[Target]]:
             f"{wave} jobs in flight together, {submissions:.0f} per gradient",
             wave >= shifted,
         ),
-        Target(BENCH, "wall time <= 5x default.qubit", f"{ratio:.2f}x", ratio <= 5.0),
+        Target(BENCH, "wall time <= 3x default.qubit", f"{ratio:.2f}x", ratio <= 3.0),
     ]

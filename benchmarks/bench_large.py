@@ -67,4 +67,4 @@ def run(run: Run) -> tuple[list[Row], list[Target]]:
     set_ratios(rows, rows[1])
     paired_ratio(rows[0], rows[1])
     ratio = rows[0].ratio or 0.0
-    return rows, [Target(BENCH, "end to end <= 1.3x Aer in-process", f"{ratio:.2f}x", ratio <= 1.3)]
+    return rows, [Target(BENCH, "end to end <= 1.2x Aer in-process", f"{ratio:.2f}x", ratio <= 1.2)]

@@ -29,6 +29,8 @@ class Sizes:
     """Problem sizes of one run (full or smoke)."""
 
     latency_reps: int = 20
+    #: Small jobs run back to back for benchmark 1's CPU split: /proc counts in 10 ms ticks.
+    cpu_jobs: int = 200
     batch_circuits: int = 200
     batch_qubits: int = 4
     batch_shots: int = 100
@@ -40,7 +42,7 @@ class Sizes:
     gradient_shots: int = 1000
     gradient_reps: int = 5
     throughput_clients: int = 8
-    throughput_jobs_per_client: int = 10
+    throughput_jobs_per_client: int = 25
     import_reps: int = 9
     noisy_shots: int = 2500
     first_settle: float = 3.0
@@ -49,6 +51,7 @@ class Sizes:
 FULL = Sizes()
 SMOKE = Sizes(
     latency_reps=2,
+    cpu_jobs=2,
     batch_circuits=3,
     batch_shots=20,
     wide_qubits=3,
@@ -99,7 +102,7 @@ class Row:
 
 @dataclasses.dataclass
 class Target:
-    """One target of issue 10 and what this run reached.
+    """One target of issues 10 and 23 and what this run reached.
 
     Attributes:
         bench: Benchmark id.
