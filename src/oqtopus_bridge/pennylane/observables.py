@@ -89,18 +89,33 @@ def flatten_pauli_sums(tape: QuantumScript) -> tuple[QuantumScriptBatch, Postpro
 def split_non_commuting_measurements(
     tape: QuantumScript,
 ) -> tuple[QuantumScriptBatch, PostprocessingFn]:
-    """``split_non_commuting``, except for a tape that measures wires once (issue 23).
+    """``split_non_commuting``, except for a tape with one measurement of wires or a Pauli word.
 
-    For one ``counts``/``sample``/``probs`` of wires (no observable, no mid-circuit value) and no
-    shot vector, ``split_non_commuting`` returns a copy of the tape (every operator copied) and a
-    postprocessing that hands its one result back unchanged; the tape itself does the same.
+    For one ``counts``/``sample``/``probs`` of wires, or one measurement of a Pauli word without
+    a coefficient (``expval(Z(0) @ Z(1))``, each factor on its own wire; no mid-circuit value),
+    and no shot vector, ``split_non_commuting`` returns a copy of the tape (every operator copied)
+    and a postprocessing that hands its one result back unchanged; the tape itself does the same
+    (issue 23: a parameter-shift gradient measures one such word on every shifted tape).
     """
     mps = tape.measurements
     if (
         len(mps) == 1
-        and mps[0].obs is None
+        and (mps[0].obs is None or _pauli_word(mps[0].obs))
         and mps[0].mv is None
         and not tape.shots.has_partitioned_shots
     ):
         return (tape,), _first
     return split_non_commuting(tape)
+
+
+_PAULIS = (qml.X, qml.Y, qml.Z)
+
+
+def _pauli_word(obs: Operator) -> bool:
+    """``X``, ``Y``, ``Z``, or a product of them on distinct wires (no coefficient)."""
+    if isinstance(obs, _PAULIS):
+        return True
+    factors = obs.operands if isinstance(obs, Prod) else ()
+    return bool(factors) and (
+        all(isinstance(f, _PAULIS) for f in factors) and len(obs.wires) == len(factors)
+    )

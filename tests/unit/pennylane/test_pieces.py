@@ -98,9 +98,21 @@ def test_custom_measurement_is_named_in_messages():
 
 @pytest.mark.parametrize(
     "measurement",
-    [qml.counts(wires=[0, 1]), qml.sample(wires=[1]), qml.probs(wires=[0, 1]), qml.counts()],
+    [
+        qml.counts(wires=[0, 1]),
+        qml.sample(wires=[1]),
+        qml.probs(wires=[0, 1]),
+        qml.counts(),
+        qml.expval(qml.Z(0) @ qml.Z(1)),  # what a parameter-shift gradient measures
+        qml.expval(qml.X(0) @ qml.Y(1)),
+        qml.expval(qml.Z(1)),
+        qml.var(qml.Z(0) @ qml.Z(1)),
+        qml.sample(qml.Z(0)),
+        qml.counts(qml.X(1)),
+        qml.probs(op=qml.Z(0)),
+    ],
 )
-def test_one_measurement_of_wires_is_not_split_and_means_what_pennylane_split_means(measurement):
+def test_one_measurement_of_wires_or_a_pauli_word_is_not_split_as_pennylane_would(measurement):
     from pennylane.transforms import split_non_commuting
 
     from oqtopus_bridge.pennylane.observables import split_non_commuting_measurements
@@ -123,6 +135,10 @@ def test_several_measurements_observables_and_shot_vectors_are_still_split():
         ([qml.expval(qml.X(0)), qml.expval(qml.Z(0))], 10),
         ([qml.expval(qml.X(0) + qml.Z(0))], 10),
         ([qml.counts(wires=[0])], (5, 5)),
+        ([qml.expval(2 * qml.Z(0))], 10),  # a coefficient: split measures Z(0), then scales
+        ([qml.expval(qml.X(0) @ qml.Y(0))], 10),  # one wire twice: not a Pauli word as written
+        ([qml.expval(qml.Identity(0))], 10),
+        ([qml.expval(qml.Z(0))], (5, 5)),
     ]:
         tape = qml.tape.QuantumScript(ops, measurements, shots=shots)
         tapes, _ = split_non_commuting_measurements(tape)
