@@ -141,19 +141,18 @@ def test_the_templates_are_bounded_by_their_estimated_memory(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     device = _devices()["qulacs"]
-    monkeypatch.setattr(structure, "_cache", structure.OrderedDict())
-    monkeypatch.setattr(structure, "_sizes", [0])
+    cache = structure.DeviceCache[structure.Template | None](64, structure.MAX_TEMPLATE_BYTES)
+    monkeypatch.setattr(structure, "cache", cache)
     skeletons = [structure.lift(_program([0.5] * length)) for length in (3, 6, 9)]
     for lifted in skeletons:
         assert lifted is not None and structure.template("sampling", lifted, device, LEVEL_1)
-    sizes = [entry[2] for entry in structure._cache.values()]
-    monkeypatch.setattr(structure, "MAX_TEMPLATE_BYTES", sizes[1] + sizes[2])
-    monkeypatch.setattr(structure, "_cache", structure.OrderedDict())
-    monkeypatch.setattr(structure, "_sizes", [0])
+    sizes = [entry[2] for entry in cache.entries.values()]
+    cache.clear()
+    cache.max_bytes = sizes[1] + sizes[2]
     for lifted in skeletons:
         assert lifted is not None and structure.template("sampling", lifted, device, LEVEL_1)
-    assert [key[1] for key in structure._cache] == [s.skeleton for s in skeletons[1:] if s]
-    assert structure._sizes[0] == sizes[1] + sizes[2]
+    assert [key[1] for key in cache.entries] == [s.skeleton for s in skeletons[1:] if s]
+    assert cache.size == sizes[1] + sizes[2]
 
 
 ANGLES = st.one_of(

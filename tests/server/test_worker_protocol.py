@@ -154,11 +154,10 @@ def test_the_prepared_cache_is_bounded_by_its_estimated_memory(
 ) -> None:
     device = _devices()["qulacs"]
     info = {"transpiler_lib": "qiskit"}
-    monkeypatch.setattr(prepared_module, "_cache", prepared_module.OrderedDict())
-    monkeypatch.setattr(prepared_module, "_sizes", [0])
     programs = [BELL.replace("h q[0];", "h q[0];\n" + "x q[1];\n" * (2 * n)) for n in range(6)]
     sizes = [prepared_module.weight([p], _prepare("sampling", [p], device, info)) for p in programs]
-    monkeypatch.setattr(prepared_module, "MAX_PREPARED_BYTES", sizes[4] + sizes[5])
+    cache = prepared_module.DeviceCache[prepared_module.Prepared](256, sizes[4] + sizes[5])
+    monkeypatch.setattr(prepared_module, "cache", cache)
     for program in programs:
         prepared_module.prepared(
             "sampling",
@@ -167,9 +166,9 @@ def test_the_prepared_cache_is_bounded_by_its_estimated_memory(
             info,
             lambda p=program: _prepare("sampling", [p], device, info),
         )
-    kept = [key[1][0] for key in prepared_module._cache]
+    kept = [key[1][0] for key in cache.entries]  # type: ignore[index]
     assert kept == programs[4:]  # the least recently used went first
-    assert prepared_module._sizes[0] == sizes[4] + sizes[5]
+    assert cache.size == sizes[4] + sizes[5]
 
 
 def test_a_job_does_not_change_the_cached_circuits(store: ObjectStore) -> None:

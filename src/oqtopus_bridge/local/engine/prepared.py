@@ -18,14 +18,13 @@ as by count, so a few very large programs cannot hold the worker's memory.
 from __future__ import annotations
 
 import json
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from qiskit import QuantumCircuit
 
 from ..devices import Device
+from .bounded import DeviceCache
 from .sampling import Plan
 
 #: Prepared programs kept per worker (the least recently used is dropped first).
@@ -57,9 +56,8 @@ class Prepared(NamedTuple):
     plan: Plan | None = None
 
 
-_cache: OrderedDict[tuple[Any, ...], tuple[Device, Prepared, int]] = OrderedDict()
-_sizes = [0]  # the estimated bytes of the entries of _cache
-_lock = threading.Lock()
+#: This worker's preparations (`.bounded.DeviceCache`).
+cache: DeviceCache[Prepared] = DeviceCache(MAX_PREPARED, MAX_PREPARED_BYTES)
 
 
 def weight(programs: list[str], result: Prepared) -> int:
@@ -88,19 +86,9 @@ def prepared(
     except (TypeError, ValueError):
         return prepare()
     key = (job_type, tuple(programs), device.device_id, settings)
-    with _lock:
-        hit = _cache.get(key)
-        if hit is not None and hit[0] is device:
-            _cache.move_to_end(key)
-            return hit[1]
+    found, kept = cache.lookup(key, device)
+    if found and kept is not None:
+        return kept
     result = prepare()
-    size = weight(programs, result)
-    with _lock:
-        old = _cache.pop(key, None)
-        _sizes[0] -= old[2] if old is not None else 0
-        if size <= MAX_PREPARED_BYTES:
-            _cache[key] = (device, result, size)
-            _sizes[0] += size
-        while len(_cache) > MAX_PREPARED or _sizes[0] > MAX_PREPARED_BYTES:
-            _sizes[0] -= _cache.popitem(last=False)[1][2]
+    cache.store(key, device, result, weight(programs, result))
     return result

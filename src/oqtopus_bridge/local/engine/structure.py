@@ -24,8 +24,6 @@ from __future__ import annotations
 
 import math
 import re
-import threading
-from collections import OrderedDict
 from typing import Any, NamedTuple
 
 from qiskit import QuantumCircuit
@@ -35,6 +33,7 @@ from qiskit.passmanager import BasePassManager
 
 from ..devices import Device
 from ..errors import JobFailure
+from .bounded import DeviceCache
 from .circuits import _cached_pass_manager, parse_program, stats
 from .prepared import BYTES_PER_INSTRUCTION
 
@@ -127,9 +126,8 @@ class Template(NamedTuple):
         return optimized
 
 
-_cache: OrderedDict[tuple[Any, ...], tuple[Device, Template | None, int]] = OrderedDict()
-_sizes = [0]  # the estimated bytes of the entries of _cache
-_lock = threading.Lock()
+#: This worker's templates, and the skeletons that have none (None).
+cache: DeviceCache[Template | None] = DeviceCache(MAX_TEMPLATES, MAX_TEMPLATE_BYTES)
 
 
 def template(
@@ -153,23 +151,14 @@ def template(
     if manager is None:
         return None
     key = (job_type, lifted.skeleton, device.device_id, tuple(sorted(options.items())))
-    with _lock:
-        hit = _cache.get(key)
-        if hit is not None and hit[0] is device:
-            _cache.move_to_end(key)
-            return hit[1]
+    found, kept = cache.lookup(key, device)
+    if found:
+        return kept
     made = _build(job_type, lifted, manager, level)
     size = len(lifted.skeleton)
     if made is not None:
         size += BYTES_PER_INSTRUCTION * (len(made.circuit.data) + len(made.transpiled.data))
-    with _lock:
-        old = _cache.pop(key, None)
-        _sizes[0] -= old[2] if old is not None else 0
-        if size <= MAX_TEMPLATE_BYTES:
-            _cache[key] = (device, made, size)
-            _sizes[0] += size
-        while len(_cache) > MAX_TEMPLATES or _sizes[0] > MAX_TEMPLATE_BYTES:
-            _sizes[0] -= _cache.popitem(last=False)[1][2]
+    cache.store(key, device, made, size)
     return made
 
 
