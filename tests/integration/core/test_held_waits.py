@@ -130,9 +130,9 @@ def test_wait_all_waits_with_held_requests_only(sampling_backend: OqtopusSamplin
 
 def test_a_legacy_server_holds_the_status_request(legacy_server: Any) -> None:
     backend = OqtopusSamplingBackend(legacy_server.config)
-    backend.sample_qasm(BELL, "qulacs", 10).result()  # learns what the server holds
+    backend.sample_qasm(BELL, "qulacs", 10).result()  # its first wait request is GET /jobs/{id}
     assert backend.api.holds("job") is False  # the legacy job route is FastAPI's: not held
-    assert backend.api.holds("status") is True
     job = backend.sample_qasm(BELL, "qulacs", 10)
-    job.poll_policy = NO_SLEEP
+    job.poll_policy = NO_SLEEP  # now only the status is asked, and held: no sleep
     assert sum(job.result().counts.values()) == 10
+    assert backend.api.holds("status") is True
