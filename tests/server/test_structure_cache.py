@@ -100,6 +100,9 @@ def _assert_same_transpile(found: Any, text: str, device: Device) -> None:
         HEADER + "/*\nrz(0.5) q[0];\n*/\nrz(0.25) q[1];\nc = measure q;\n",  # a comment
         HEADER + "c[0] = measure q[0];\nif (c[0]) {\n  rz(0.25) q[1];\n}\nc = measure q;\n",
         HEADER + "rz(+0.5) q[0];\nrz(0.25) q[1];\nc = measure q;\n",  # a syntax error
+        # four angles: Qiskit's parametric basis translation of cu ran for minutes
+        HEADER + "x q[0];\ncu(0.1, 0.2, 0.3, 0.4) q[0], q[1];\nc = measure q;\n",
+        HEADER + "u(0.1, 0.2, 0.3) q[0];\nc = measure q;\n",
     ],
 )
 def test_a_skeleton_that_does_not_lift_takes_the_exact_path(text: str) -> None:

@@ -185,6 +185,15 @@ def _build(job_type: str, lifted: Lifted, manager: BasePassManager, level: int) 
     return Template(circuit, transpiled, parameters, optimize, stats(circuit))
 
 
+#: Gates whose angles a template may make parameters: one angle each, which the device's basis
+#: translation carries through as a linear expression. Others take the exact path: Qiskit's
+#: basis translation of a parametric ``cu`` (four angles) ran for minutes where the bound one
+#: takes milliseconds (found by PennyLane's device suite).
+ROTATIONS = frozenset(
+    {"rx", "ry", "rz", "p", "u1", "crx", "cry", "crz", "cp", "cu1", "rxx", "ryy", "rzz", "rzx"}
+)
+
+
 def _parametrize(
     circuit: QuantumCircuit, probes: list[float]
 ) -> tuple[QuantumCircuit, tuple[Parameter, ...]] | None:
@@ -209,7 +218,7 @@ def _parametrize(
             out._append(inst)
             continue
         known = standard.get(inst.name)
-        if known is None or type(operation) is not type(known) or inst.name == "delay":
+        if known is None or type(operation) is not type(known) or inst.name not in ROTATIONS:
             return None
         operation = operation.to_mutable()
         params = list(operation.params)
