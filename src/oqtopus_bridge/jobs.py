@@ -166,7 +166,10 @@ class OqtopusJobBase(LockedObject):
         Raises:
             BackendError: If the job cannot be found, authentication failed, a timeout occurred.
         """
-        data = self._api.get_job(self.job_id)
+        self._take_job(self._api.get_job(self.job_id))
+
+    def _take_job(self, data: Mapping[str, Any]) -> None:
+        """Keep a whole job record as the server sent it (``GET /jobs/{id}``)."""
         with self._lock:
             self._job.update(data)
             self._complete = True
@@ -182,10 +185,7 @@ class OqtopusJobBase(LockedObject):
         """
         if self._api.holds("job") is not False:
             data, held = self._api.wait_job(self.job_id, hold)
-            with self._lock:
-                self._job.update(data)
-                self._complete = True
-                self._job_info = None
+            self._take_job(data)
             return is_final(self.status), held
         if self._api.holds("status") is not False:
             status, held = self._api.wait_job_status(self.job_id, hold)

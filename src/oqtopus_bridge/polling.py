@@ -64,18 +64,7 @@ def poll_until(check: Callable[[], bool], timeout: float | None, policy: PollPol
     Returns:
         True if ``check`` succeeded, False on timeout.
     """
-    start = policy.clock()
-    for interval in policy.intervals():
-        delay = interval
-        if timeout is not None:
-            remaining = timeout - (policy.clock() - start)
-            if remaining <= 0:
-                return False
-            delay = min(interval, remaining)
-        policy.sleep(delay)
-        if check():
-            return True
-    return False  # pragma: no cover  # intervals() is infinite
+    return wait_held(lambda hold: (check(), False), timeout, policy, at_once=False)
 
 
 def wait_held(
